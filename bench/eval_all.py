@@ -1,0 +1,36 @@
+"""`make eval`: every evaluation whose inputs are present, each printing its figures and inputs.
+
+Evaluations read ../shared (beside the project); each says clearly when its input is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from transforms.rules import load_rules
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def rule_coverage() -> None:
+    """Share of the real boilerplate lines in ../shared/reference that a whole-line rule recognises."""
+    ref = SHARED / "reference"
+    if not ref.exists():
+        print(f"rule coverage: skipped, {ref} is absent")
+        return
+    rules = load_rules()
+    print(f"rule coverage of real boilerplate lines (rules {rules.version}, {len(rules.rules)} rules):")
+    for name in ("disclaimers.tsv", "junk_lines.tsv"):
+        with open(ref / name, encoding="utf-8") as f:
+            lines = [row["exact_text"] for row in csv.DictReader(f, delimiter="\t")]
+        hit = sum(1 for line in lines if rules.match_line(line.strip()))
+        print(f"  {name:>16}: {hit}/{len(lines)} lines matched whole ({hit / len(lines):.1%})")
+
+
+def main() -> None:
+    rule_coverage()
+
+
+if __name__ == "__main__":
+    main()

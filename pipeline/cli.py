@@ -1,0 +1,66 @@
+"""The `wirestrip` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from pipeline import __version__
+from pipeline.options import WirestripOptions
+
+RUN_EPILOG = """\
+Beam options pass through unchanged, e.g.:
+  --runner NAME                  DirectRunner (default: Beam's FnApiRunner, never downloads anything),
+                                 PortableRunner, DataflowRunner, FlinkRunner, SparkRunner
+  --direct_running_mode MODE     in_memory (default) or multi_processing
+  --direct_num_workers N         worker processes/threads for the local runner
+Every option may be spelled --a-b or --a_b. An unknown option is an error.
+
+Exit codes: 0 ok; 2 bad options or rules; 3 run failed or counts did not reconcile
+(nothing committed); 4 committed, but reject rate over --max-reject-rate.
+"""
+
+
+def run_parser(prog: str = "wirestrip run") -> argparse.ArgumentParser:
+    """The help-only parser of `wirestrip run` (Beam's option parser does the real parsing)."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Clean syndicated news dumps into Parquet: strip boilerplate, record provenance.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    WirestripOptions._add_argparse_args(parser)
+    return parser
+
+
+def _options_section(help_text: str) -> str:
+    return help_text[help_text.index("options:") :]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `wirestrip` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="wirestrip",
+        description="Syndication provenance and boilerplate cleaning for news dumps, on Apache Beam.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n  run     clean dumps into OUT/articles, OUT/rejects and a manifest\n\n"
+        "`wirestrip run` " + _options_section(run_parser().format_help()),
+    )
+    parser.add_argument("--version", action="version", version=f"wirestrip {__version__}")
+    parser.add_argument("command", choices=["run"], help="what to do")
+    if not argv or argv[0] in ("-h", "--help", "--version"):
+        parser.parse_args(argv or ["--help"])
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command != "run":
+        parser.error(f"unknown command {command!r}")
+    logging.basicConfig(level=logging.WARNING)
+    from pipeline.run import main as run_main
+
+    return run_main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""wirestrip's pipeline options, and strict checking of the whole command line.
+
+Every option accepts both spellings, `--a-b` and `--a_b` (schedulers pass underscores). Beam's
+own options pass through unchanged; a flag that is neither ours nor Beam's is an error, not a
+silent no-op (Beam alone would only warn).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+
+MIB = 1 << 20
+FORMATS = ("auto", "txt")
+
+
+def _both(name: str) -> tuple[str, ...]:
+    dashed, under = "--" + name.replace("_", "-"), "--" + name.replace("-", "_")
+    return (dashed,) if dashed == under else (dashed, under)
+
+
+class WirestripOptions(PipelineOptions):
+    """Options of `wirestrip run` (and `python -m pipeline.run`)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        add = parser.add_argument
+        add(
+            "--input",
+            dest="input",
+            action="append",
+            metavar="GLOB",
+            help="Input files: a glob ('dumps/**/*.txt'), a file or a directory ending in '/'. Repeat for several. "
+            "Any Beam filesystem (local, gs://, s3://). doc_id uses names relative to the part before the first glob character.",
+        )
+        add("--output", dest="output", metavar="DIR", help="Output root: articles/, rejects/ and _manifests/ are written below it.")
+        add(
+            *_both("run_date"),
+            dest="run_date",
+            metavar="YYYY-MM-DD",
+            help="Names the ingest_date partition this run writes (and replaces). Default: today, UTC.",
+        )
+        add(
+            *_both("default_tz"),
+            dest="default_tz",
+            default="UTC",
+            metavar="ZONE",
+            help="IANA zone for timestamps printed without one (rows say published_tz_assumed). Default: UTC.",
+        )
+        add("--format", dest="input_format", default="auto", choices=FORMATS, help="Input format; auto detects per file. Default: auto.")
+        add(
+            "--rules",
+            dest="rules_files",
+            action="append",
+            metavar="FILE",
+            help="Extra boilerplate rule file (YAML, same schema as the shipped rules). Repeatable.",
+        )
+        add(
+            *_both("max_file_bytes"),
+            dest="max_file_bytes",
+            type=int,
+            default=256 * MIB,
+            help="Files larger than this are rejected whole instead of read into memory. Default: 256 MiB.",
+        )
+        add(
+            *_both("max_record_bytes"),
+            dest="max_record_bytes",
+            type=int,
+            default=8 * MIB,
+            help="A record larger than this is rejected (no real article is near it). Default: 8 MiB.",
+        )
+        add(
+            *_both("max_reject_raw_bytes"),
+            dest="max_reject_raw_bytes",
+            type=int,
+            default=1 * MIB,
+            help="Raw bytes kept per reject row; the full size and hash are always kept. Default: 1 MiB.",
+        )
+        add(
+            *_both("num_shards"),
+            dest="num_shards",
+            type=int,
+            default=0,
+            help="Parquet files per table and partition; 0 lets the runner decide. Default: 0.",
+        )
+        add(
+            *_both("max_reject_rate"),
+            dest="max_reject_rate",
+            type=float,
+            default=1.0,
+            help="Exit with code 4 when rejected/read exceeds this share (the output is still committed). Default: 1.0 (off).",
+        )
+
+
+class OptionsError(ValueError):
+    """A bad command line; the message says what to fix."""
+
+
+def _known_flags() -> set[str]:
+    """Every flag Beam would parse: the options of all PipelineOptions classes, built as Beam builds them."""
+    parser = _BeamArgumentParser(allow_abbrev=False)
+    classes = {str(cls): cls for cls in PipelineOptions.__subclasses__()}
+    for cls in classes.values():
+        cls._add_argparse_args(parser)
+    return {s for a in parser._actions for s in a.option_strings}
+
+
+def normalise_argv(argv: list[str]) -> list[str]:
+    """Rewrite `--a-b` to `--a_b` where only the underscore form is known (Beam's options), and
+    raise OptionsError naming the closest known flag for anything unknown."""
+    known = _known_flags()
+    out = []
+    for arg in argv:
+        if not arg.startswith("--") or arg == "--":
+            out.append(arg)
+            continue
+        name, eq, value = arg.partition("=")
+        if name not in known:
+            alt = name[:2] + name[2:].replace("-", "_")
+            if alt not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise OptionsError(f"unknown option {name}{hint}; see `wirestrip run --help`")
+            name = alt
+        out.append(name + eq + value)
+    return out
+
+
+def validate(opts: WirestripOptions) -> None:
+    """Check option values that argparse cannot; raise OptionsError with what to fix."""
+    if not opts.input:
+        raise OptionsError("--input is required (a glob, file or directory)")
+    if not opts.output:
+        raise OptionsError("--output is required")
+    if opts.run_date:
+        try:
+            date.fromisoformat(opts.run_date)
+        except ValueError:
+            raise OptionsError(f"--run-date {opts.run_date!r} is not a date in YYYY-MM-DD form") from None
+    try:
+        ZoneInfo(opts.default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OptionsError(f"--default-tz {opts.default_tz!r} is not an IANA time zone (e.g. UTC, Asia/Kolkata)") from None
+    for name in ("max_file_bytes", "max_record_bytes", "max_reject_raw_bytes"):
+        if getattr(opts, name) <= 0:
+            raise OptionsError(f"--{name.replace('_', '-')} must be positive")
+    if opts.num_shards < 0:
+        raise OptionsError("--num-shards must be 0 (runner decides) or more")
+    if not 0.0 <= opts.max_reject_rate <= 1.0:
+        raise OptionsError("--max-reject-rate must be between 0 and 1")

@@ -1,0 +1,161 @@
+"""`wirestrip run` / `python -m pipeline.run`: one batch run from input globs to a committed output.
+
+Exit codes (for schedulers):
+    0  the run succeeded and its output is committed
+    2  bad command line or rule file (nothing was run)
+    3  the run failed, or its counts did not reconcile (nothing was committed)
+    4  the run succeeded and was committed, but rejected/read exceeded --max-reject-rate
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline import __version__
+from pipeline.commit import commit_partition, remove_tree
+from pipeline.graph import build
+from pipeline.layout import TABLES, Layout
+from pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
+from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
+from pipeline.runners import runner_for
+from schemas import ARTICLES_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
+from transforms.normalize import NORMALIZATION_VERSION
+from transforms.rows import RunContext
+from transforms.rules import RuleError, RuleSet, load_rules
+from transforms.safe import NAMESPACE, short_traceback
+
+EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_REJECT_RATE = 0, 2, 3, 4
+log = logging.getLogger("wirestrip")
+
+
+def _say(msg: str) -> None:
+    print(f"wirestrip: {msg}", file=sys.stderr, flush=True)
+
+
+def _load_rules(opts: WirestripOptions) -> RuleSet:
+    extra = []
+    for path in opts.rules_files or []:
+        try:
+            with FileSystems.open(path, compression_type="uncompressed") as f:
+                extra.append((path, f.read().decode("utf-8")))
+        except Exception as exc:  # noqa: BLE001 - any failure to read a rule file is a usage error
+            raise RuleError(f"cannot read rule file {path}: {exc}") from None
+    return load_rules(extra)
+
+
+def _counters(result) -> dict[str, int]:
+    try:
+        query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+    except Exception:  # noqa: BLE001 - some runners cannot report metrics; the manifest does not rely on them
+        return {}
+    return {c.key.metric.name: c.committed or 0 for c in sorted(query["counters"], key=lambda c: c.key.metric.name)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one batch; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        from pipeline.cli import run_parser
+
+        run_parser().print_help()
+        return EXIT_OK
+    try:
+        argv = normalise_argv(argv)
+        options = PipelineOptions(argv)
+        opts = options.view_as(WirestripOptions)
+        validate(opts)
+        rules = _load_rules(opts)
+    except (OptionsError, RuleError) as exc:
+        _say(f"error: {exc}")
+        return EXIT_USAGE
+    except SystemExit as exc:  # argparse's own errors (bad choice, bad int) were printed already
+        return EXIT_USAGE if exc.code else EXIT_OK
+
+    started = datetime.now(UTC)
+    run_date = opts.run_date or started.date().isoformat()
+    run_id = f"{started:%Y%m%dT%H%M%S}Z-{secrets.token_hex(4)}"
+    ctx = RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes)
+    out = Layout(opts.output)
+    staging = out.staging(run_id)
+    manifest = {
+        "run_id": run_id,
+        "run_date": run_date,
+        "started_at": started.isoformat(),
+        "pipeline_version": __version__,
+        "rules_version": rules.version,
+        "schema_versions": {"articles": ARTICLES_SCHEMA_VERSION, "rejects": REJECTS_SCHEMA_VERSION},
+        "normalization_version": NORMALIZATION_VERSION,
+        "argv": argv,
+        "options": {k: v for k, v in sorted(options.get_all_options(drop_default=True).items())},
+        "output": opts.output,
+    }
+    _say(f"run {run_id}: reading {', '.join(opts.input)} (ingest_date={run_date})")
+    t0 = time.monotonic()
+    try:
+        with beam.Pipeline(runner=runner_for(options), options=options) as p:
+            build(p, opts, rules, ctx, staging, run_date)
+        result = p.result
+        manifest["beam_counters"] = _counters(result)
+        infos = file_infos(staging.file_info)
+        written, _ = parquet_rows(staging.partition("articles", run_date))
+        _, rejects = parquet_rows(staging.partition("rejects", run_date), ["stage", "error_type"])
+    except Exception as exc:
+        log.debug("run failed", exc_info=True)
+        manifest.update(status="failed", error=short_traceback(exc), finished_at=datetime.now(UTC).isoformat())
+        write_json(out.manifest(run_id), manifest)
+        remove_tree(staging.root)
+        _say(f"error: the run failed ({exc!r}); nothing was committed. Manifest: {out.manifest(run_id)}")
+        return EXIT_FAILED
+
+    counts = reconcile(infos, written, rejects)
+    manifest["inputs"] = [i for i in infos if i["kind"] == "pattern"]
+    manifest["files"] = sorted((i for i in infos if i["kind"] == "file"), key=lambda i: i["source_uri"])
+    manifest["counts"] = counts
+    manifest["seconds"] = round(time.monotonic() - t0, 3)
+    empty = [i["pattern"] for i in manifest["inputs"] if i["matched"] == 0]
+    if empty:
+        manifest["warnings"] = [f"input pattern matched no file: {p}" for p in empty]
+        for p in empty:
+            _say(f"warning: input pattern matched no file: {p}")
+    if not counts["ok"]:
+        manifest.update(status="failed", error="counts do not reconcile", finished_at=datetime.now(UTC).isoformat())
+        write_json(out.manifest(run_id), manifest)
+        remove_tree(staging.root)
+        _say(
+            f"error: read={counts['read']} but written+rejected+skipped={counts['written'] + counts['rejected'] + counts['skipped']}; nothing was committed"
+        )
+        return EXIT_FAILED
+
+    for table in TABLES:
+        commit_partition(staging.partition(table, run_date), out.partition(table, run_date), out.trash(run_id))
+    remove_tree(staging.root)
+    manifest.update(status="succeeded", finished_at=datetime.now(UTC).isoformat())
+    manifest["outputs"] = {t: out.partition(t, run_date) for t in TABLES}
+    write_json(out.manifest(run_id), manifest)
+
+    rate = counts["rejected"] / counts["read"] if counts["read"] else 0.0
+    print(
+        f"wirestrip: read {counts['read']} records: {counts['written']} articles, "
+        f"{counts['rejected']} rejected, {counts['skipped']} skipped in {manifest['seconds']}s\n"
+        f"  articles: {out.partition('articles', run_date)}\n"
+        f"  rejects:  {out.partition('rejects', run_date)}\n"
+        f"  manifest: {out.manifest(run_id)}"
+    )
+    if rate > opts.max_reject_rate:
+        _say(f"error: reject rate {rate:.3f} is over --max-reject-rate {opts.max_reject_rate}")
+        return EXIT_REJECT_RATE
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    sys.exit(main())

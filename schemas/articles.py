@@ -1,0 +1,70 @@
+"""The `articles` table: one row per input article that was read, parsed and cleaned.
+
+Bump ARTICLES_SCHEMA_VERSION on every change; only add nullable columns so that older
+partitions stay readable beside newer ones.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from schemas.fields import UTC_TS, field, versioned_schema
+
+ARTICLES_SCHEMA_VERSION = "1.0.0"
+
+REMOVED_SPAN = pa.struct(
+    [
+        pa.field("rule_id", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("position", pa.int32()),
+    ]
+)
+
+ARTICLES_SCHEMA = versioned_schema(
+    [
+        field(
+            "doc_id",
+            pa.string(),
+            "Stable id: xxh3-128 of the file name relative to the input root, the locator and the raw bytes.",
+            nullable=False,
+        ),
+        field("source_uri", pa.string(), "Path or URI of the file the record came from.", nullable=False),
+        field("locator", pa.string(), "Where in the file: post=N;bytes=START-END for text dumps.", nullable=False),
+        field("input_format", pa.string(), "txt, csv, jsonl, html, warc or rss.", nullable=False),
+        field("raw_sha", pa.string(), "xxh3-128 hex digest of the raw record bytes.", nullable=False),
+        field("url", pa.string(), "Article URL when the input gives one."),
+        field("canonical_url", pa.string(), "Canonical URL declared by the page."),
+        field("title", pa.string(), "Headline."),
+        field("standfirst", pa.string(), "Lead / standfirst paragraph, never repeated in text."),
+        field("text", pa.string(), "Clean body paragraphs joined by a blank line; the dateline stays where the story printed it."),
+        field("published_at", UTC_TS, "Publication time in UTC; null where the input gives none (never invented)."),
+        field("published_tz_assumed", pa.bool_(), "True when the source time had no zone and --default-tz was assumed."),
+        field("content_kind", pa.string(), "full, summary (feed item without full text) or caption_only."),
+        field("dateline_city", pa.string(), "City of the dateline as printed (Paris, BRUSSELS)."),
+        field("byline", pa.list_(pa.string()), "Authors."),
+        field("tags", pa.list_(pa.string()), "Tags split from the tag line or metadata."),
+        field("language", pa.string(), "ISO 639-1 language code."),
+        field("publisher", pa.string(), "Who published this copy (NDTV, Business Standard, ...)."),
+        field("origin_agency", pa.string(), "Originating agency (AFP, Reuters, AP, PTI, ...) where the text shows it; never guessed."),
+        field("syndicated", pa.bool_(), "The text says it is syndicated / wire copy."),
+        field("license", pa.string(), "Licence when stated (CC BY-ND 4.0, all-rights-reserved, ...)."),
+        field("removed", pa.list_(REMOVED_SPAN), "Every span stripped from the body: rule id, kind, text and paragraph position."),
+        field("content_hash", pa.string(), "xxh3-128 hex digest of the normalised clean text (see docs/normalisation.md)."),
+        field("simhash", pa.int64(), "64-bit SimHash of the clean text, bit-cast to signed int64."),
+        field("cluster_id", pa.string(), "Near-duplicate cluster: the canonical copy's doc_id (as of this run)."),
+        field("is_canonical", pa.bool_(), "This copy is its cluster's original (as of this run)."),
+        field("duplicate_of", pa.string(), "Canonical doc_id; null on the canonical."),
+        field("similarity", pa.float32(), "Jaccard similarity of this copy to the canonical."),
+        field("similarity_method", pa.string(), "estimated (signatures) or exact (shingles)."),
+        field("containment", pa.float32(), "Share of the shorter text's shingles found in the other."),
+        field("cluster_size", pa.int32(), "Copies in the cluster, earlier runs included."),
+        field("normalization_version", pa.string(), "Version of the text normalisation behind content_hash."),
+        field("run_id", pa.string(), "Run that wrote the row.", nullable=False),
+        field("pipeline_version", pa.string(), "wirestrip version that wrote the row.", nullable=False),
+        field("rules_version", pa.string(), "Version of the boilerplate rule registry applied.", nullable=False),
+        field("ingested_at", UTC_TS, "When the run started (UTC).", nullable=False),
+    ],
+    table="articles",
+    version=ARTICLES_SCHEMA_VERSION,
+)

@@ -1,0 +1,54 @@
+"""Text normalisation behind content_hash (and later fingerprints). Versioned: see docs/normalisation.md.
+
+Change NORMALIZATION_VERSION whenever the output of normalise() can change: hashes from
+different versions are not comparable.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NORMALIZATION_VERSION = "n1"
+
+# Typographic variants that syndicating sites swap freely; fold them so copies hash alike.
+_QUOTE_DASH = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00ad": None,  # soft hyphen: invisible, present in some copies only
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,  # zero-width characters
+    }
+)
+_WS = re.compile(r"\s+")
+
+
+def fold_typography(text: str) -> str:
+    """NFKC, then curly quotes to straight, dashes to '-', invisible characters dropped."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTE_DASH)
+
+
+def normalise(text: str) -> str:
+    """The comparison form of a text: typography folded, whitespace collapsed, casefolded."""
+    return _WS.sub(" ", fold_typography(text)).strip().casefold()

@@ -1,0 +1,94 @@
+"""Beam stages from raw records to table rows: parse, clean, fingerprint. Each is a thin SafeDoFn
+around a pure function; failures go to the `rejects` tagged output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import apache_beam as beam
+
+from transforms.cleaner import clean_article
+from transforms.posttext import parse_post
+from transforms.records import CleanArticle, ParsedArticle, RawRecord, RecordError, Reject
+from transforms.rows import RunContext, article_row, reject_row
+from transforms.rules import RuleSet
+from transforms.safe import REJECTS, SafeDoFn, count
+
+Parser = Callable[[RawRecord, str], ParsedArticle]
+PARSERS: dict[str, Parser] = {"txt": parse_post}
+
+
+class ParseRecords(SafeDoFn):
+    """RawRecord -> ParsedArticle with the parser of its input format."""
+
+    stage = "parse"
+
+    def __init__(self, default_tz: str):
+        self.default_tz = default_tz
+
+    def process_one(self, record: RawRecord) -> Iterable[ParsedArticle]:
+        parser = PARSERS.get(record.input_format)
+        if parser is None:
+            raise RecordError("no_parser", f"no parser for input format {record.input_format!r}")
+        yield parser(record, self.default_tz)
+
+
+class CleanArticles(SafeDoFn):
+    """ParsedArticle -> CleanArticle: strips boilerplate by the rule registry, records provenance."""
+
+    stage = "clean"
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules  # pickles as data; RE2 programs are rebuilt on the worker
+
+    def process_one(self, parsed: ParsedArticle) -> Iterable[CleanArticle]:
+        clean = clean_article(parsed, self.rules)
+        for r in clean.removed:
+            count(f"removed.{r.rule_id}")
+        if not clean.paragraphs:
+            raise RecordError("only_boilerplate", f"every body line was boilerplate ({len(clean.removed)} removed)")
+        yield clean
+
+
+class ToArticleRows(SafeDoFn):
+    """CleanArticle -> `articles` row, with its content hash."""
+
+    stage = "fingerprint"
+
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+
+    def process_one(self, clean: CleanArticle) -> Iterable[dict]:
+        count("articles.written")
+        yield article_row(clean, self.ctx)
+
+
+class ProcessRecords(beam.PTransform):
+    """Raw records -> article rows, with every failure in the `rejects` output (Reject objects)."""
+
+    def __init__(self, default_tz: str, rules: RuleSet, ctx: RunContext):
+        super().__init__()
+        self.default_tz, self.rules, self.ctx = default_tz, rules, ctx
+
+    def expand(self, records):
+        parsed = records | "Parse" >> beam.ParDo(ParseRecords(self.default_tz)).with_outputs(REJECTS, main="ok")
+        cleaned = parsed.ok | "Clean" >> beam.ParDo(CleanArticles(self.rules)).with_outputs(REJECTS, main="ok")
+        rows = cleaned.ok | "Fingerprint" >> beam.ParDo(ToArticleRows(self.ctx)).with_outputs(REJECTS, main="ok")
+        rejects = (parsed[REJECTS], cleaned[REJECTS], rows[REJECTS]) | "StageRejects" >> beam.Flatten()
+        return {"rows": rows.ok, REJECTS: rejects}
+
+
+class ToRejectRows(beam.PTransform):
+    """Reject objects -> `rejects` rows."""
+
+    def __init__(self, ctx: RunContext):
+        super().__init__()
+        self.ctx = ctx
+
+    def expand(self, rejects):
+        ctx = self.ctx
+
+        def to_row(rej: Reject) -> dict:
+            return reject_row(rej, ctx)
+
+        return rejects | "RejectRow" >> beam.Map(to_row)
