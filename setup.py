@@ -30,7 +30,13 @@ setup(
         "tzdata",  # IANA zones for --default-tz where the OS has none
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.1", "ruff>=0.6"],
+        "test": [
+            "pytest>=8",
+            "hypothesis>=6.100",
+            "duckdb>=1.1",
+            "ruff>=0.6",
+            "setuptools>=70",  # builds the wheel offline in the packaging test (bdist_wheel built in)
+        ],
     },
     entry_points={"console_scripts": ["wirestrip=pipeline.cli:main"]},
 )

@@ -26,7 +26,7 @@ from pipeline.graph import build
 from pipeline.layout import TABLES, Layout
 from pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
 from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
-from pipeline.runners import runner_for
+from pipeline.runners import runner_for, with_quiet_workers
 from schemas import ARTICLES_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
 from transforms.normalize import NORMALIZATION_VERSION
 from transforms.rows import RunContext
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     try:
         argv = normalise_argv(argv)
-        options = PipelineOptions(argv)
+        options = PipelineOptions(with_quiet_workers(argv))
         opts = options.view_as(WirestripOptions)
         validate(opts)
         rules = _load_rules(opts)

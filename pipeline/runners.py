@@ -32,3 +32,21 @@ def runner_for(options: PipelineOptions) -> PipelineRunner | str:
     if name.lower() in DIRECT_ALIASES:
         return OfflineDirectRunner()
     return name
+
+
+# SDK workers (multi_processing, portable) log every start-up step at INFO, and warn that they
+# cannot parse our options (they parse before our code is imported). Keep their WARNINGs and errors.
+_WORKER_LOG_OVERRIDES = (
+    '{"__main__": "ERROR", "apache_beam.options.pipeline_options": "ERROR", '
+    '"apache_beam.runners.worker.sdk_worker_main": "ERROR"}'
+)
+
+
+def with_quiet_workers(argv: list[str]) -> list[str]:
+    """Add worker log levels to a Beam command line unless the user set them."""
+    out = list(argv)
+    if not any(a.startswith("--default_sdk_harness_log_level") for a in argv):
+        out.append("--default_sdk_harness_log_level=WARNING")
+    if not any(a.startswith("--sdk_harness_log_level_overrides") for a in argv):
+        out.append("--sdk_harness_log_level_overrides=" + _WORKER_LOG_OVERRIDES)
+    return out
