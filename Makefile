@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench eval clean
+.PHONY: setup run test lint format bench bench-scale eval clean
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ format: setup
 
 bench: setup  ## throughput of the pure stages on generated articles
 	$(BIN)/python -m bench.stages
+
+N ?= 10000
+bench-scale: setup  ## the whole pipeline on N generated articles: articles/s, MB/s, peak RSS (N=100000 for the target)
+	$(BIN)/python -m bench.scale $(N)
 
 eval: setup  ## every evaluation whose inputs are present (../shared)
 	$(BIN)/python -m bench.eval_all

@@ -37,8 +37,7 @@ def runner_for(options: PipelineOptions) -> PipelineRunner | str:
 # SDK workers (multi_processing, portable) log every start-up step at INFO, and warn that they
 # cannot parse our options (they parse before our code is imported). Keep their WARNINGs and errors.
 _WORKER_LOG_OVERRIDES = (
-    '{"__main__": "ERROR", "apache_beam.options.pipeline_options": "ERROR", '
-    '"apache_beam.runners.worker.sdk_worker_main": "ERROR"}'
+    '{"__main__": "ERROR", "apache_beam.options.pipeline_options": "ERROR", "apache_beam.runners.worker.sdk_worker_main": "ERROR"}'
 )
 
 
