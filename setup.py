@@ -28,9 +28,17 @@ setup(
         "google-re2>=1.1",  # linear-time matching of boilerplate rules
         "PyYAML>=6.0",
         "tzdata",  # IANA zones for --default-tz where the OS has none
+        "duckdb>=1.1,<3",  # `wirestrip report` runs its queries in DuckDB
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.1", "ruff>=0.6"],
+        "test": [
+            "pytest>=8",
+            "hypothesis>=6.100",
+            "duckdb>=1.1",
+            "ruff>=0.6",
+            "pandas>=2.1,<3",  # reader tests: the output must load in pandas with the right dtypes
+            "polars>=1.0,<2",  # reader tests: ... and in polars
+        ],
     },
     entry_points={"console_scripts": ["wirestrip=pipeline.cli:main"]},
 )
