@@ -28,7 +28,7 @@ setup(
         "google-re2>=1.1",  # linear-time matching of boilerplate rules
         "PyYAML>=6.0",
         "tzdata",  # IANA zones for --default-tz where the OS has none
-        "duckdb>=1.1,<3",  # `wirestrip report` runs its queries in DuckDB
+        "duckdb>=1.3,<3",  # `wirestrip report` runs its queries in DuckDB (1.3: lambda x: syntax)
     ],
     extras_require={
         "test": [
