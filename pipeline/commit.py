@@ -187,11 +187,21 @@ def recover(out: Layout) -> list[str]:
 
 
 def commit_partition(staged: str, final: str, trash: str) -> None:
-    """Replace one directory `final` by the directory `staged` (which may be absent: an empty table).
-    Local disk only; runs use commit_local / commit_versioned."""
-    staged, final, trash = _local(staged), _local(final), _local(trash)
-    os.makedirs(staged, exist_ok=True)
-    apply_local_commit({"moves": [(staged, final)], "removals": []}, trash)
+    """Replace one directory `final` by the directory `staged` (which may be absent: an empty table),
+    for tables outside the run's journal. Local disk: two renames. Elsewhere: copy then delete the
+    stale files, which is NOT atomic; articles and rejects use commit_local / commit_versioned."""
+    if is_local(final):
+        staged, final, trash = _local(staged), _local(final), _local(trash)
+        os.makedirs(staged, exist_ok=True)
+        apply_local_commit({"moves": [(staged, final)], "removals": []}, trash)
+        return
+    old = list_files(final, "")
+    new = list_files(staged, "")
+    FileSystems.copy(new, [FileSystems.join(final, p.rsplit("/", 1)[-1]) for p in new])
+    names = {q.rsplit("/", 1)[-1] for q in new}
+    stale = [p for p in old if p.rsplit("/", 1)[-1] not in names]
+    if stale:
+        FileSystems.delete(stale)
 
 
 def remove_tree(path: str) -> None:

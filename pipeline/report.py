@@ -37,6 +37,7 @@ class Section:
     rows: list[tuple]
     note: str = ""
     chart: list[tuple[str, float]] = field(default_factory=list)
+    chart_label: str = ""  # what the bars count
     heat: bool = False  # render the table as a heat map (publishers x agencies)
 
 
@@ -136,6 +137,7 @@ def build_sections(root: str, top: int = TOP) -> tuple[list[Section], list[str]]
             [*rows, total],
             note=f"{sizes['articles']} article files, {sizes['rejects']} reject files committed",
             chart=[(d, a) for d, a, _ in rows],
+            chart_label="articles per ingest date",
         )
     )
     if has_r:
@@ -149,6 +151,7 @@ def build_sections(root: str, top: int = TOP) -> tuple[list[Section], list[str]]
                 ["stage", "error_type", "records", "example source"],
                 rows,
                 chart=[(f"{s}.{e}", n) for s, e, n, _ in rows],
+                chart_label="records rejected, by stage.reason",
             )
         )
     if not has_a:
@@ -171,7 +174,13 @@ def build_sections(root: str, top: int = TOP) -> tuple[list[Section], list[str]]
         f"group by all order by n desc, r.rule_id limit {top}",
     )
     sections.append(
-        Section("Rules fired", ["rule_id", "kind", "spans removed", "characters removed"], rows, chart=[(r, c) for r, _, c, _ in rows])
+        Section(
+            "Rules fired",
+            ["rule_id", "kind", "spans removed", "characters removed"],
+            rows,
+            chart=[(r, c) for r, _, c, _ in rows],
+            chart_label="spans removed, by rule",
+        )
     )
 
     pubs = [
@@ -208,6 +217,7 @@ def build_sections(root: str, top: int = TOP) -> tuple[list[Section], list[str]]
             ["publisher", "articles", "characters kept", "characters removed", "removed share"],
             rows,
             chart=[(p, rem) for p, _, _, rem, _ in rows],
+            chart_label="characters removed, by publisher",
         )
     )
 
@@ -218,7 +228,15 @@ def build_sections(root: str, top: int = TOP) -> tuple[list[Section], list[str]]
         sections.append(Section("Biggest clusters", ["cluster_id", "size", "original title", "original publisher"], [], note=note))
     else:
         rows = _q(con, "select cluster_size, count(*) from articles where cluster_size is not null group by 1 order by 1")
-        sections.append(Section("Cluster sizes", ["cluster_size", "articles"], rows, chart=[(str(s), c) for s, c in rows]))
+        sections.append(
+            Section(
+                "Cluster sizes",
+                ["cluster_size", "articles"],
+                rows,
+                chart=[(str(s), c) for s, c in rows],
+                chart_label="articles, by the size of their cluster",
+            )
+        )
         rows = _q(
             con,
             "select c.cluster_id, max(c.cluster_size) size, count(*) here, any_value(o.title), any_value(o.publisher), "
@@ -336,6 +354,7 @@ def render_html(sections: list[Section], warnings: list[str], root: str) -> str:
         if s.note:
             parts.append(f"<p class='note'>{html.escape(s.note)}</p>")
         if s.chart:
+            parts.append(f"<p class='note'>bars: {html.escape(s.chart_label)}</p>" if s.chart_label else "")
             parts.append(_bar_chart(s.chart))
         if s.rows:
             parts.append(_html_table(s))
