@@ -157,9 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     write_json(out.manifest(run_id), manifest)
 
     rate = counts["rejected"] / counts["read"] if counts["read"] else 0.0
+    articles_at = (
+        out.partition("articles", run_date)
+        if opts.partition_by == "ingest_date"
+        else f"{out.table('articles')}/published_date=*/ingest_date={run_date} ({len(manifest['outputs'].get('articles', []))} partitions)"
+    )
     where = (
-        f"  articles: {out.table('articles')}/ ({len(manifest['outputs']['articles'])} partition(s) of ingest_date={run_date})\n"
-        f"  rejects:  {out.partition('rejects', run_date)}\n"
+        f"  articles: {articles_at}\n  rejects:  {out.partition('rejects', run_date)}\n"
         if is_local(out.root)
         else f"  committed: {out.pointer(run_date)} -> {staging.root}\n"
     )
