@@ -9,6 +9,7 @@ whose run folder holds `_SUCCESS`; run folders of failed, killed or replaced run
 from __future__ import annotations
 
 import logging
+import os
 
 from apache_beam.io.filesystems import FileSystems
 
@@ -47,6 +48,11 @@ def committed_files(root: str, table: str) -> list[str]:
 def partition_scheme(root: str) -> str | None:
     """`ingest_date` or `published_date`: how the articles already committed under `root` are
     partitioned (None when there are none)."""
+    if is_local(root):  # the first partition directory says it; no need to list every file
+        table = Layout(root).table("articles")
+        table = table[len("file://") :] if table.startswith("file://") else table
+        names = sorted(n for n in os.listdir(table) if "=" in n and not n.startswith(("_", "."))) if os.path.isdir(table) else []
+        return names[0].split("=", 1)[0] if names else None
     for path in committed_files(root, "articles"):
         rel = path.split("/articles/", 1)[-1]
         return rel.split("=", 1)[0] if "=" in rel else None

@@ -172,3 +172,12 @@ def validate(opts: WirestripOptions) -> None:
         raise OptionsError("--max-reject-rate must be between 0 and 1")
     if opts.progress_seconds < 0:
         raise OptionsError("--progress-seconds must be 0 (off) or more")
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        FileSystems.get_filesystem(opts.output)
+    except ValueError:
+        raise OptionsError(
+            f"--output {opts.output!r}: no Beam filesystem serves this path (local paths, gs://, s3://...; "
+            "write local paths without file://, and install apache-beam[gcp] / [aws] for buckets)"
+        ) from None

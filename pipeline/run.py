@@ -21,7 +21,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline import __version__
-from pipeline.commit import commit_local, commit_versioned, recover, remove_tree
+from pipeline.commit import _local, commit_local, commit_versioned, recover, remove_tree
 from pipeline.dataset import partition_scheme
 from pipeline.graph import build
 from pipeline.layout import TABLES, Layout, is_local
@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         always = TABLES if opts.partition_by == "ingest_date" else ("rejects",)
         journal = commit_local(out, staging, run_id, run_date, TABLES, always)
         remove_tree(staging.root)
-        manifest["outputs"] = {t: sorted(d for _, d in journal["moves"] if f"/{t}/" in d) for t in TABLES}
+        manifest["outputs"] = {
+            t: sorted(d for _, d in journal["moves"] if d.startswith(_local(out.table(t)).rstrip("/") + "/")) for t in TABLES
+        }
         manifest["replaced_or_removed"] = len(journal["removals"])
     else:
         pointer = commit_versioned(out, staging, run_id, run_date, TABLES, counts)

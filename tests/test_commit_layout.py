@@ -200,3 +200,8 @@ def test_object_store_published_date_and_two_dates(memfs):
     assert all("/published_date=" in f and "/ingest_date=" in f for f in files)
     rows = _read_all(files)
     assert len(rows) == 3 + 3  # ndtv: 3 posts, misc: 3 posts
+
+
+def test_output_on_an_unknown_filesystem_is_a_usage_error(tmp_path, capsys):
+    assert run_cli("--input", f"{SAMPLES}/misc/*.txt", "--output", "nosuchfs://bucket/out") == 2
+    assert "no Beam filesystem serves this path" in capsys.readouterr().err
