@@ -205,3 +205,27 @@ def test_object_store_published_date_and_two_dates(memfs):
 def test_output_on_an_unknown_filesystem_is_a_usage_error(tmp_path, capsys):
     assert run_cli("--input", f"{SAMPLES}/misc/*.txt", "--output", "nosuchfs://bucket/out") == 2
     assert "no Beam filesystem serves this path" in capsys.readouterr().err
+
+
+def test_object_store_failed_run_leaves_the_committed_run(memfs, monkeypatch):
+    args = ("--input", f"{SAMPLES}/outlet_ndtv/*.txt", "--output", memfs, "--run-date", D1)
+    assert run_cli(*args) == 0
+    before = committed_files(memfs, "articles")
+
+    import pipeline.run as run
+
+    real_build = run.build
+
+    def crash_after_writing(p, opts, rules, ctx, staging, ingest_date):
+        from apache_beam.io.filesystems import FileSystems
+
+        real_build(p, opts, rules, ctx, staging, ingest_date)
+        with FileSystems.create(FileSystems.join(staging.partition("articles", ingest_date), "part-x.parquet")) as f:
+            f.write(b"PAR1 half")
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(run, "build", crash_after_writing)
+    assert run_cli(*args) == 3
+    assert committed_files(memfs, "articles") == before
+    runs = {k.split("/_runs/")[1].split("/")[0] for k in objectstore_fs.objects() if "/_runs/" in k}
+    assert len(runs) == 1, "the failed run's folder is removed"

@@ -155,6 +155,7 @@ def test_beam_flags_and_json_dict_values_pass_through(tmp_path):
             "experiments": ["use_runner_v2"],
             "save_main_session": False,
             "pickle_library": "cloudpickle",
+            "transform_name_mapping": {"OldStep": "NewStep"},  # a dict option: Airflow sends it as JSON
         }
     )
     assert run_cli(*args) == 0
