@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from datetime import UTC, datetime
 
 from apache_beam.io.filesystems import FileSystems
@@ -183,7 +184,23 @@ def recover(out: Layout) -> list[str]:
         shutil.rmtree(os.path.join(staging_root, journal["run_id"]), ignore_errors=True)
         done.append(journal["run_id"])
         log.warning("rolled forward the interrupted commit of run %s", journal["run_id"])
+    _remove_orphan_staging(staging_root)
     return done
+
+
+ORPHAN_AGE_SECONDS = 24 * 3600  # a staging folder untouched this long belongs to a dead run, not a slow one
+
+
+def _remove_orphan_staging(staging_root: str, now: float | None = None) -> None:
+    """Delete staging folders that killed runs left behind (no journal: nothing to roll forward)."""
+    now = time.time() if now is None else now
+    for name in sorted(os.listdir(staging_root)):
+        path = os.path.join(staging_root, name)
+        if not os.path.isdir(path) or name.endswith(".replaced"):
+            continue
+        if now - os.path.getmtime(path) > ORPHAN_AGE_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)
+            log.warning("removed the staging folder of dead run %s", name)
 
 
 def commit_partition(staged: str, final: str, trash: str) -> None:

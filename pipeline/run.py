@@ -151,10 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         manifest["outputs"] = {
             t: sorted(d for _, d in journal["moves"] if d.startswith(_local(out.table(t)).rstrip("/") + "/")) for t in TABLES
         }
-        manifest["replaced_or_removed"] = len(journal["removals"])
+        manifest["commit"] = {"mode": "journaled-rename", "partitions": len(journal["moves"]), "removed": len(journal["removals"])}
     else:
         pointer = commit_versioned(out, staging, run_id, run_date, TABLES, counts)
         manifest["outputs"] = {"pointer": out.pointer(run_date), "run_folder": staging.root, "files": pointer["files"]}
+        manifest["commit"] = {"mode": "pointer", "replaces": pointer["replaces"]}
     manifest.update(status="succeeded", finished_at=datetime.now(UTC).isoformat())
     write_json(out.manifest(run_id), manifest)
 

@@ -229,3 +229,13 @@ def test_object_store_failed_run_leaves_the_committed_run(memfs, monkeypatch):
     assert committed_files(memfs, "articles") == before
     runs = {k.split("/_runs/")[1].split("/")[0] for k in objectstore_fs.objects() if "/_runs/" in k}
     assert len(runs) == 1, "the failed run's folder is removed"
+
+
+def test_staging_left_by_a_dead_run_is_removed_after_a_day(tmp_path):
+    out = tmp_path / "out"
+    old, young = out / "_staging" / "20200101T000000Z-dead", out / "_staging" / "20990101T000000Z-busy"
+    for d in (old, young):
+        (d / "articles" / f"ingest_date={D1}").mkdir(parents=True)
+    os.utime(old, (0, 0))
+    assert run_cli("--input", f"{SAMPLES}/local/*.txt", "--output", str(out), "--run-date", D1) == 0
+    assert not old.exists() and young.exists()
