@@ -36,6 +36,7 @@ setup(
             "hypothesis>=6.100",
             "duckdb>=1.1",
             "ruff>=0.6",
+            "setuptools>=70",  # builds the wheel offline in the packaging test (bdist_wheel built in)
             "pandas>=2.1,<3",  # reader tests: the output must load in pandas with the right dtypes
             "polars>=1.0,<2",  # reader tests: ... and in polars
         ],
