@@ -8,7 +8,7 @@ from pipeline.layout import Layout, published_date
 from pipeline.options import WirestripOptions
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from transforms.partition_write import WritePartitioned
-from transforms.progress import Progress
+from transforms.progress import Progress, is_file_info
 from transforms.read import FILES, ReadInputs
 from transforms.rows import RunContext
 from transforms.rules import RuleSet
@@ -32,7 +32,8 @@ def build(p: beam.Pipeline, opts: WirestripOptions, rules: RuleSet, ctx: RunCont
     else:
         articles | "WriteArticles" >> WriteTable(staging.partition("articles", ingest_date), ARTICLES_SCHEMA, opts.num_shards)
     rejects | "WriteRejects" >> WriteTable(staging.partition("rejects", ingest_date), REJECTS_SCHEMA, opts.num_shards)
-    read[FILES] | "WriteFileInfo" >> WriteJsonLines(staging.file_info)
+    files = read[FILES] | "ProgressFiles" >> Progress("read", "files", every, is_file_info)
+    files | "WriteFileInfo" >> WriteJsonLines(staging.file_info)
 
 
 def _published_partition(row: dict) -> str:

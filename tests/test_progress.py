@@ -20,6 +20,8 @@ def test_run_prints_progress_and_where_the_output_went(tmp_path, capsys):
     read_counts = [int(n.replace(",", "")) for n in re.findall(r"\[read\] ([\d,]+) records", captured.err)]
     assert read_counts and max(read_counts) <= 16 and read_counts == sorted(read_counts)
     assert re.search(r"\[clean\] [\d,]+ articles, [\d,]+/s", captured.err)
+    file_counts = [int(n) for n in re.findall(r"\[read\] (\d+) files", captured.err)]
+    assert file_counts and max(file_counts) <= 14
     assert f"articles: {out}/articles/" in captured.out
     assert f"wirestrip report {out}" in captured.out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import apache_beam as beam
 
@@ -20,14 +21,15 @@ def progress_line(stage: str, unit: str, n: int, seconds: float) -> str:
 
 
 class _Progress(beam.DoFn):
-    def __init__(self, stage: str, unit: str, every_seconds: float):
-        self.stage, self.unit, self.every = stage, unit, every_seconds
+    def __init__(self, stage: str, unit: str, every_seconds: float, counts: Callable[[object], bool] | None):
+        self.stage, self.unit, self.every, self.counts = stage, unit, every_seconds, counts
 
     def setup(self):
         self.n, self.started, self.last = 0, time.monotonic(), time.monotonic()
 
     def process(self, element):
-        self.n += 1
+        if self.counts is None or self.counts(element):
+            self.n += 1
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
@@ -36,13 +38,19 @@ class _Progress(beam.DoFn):
 
 
 class Progress(beam.PTransform):
-    """Pass elements through unchanged, printing a progress line every `every_seconds` (0: off)."""
+    """Pass elements through unchanged, printing a progress line every `every_seconds` (0: off);
+    `counts(element)` says which elements count (default: all)."""
 
-    def __init__(self, stage: str, unit: str, every_seconds: float):
+    def __init__(self, stage: str, unit: str, every_seconds: float, counts: Callable[[object], bool] | None = None):
         super().__init__()
-        self.stage, self.unit, self.every = stage, unit, every_seconds
+        self.stage, self.unit, self.every, self.counts = stage, unit, every_seconds, counts
 
     def expand(self, pcoll):
         if self.every <= 0:
             return pcoll
-        return pcoll | "Progress" >> beam.ParDo(_Progress(self.stage, self.unit, self.every))
+        return pcoll | "Progress" >> beam.ParDo(_Progress(self.stage, self.unit, self.every, self.counts))
+
+
+def is_file_info(line: str) -> bool:
+    """A `files` side-output line about one input file (not about a pattern)."""
+    return '"kind": "file"' in line
