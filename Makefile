@@ -41,3 +41,13 @@ eval: setup  ## every evaluation whose inputs are present (../shared)
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache
+
+.PHONY: schemas report bench-output
+schemas: setup  ## regenerate schemas/bigquery/*.json and docs/data_dictionary.md from schemas/
+	$(BIN)/python -m schemas.export
+
+report: setup  ## terminal tables + $(OUT)/_report/index.html over the committed output
+	$(BIN)/wirestrip report $(OUT)
+
+bench-output: setup  ## row groups and files the writers produce on generated articles
+	$(BIN)/python -m bench.output_layout

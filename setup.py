@@ -28,6 +28,7 @@ setup(
         "google-re2>=1.1",  # linear-time matching of boilerplate rules
         "PyYAML>=6.0",
         "tzdata",  # IANA zones for --default-tz where the OS has none
+        "duckdb>=1.3,<3",  # `wirestrip report` runs its queries in DuckDB (1.3: lambda x: syntax)
     ],
     extras_require={
         "test": [
@@ -36,6 +37,8 @@ setup(
             "duckdb>=1.1",
             "ruff>=0.6",
             "setuptools>=70",  # builds the wheel offline in the packaging test (bdist_wheel built in)
+            "pandas>=2.1,<3",  # reader tests: the output must load in pandas with the right dtypes
+            "polars>=1.0,<2",  # reader tests: ... and in polars
         ],
     },
     entry_points={"console_scripts": ["wirestrip=pipeline.cli:main"]},

@@ -45,18 +45,26 @@ def main(argv: list[str] | None = None) -> int:
         prog="wirestrip",
         description="Syndication provenance and boilerplate cleaning for news dumps, on Apache Beam.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="commands:\n  run     clean dumps into OUT/articles, OUT/rejects and a manifest\n\n"
+        epilog="commands:\n  run     clean dumps into OUT/articles, OUT/rejects and a manifest\n"
+        "  report  summarise a committed OUT: terminal tables + HTML page with plots (wirestrip report --help)\n\n"
         "`wirestrip run` " + _options_section(run_parser().format_help()),
     )
     parser.add_argument("--version", action="version", version=f"wirestrip {__version__}")
-    parser.add_argument("command", choices=["run"], help="what to do")
+    parser.add_argument("command", choices=["run", "report"], help="what to do")
     if not argv or argv[0] in ("-h", "--help", "--version"):
         parser.parse_args(argv or ["--help"])
         return 0
     command, rest = argv[0], argv[1:]
-    if command != "run":
+    if command not in ("run", "report"):
         parser.error(f"unknown command {command!r}")
     logging.basicConfig(level=logging.WARNING)
+    if command == "report":
+        from pipeline.report import main as report_main
+
+        try:
+            return report_main(rest)
+        except SystemExit as exc:  # argparse errors and --help
+            return 2 if exc.code else 0
     from pipeline.run import main as run_main
 
     return run_main(rest)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from pipeline.layout import Layout
+from pipeline.layout import Layout, published_date
 from pipeline.options import WirestripOptions
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
+from transforms.partition_write import WritePartitioned
+from transforms.progress import Progress, is_file_info
 from transforms.read import FILES, ReadInputs
 from transforms.rows import RunContext
 from transforms.rules import RuleSet
@@ -18,8 +20,22 @@ from transforms.write import WriteJsonLines, WriteTable
 def build(p: beam.Pipeline, opts: WirestripOptions, rules: RuleSet, ctx: RunContext, staging: Layout, ingest_date: str) -> None:
     """Add the whole run to `p`, writing every table into the `staging` layout."""
     read = p | "ReadInputs" >> ReadInputs(opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes)
-    processed = read["records"] | "Process" >> ProcessRecords(opts.default_tz, rules, ctx)
+    every = opts.progress_seconds
+    records = read["records"] | "ProgressRead" >> Progress("read", "records", every)
+    processed = records | "Process" >> ProcessRecords(opts.default_tz, rules, ctx)
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
-    processed["rows"] | "WriteArticles" >> WriteTable(staging.partition("articles", ingest_date), ARTICLES_SCHEMA, opts.num_shards)
+    articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)
+    if opts.partition_by == "published_date":
+        articles | "WriteArticles" >> WritePartitioned(
+            staging.table("articles"), "published_date", _published_partition, ingest_date, ARTICLES_SCHEMA, opts.num_shards or 1
+        )
+    else:
+        articles | "WriteArticles" >> WriteTable(staging.partition("articles", ingest_date), ARTICLES_SCHEMA, opts.num_shards)
     rejects | "WriteRejects" >> WriteTable(staging.partition("rejects", ingest_date), REJECTS_SCHEMA, opts.num_shards)
-    read[FILES] | "WriteFileInfo" >> WriteJsonLines(staging.file_info)
+    files = read[FILES] | "ProgressFiles" >> Progress("read", "files", every, is_file_info)
+    files | "WriteFileInfo" >> WriteJsonLines(staging.file_info)
+
+
+def _published_partition(row: dict) -> str:
+    """published_date partition value of an articles row (UTC date; null partition when unknown)."""
+    return published_date(row.get("published_at"))

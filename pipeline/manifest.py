@@ -4,27 +4,19 @@ computed from the files the run wrote (Beam counters are reported beside it, not
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from typing import Any
 
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import _local, is_local
-
-
-def _files(pattern: str) -> list[str]:
-    try:
-        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
-    except Exception:  # noqa: BLE001 - Beam raises when nothing matches; that means no files
-        return []
+from pipeline.commit import atomic_write, list_files
 
 
 def parquet_rows(directory: str, columns: list[str] | None = None) -> tuple[int, list[dict]]:
-    """Row count of the Parquet files in `directory`, and the requested columns as dicts."""
+    """Row count of the Parquet files below `directory` (every partition), and the requested columns as dicts."""
     total, rows = 0, []
-    for path in _files(FileSystems.join(directory, "*.parquet")):
+    for path in list_files(directory, ".parquet"):
         with FileSystems.open(path, compression_type="uncompressed") as f:
             pf = pq.ParquetFile(f)
             total += pf.metadata.num_rows
@@ -36,7 +28,7 @@ def parquet_rows(directory: str, columns: list[str] | None = None) -> tuple[int,
 def file_infos(directory: str) -> list[dict]:
     """The readers' JSON lines: one per input pattern and per input file."""
     out = []
-    for path in _files(FileSystems.join(directory, "*.jsonl")):
+    for path in list_files(directory, ".jsonl"):
         with FileSystems.open(path, compression_type="uncompressed") as f:
             out.extend(json.loads(line) for line in f.read().decode("utf-8").splitlines() if line.strip())
     return out
@@ -59,15 +51,5 @@ def reconcile(infos: list[dict], written: int, rejects: list[dict]) -> dict[str,
 
 
 def write_json(path: str, obj: Any) -> None:
-    """Write JSON so that readers never see half a file (temp file + rename on local disk)."""
-    data = json.dumps(obj, indent=2, sort_keys=True, default=str).encode("utf-8")
-    if is_local(path):
-        local = _local(path)
-        os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
-        tmp = f"{local}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, local)
-        return
-    with FileSystems.create(path, mime_type="application/json") as f:
-        f.write(data)
+    """Write JSON so that readers never see half a file."""
+    atomic_write(path, json.dumps(obj, indent=2, sort_keys=True, default=str).encode("utf-8"))

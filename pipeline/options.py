@@ -16,6 +16,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentP
 
 MIB = 1 << 20
 FORMATS = ("auto", "txt")
+PARTITION_BY = ("ingest_date", "published_date")  # ingest_date: one partition per run date, cheap reruns
 
 
 def _both(name: str) -> tuple[str, ...]:
@@ -94,6 +95,23 @@ class WirestripOptions(PipelineOptions):
             default=1.0,
             help="Exit with code 4 when rejected/read exceeds this share (the output is still committed). Default: 1.0 (off).",
         )
+        add(
+            *_both("partition_by"),
+            dest="partition_by",
+            default="ingest_date",
+            choices=PARTITION_BY,
+            help="Partition articles by ingest_date (OUT/articles/ingest_date=D/) or by the UTC date of "
+            "published_at (OUT/articles/published_date=P/ingest_date=D/; unknown dates in "
+            "published_date=__HIVE_DEFAULT_PARTITION__). A rerun of --run-date D replaces exactly the rows "
+            "run date D wrote, in every published_date partition. One output root holds one scheme. Default: ingest_date.",
+        )
+        add(
+            *_both("progress_seconds"),
+            dest="progress_seconds",
+            type=float,
+            default=10.0,
+            help="Seconds between progress lines (records read, rate, stage) on stderr; 0 turns them off. Default: 10.",
+        )
 
 
 class OptionsError(ValueError):
@@ -152,3 +170,14 @@ def validate(opts: WirestripOptions) -> None:
         raise OptionsError("--num-shards must be 0 (runner decides) or more")
     if not 0.0 <= opts.max_reject_rate <= 1.0:
         raise OptionsError("--max-reject-rate must be between 0 and 1")
+    if opts.progress_seconds < 0:
+        raise OptionsError("--progress-seconds must be 0 (off) or more")
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        FileSystems.get_filesystem(opts.output)
+    except ValueError:
+        raise OptionsError(
+            f"--output {opts.output!r}: no Beam filesystem serves this path (local paths, gs://, s3://...; "
+            "write local paths without file://, and install apache-beam[gcp] / [aws] for buckets)"
+        ) from None

@@ -21,9 +21,10 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline import __version__
-from pipeline.commit import commit_partition, remove_tree
+from pipeline.commit import _local, commit_local, commit_versioned, recover, remove_tree
+from pipeline.dataset import partition_scheme
 from pipeline.graph import build
-from pipeline.layout import TABLES, Layout
+from pipeline.layout import TABLES, Layout, is_local
 from pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
 from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
 from pipeline.runners import runner_for, with_quiet_workers
@@ -74,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         opts = options.view_as(WirestripOptions)
         validate(opts)
         rules = _load_rules(opts)
+        recover(Layout(opts.output))  # finish a commit that a killed run left half done
+        scheme = partition_scheme(opts.output)
+        if scheme and scheme != opts.partition_by:
+            raise OptionsError(
+                f"{opts.output} holds articles partitioned by {scheme}; --partition-by {opts.partition_by} "
+                "would mix two layouts in one dataset (use another --output)"
+            )
     except (OptionsError, RuleError) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
@@ -106,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         result = p.result
         manifest["beam_counters"] = _counters(result)
         infos = file_infos(staging.file_info)
-        written, _ = parquet_rows(staging.partition("articles", run_date))
-        _, rejects = parquet_rows(staging.partition("rejects", run_date), ["stage", "error_type"])
+        written, _ = parquet_rows(staging.table("articles"))
+        _, rejects = parquet_rows(staging.table("rejects"), ["stage", "error_type"])
     except Exception as exc:
         log.debug("run failed", exc_info=True)
         manifest.update(status="failed", error=short_traceback(exc), finished_at=datetime.now(UTC).isoformat())
@@ -135,20 +143,39 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_FAILED
 
-    for table in TABLES:
-        commit_partition(staging.partition(table, run_date), out.partition(table, run_date), out.trash(run_id))
-    remove_tree(staging.root)
+    manifest["partition_by"] = opts.partition_by
+    if is_local(out.root):
+        always = TABLES if opts.partition_by == "ingest_date" else ("rejects",)
+        journal = commit_local(out, staging, run_id, run_date, TABLES, always)
+        remove_tree(staging.root)
+        manifest["outputs"] = {
+            t: sorted(d for _, d in journal["moves"] if d.startswith(_local(out.table(t)).rstrip("/") + "/")) for t in TABLES
+        }
+        manifest["commit"] = {"mode": "journaled-rename", "partitions": len(journal["moves"]), "removed": len(journal["removals"])}
+    else:
+        pointer = commit_versioned(out, staging, run_id, run_date, TABLES, counts)
+        manifest["outputs"] = {"pointer": out.pointer(run_date), "run_folder": staging.root, "files": pointer["files"]}
+        manifest["commit"] = {"mode": "pointer", "replaces": pointer["replaces"]}
     manifest.update(status="succeeded", finished_at=datetime.now(UTC).isoformat())
-    manifest["outputs"] = {t: out.partition(t, run_date) for t in TABLES}
     write_json(out.manifest(run_id), manifest)
 
     rate = counts["rejected"] / counts["read"] if counts["read"] else 0.0
+    articles_at = (
+        out.partition("articles", run_date)
+        if opts.partition_by == "ingest_date"
+        else f"{out.table('articles')}/published_date=*/ingest_date={run_date} ({len(manifest['outputs'].get('articles', []))} partitions)"
+    )
+    where = (
+        f"  articles: {articles_at}\n  rejects:  {out.partition('rejects', run_date)}\n"
+        if is_local(out.root)
+        else f"  committed: {out.pointer(run_date)} -> {staging.root}\n"
+    )
     print(
         f"wirestrip: read {counts['read']} records: {counts['written']} articles, "
         f"{counts['rejected']} rejected, {counts['skipped']} skipped in {manifest['seconds']}s\n"
-        f"  articles: {out.partition('articles', run_date)}\n"
-        f"  rejects:  {out.partition('rejects', run_date)}\n"
-        f"  manifest: {out.manifest(run_id)}"
+        f"{where}"
+        f"  manifest: {out.manifest(run_id)}\n"
+        f"  report:   wirestrip report {out.root}   (terminal tables + HTML page with plots)"
     )
     if rate > opts.max_reject_rate:
         _say(f"error: reject rate {rate:.3f} is over --max-reject-rate {opts.max_reject_rate}")

@@ -14,10 +14,10 @@ ARTICLES_SCHEMA_VERSION = "1.0.0"
 
 REMOVED_SPAN = pa.struct(
     [
-        pa.field("rule_id", pa.string()),
-        pa.field("kind", pa.string()),
-        pa.field("text", pa.string()),
-        pa.field("position", pa.int32()),
+        field("rule_id", pa.string(), "Id of the rule that removed the span (see transforms/rule_data/)."),
+        field("kind", pa.string(), "Kind of the rule that fired: disclaimer, copyright, junk, social, tag_line, layout..."),
+        field("text", pa.string(), "The removed text, verbatim."),
+        field("position", pa.int32(), "Paragraph index in the parsed body; -1 for layout parts before the body."),
     ]
 )
 
