@@ -9,9 +9,12 @@ A rule:
     scope:    line   - a whole line, anywhere in the body
               head   - a whole line, only in the leading run of boilerplate lines
               tail   - a whole line, only in the trailing run of boilerplate lines
+              edge   - a whole line, in the leading or the trailing run (head or tail)
               inline - a span inside a line (the rest of the line is kept)
-    yields:   provenance the match reveals: publisher, origin_agency, license, syndicated, tags;
-              values may name the pattern's groups as {group}
+    yields:   provenance the match reveals: publisher, origin_agency, license, syndicated, tags,
+              credited (names), holder (a copyright holder or source: an agency becomes
+              origin_agency, anything else a publisher candidate); values may name the
+              pattern's groups as {group}
     reason:   one line: why this is boilerplate and not body
 """
 
@@ -43,10 +46,11 @@ KINDS = frozenset(
         "byline",
         "dateline",
         "repeated_title",
+        "learned",
     }
 )
-SCOPES = frozenset({"line", "head", "tail", "inline"})
-YIELDS = frozenset({"publisher", "origin_agency", "license", "syndicated", "tags", "credited"})
+SCOPES = frozenset({"line", "head", "tail", "edge", "inline"})
+YIELDS = frozenset({"publisher", "origin_agency", "license", "syndicated", "tags", "credited", "holder"})
 _ID = re.compile(r"^[a-z0-9_.:\-]+$")
 _RULE_KEYS = frozenset({"id", "family", "kind", "pattern", "scope", "yields", "reason", "case_sensitive"})
 BUILTIN_RULES = "builtin.yaml"
