@@ -33,7 +33,6 @@ _AGENCIES: dict[str, tuple[str, ...]] = {
     "TASS": ("TASS",),
     "Anadolu": ("Anadolu", "Anadolu Agency"),
     "City News Service": ("City News Service",),
-    "CNN Newsource": ("CNN Newsource",),
     "PR Newswire": ("PR Newswire", "Cision PR Newswire", "Cision PR Newswire India", "PRNewswire"),
     "PRWeb": ("PRWeb", "PRWEB"),
     "Business Wire": ("Business Wire", "BusinessWire"),
@@ -79,6 +78,7 @@ def clean_name(name: str | None) -> str | None:
     if not name:
         return None
     name = re.split(r",\s*(?:a|an)\s+|\s+[-–—]\s+", name.strip(), maxsplit=1)[0]
+    name = re.sub(r"\s*\([^()]*\)\s*$", "", name)  # "(Atlanta, Ga.)": where, not who
     name = re.sub(r"(?:,?\s*(?:inc|llc|ltd|corp|gmbh|l\.p|co)\.?)+,?$", "", name, flags=re.IGNORECASE).strip(" ,.;:")
     if not name or "{" in name or "<" in name or "$" in name:
         return None  # an unfilled template slot ("${source}") names nobody

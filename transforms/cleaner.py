@@ -162,8 +162,8 @@ def _resolve_provenance(
                             agency_candidates.append((1, pos, canonical_agency(name), fire.rule_id))  # "By Reuters"
             elif key == "origin_agency":
                 agency = first_agency(str(value))
-                if agency is None and fire.kind == "republish_note":
-                    agency = clean_name(str(value))  # the original publisher the note names, as printed
+                if agency is None and fire.kind in ("republish_note", "copyright"):
+                    agency = clean_name(str(value))  # the original publisher a note or footer names, as printed
                 if agency:
                     agency_candidates.append((kind_rank, pos, agency, fire.rule_id))
             elif key == "holder":
