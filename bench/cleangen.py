@@ -130,7 +130,17 @@ def _kind_of(family: str, text: str, junk: bool) -> str:
         return KIND_BY_JUNK_FAMILY.get(family, "junk")
     if "photo" in f or "image" in f:
         return "photo_credit"
-    if "copyright" in f or "tribune" in f or "city news" in f or "stpns" in f or "creators" in f or "nexstar" in f or "sunbeam" in f or "digital first" in f or "msn" in f:
+    if (
+        "copyright" in f
+        or "tribune" in f
+        or "city news" in f
+        or "stpns" in f
+        or "creators" in f
+        or "nexstar" in f
+        or "sunbeam" in f
+        or "digital first" in f
+        or "msn" in f
+    ):
         return "copyright"
     if any(w in f for w in ("sign-off", "contributor", "contact", "slug", "initials", "trust line", "desk byline", "tickers")):
         return "reporting_credit"
@@ -210,7 +220,11 @@ def _expand_junk(rng: random.Random, ref: RefLine) -> list[str]:
     parts = [p.strip() for p in ref.text.split(" / ")] if " / " in ref.text else [ref.text]
     out = []
     for p in parts:
-        p = p.replace("...", f": {rng.choice(('Port talks resume', 'Storm hits coast', 'New budget rules'))}") if p.endswith("...") and "Post" in p else p
+        p = (
+            p.replace("...", f": {rng.choice(('Port talks resume', 'Storm hits coast', 'New budget rules'))}")
+            if p.endswith("...") and "Post" in p
+            else p
+        )
         if rng.random() < 0.1 and len(p) < 40:
             p = p.upper()
         out.append(_fill(rng, p))
@@ -281,7 +295,9 @@ def generate(shared: Path, n_stories: int = 900, seed: int = SEED) -> tuple[list
             while pub_line is not None and "<AGENCY>" in pub_line.text and agency_key not in (None, *WIRE_AGENCIES):
                 outlet, pub_line, outlet_junk = rng.choice(outlets)  # ThePrint's slot names wire agencies only
             body_paras = list(paras) if copy == 0 else paras[: max(3, len(paras) - rng.randint(0, 3))]
-            art_title = title if copy == 0 else rng.choice(("", "Update: ", "Watch: ")) + title + rng.choice(("", " - report", " as talks go on"))
+            art_title = (
+                title if copy == 0 else rng.choice(("", "Update: ", "Watch: ")) + title + rng.choice(("", " - report", " as talks go on"))
+            )
             lines: list[Line] = [Line(p, "body") for p in body_paras]
             for neg in story_negs:  # the same quoted sentence in every copy: body, never learned
                 lines.insert(rng.randint(1, len(lines) - 1), Line(neg, "body", "hard_negative"))
@@ -298,6 +314,8 @@ def generate(shared: Path, n_stories: int = 900, seed: int = SEED) -> tuple[list
                 if agency_datelines and rng.random() < 0.8:
                     d = rng.choice(agency_datelines)
                     dl, prefix, pkind = _dateline_parts(rng, d)
+                    if "###" in d.text:  # "By Reuters ### date ### DATELINE": the byline is its own line
+                        head.append(Line(d.text.split("###")[0].strip(), "boilerplate", "byline", d.family, d.holdout))
                     if dl:
                         first = lines[0]
                         first.text = dl + first.text
@@ -341,7 +359,10 @@ def generate(shared: Path, n_stories: int = 900, seed: int = SEED) -> tuple[list
                     tail += [Line(t, "boilerplate", r.kind, r.family, r.holdout) for t in texts]
             if rng.random() < 0.5:  # the autoblog template: tag line, source link, loading widget
                 tail += [Line("Economy, Business, " + sid.split("/")[0].title(), "boilerplate", "tag_line", "autoblog tag line")]
-                tail += [Line("Source link", "boilerplate", "junk", "autoblog template"), Line("Loading", "boilerplate", "junk", "WordPress/Jetpack")]
+                tail += [
+                    Line("Source link", "boilerplate", "junk", "autoblog template"),
+                    Line("Loading", "boilerplate", "junk", "WordPress/Jetpack"),
+                ]
             art.lines = head + lines + tail
             # an agency without a printed mark is not stated: leave it unknown
             articles.append(art)

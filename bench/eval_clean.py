@@ -30,6 +30,7 @@ from transforms.posttext import parse_post
 from transforms.records import CleanArticle, RawRecord
 from transforms.rules import load_rules
 
+
 def _find_shared() -> Path:
     """../shared beside the project (or $WIRESTRIP_SHARED; a git worktree one level deeper also looks up)."""
     if os.environ.get("WIRESTRIP_SHARED"):
@@ -62,13 +63,18 @@ def clean_corpus(articles: list[Article], learned: bool) -> tuple[list[CleanArti
     for a in articles:
         raw = a.text().encode()
         sha = raw_sha(raw)
-        rec = RawRecord(f"gen://{a.doc}.txt", f"{a.doc}.txt", "post=0;bytes=0-%d" % len(raw), "txt", raw, sha, doc_id(f"{a.doc}.txt", "post=0", sha))
+        rec = RawRecord(
+            f"gen://{a.doc}.txt", f"{a.doc}.txt", "post=0;bytes=0-%d" % len(raw), "txt", raw, sha, doc_id(f"{a.doc}.txt", "post=0", sha)
+        )
         parsed.append(parse_post(rec))
     first = [clean_article(p, rules) for p in parsed]
     if not learned:
         return first, None
     index = LearnedIndex.from_candidates(c for clean in first for c in candidate_lines(clean))
-    second = [clean_article(p, rules, learned=index.lookup_for(group_of(c))) if index.has_group(group_of(c)) else c for p, c in zip(parsed, first, strict=True)]
+    second = [
+        clean_article(p, rules, learned=index.lookup_for(group_of(c))) if index.has_group(group_of(c)) else c
+        for p, c in zip(parsed, first, strict=True)
+    ]
     return second, index
 
 
@@ -135,7 +141,9 @@ def score(articles: list[Article], cleaned: list[CleanArticle], show: int = 0) -
             if not ok:
                 s[bucket]["agency_wrong"] += clean.origin_agency is not None
                 if shown < show:
-                    print(f"  AGENCY want {art.agency!r} ({art.agency_family}) got {clean.origin_agency!r} by {clean.origin_agency_rule} ({art.doc})")
+                    print(
+                        f"  AGENCY want {art.agency!r} ({art.agency_family}) got {clean.origin_agency!r} by {clean.origin_agency_rule} ({art.doc})"
+                    )
                     shown += 1
         elif clean.origin_agency:
             s[bucket]["agency_invented"] += 1
@@ -155,7 +163,9 @@ def report(s: dict) -> None:
     fp = body["lost"]
     for name, key in (("rule-writing families", "bp"), ("HELD-OUT families (generalisation)", "holdout")):
         tp, n = s[key]["found"], s[key]["lines"]
-        print(f"boilerplate lines, {name}: {n} lines, recall {_ratio(tp, n)}, precision {_ratio(tp, tp + fp)} (false positives = body lines lost: {fp})")
+        print(
+            f"boilerplate lines, {name}: {n} lines, recall {_ratio(tp, n)}, precision {_ratio(tp, tp + fp)} (false positives = body lines lost: {fp})"
+        )
     print("recall by labelled kind:")
     kinds = sorted({k.rsplit(".", 1)[0] for k in s["recall_kind"]})
     for k in kinds:
@@ -166,8 +176,12 @@ def report(s: dict) -> None:
         print("  none: no rule kind removed a body line")
     for k, v in sorted(s["fp_rule_kind"].items()):
         print(f"  {k:>16}: {v} body lines")
-    print(f"body lines lost: {fp}/{body['lines']} = {fp / max(body['lines'], 1):.4%}  (hard negatives {s['body_lost_by_kind']['hard_negative']}/{s['body_by_kind']['hard_negative']}, subheads {s['body_lost_by_kind']['subhead']}/{s['body_by_kind']['subhead']}, datelined first paragraphs {s['body_lost_by_kind']['dateline']}/{s['body_by_kind']['dateline']})")
-    print(f"articles with no body line lost: {arts['n'] - arts['with_loss']}/{arts['n']} = {_ratio(arts['n'] - arts['with_loss'], arts['n'])}")
+    print(
+        f"body lines lost: {fp}/{body['lines']} = {fp / max(body['lines'], 1):.4%}  (hard negatives {s['body_lost_by_kind']['hard_negative']}/{s['body_by_kind']['hard_negative']}, subheads {s['body_lost_by_kind']['subhead']}/{s['body_by_kind']['subhead']}, datelined first paragraphs {s['body_lost_by_kind']['dateline']}/{s['body_by_kind']['dateline']})"
+    )
+    print(
+        f"articles with no body line lost: {arts['n'] - arts['with_loss']}/{arts['n']} = {_ratio(arts['n'] - arts['with_loss'], arts['n'])}"
+    )
     for name, key in (("rule-writing families", "prov"), ("HELD-OUT families", "prov_holdout")):
         p = s[key]
         print(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import apache_beam as beam
 
 from pipeline.layout import Layout
@@ -15,11 +17,25 @@ from transforms.stages import ProcessRecords, ToRejectRows
 from transforms.write import WriteJsonLines, WriteTable
 
 
-def build(p: beam.Pipeline, opts: WirestripOptions, rules: RuleSet, ctx: RunContext, staging: Layout, ingest_date: str) -> None:
+def build(
+    p: beam.Pipeline,
+    opts: WirestripOptions,
+    rules: RuleSet,
+    ctx: RunContext,
+    staging: Layout,
+    ingest_date: str,
+    prior_learned: list[dict] | None = None,
+) -> None:
     """Add the whole run to `p`, writing every table into the `staging` layout."""
     read = p | "ReadInputs" >> ReadInputs(opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes)
-    processed = read["records"] | "Process" >> ProcessRecords(opts.default_tz, rules, ctx)
+    processed = read["records"] | "Process" >> ProcessRecords(opts.default_tz, rules, ctx, opts.learned_min_support, prior_learned)
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     processed["rows"] | "WriteArticles" >> WriteTable(staging.partition("articles", ingest_date), ARTICLES_SCHEMA, opts.num_shards)
     rejects | "WriteRejects" >> WriteTable(staging.partition("rejects", ingest_date), REJECTS_SCHEMA, opts.num_shards)
     read[FILES] | "WriteFileInfo" >> WriteJsonLines(staging.file_info)
+    if "learned" in processed:  # learned boilerplate lines, for the next run's --learned-lines
+        (
+            processed["learned"]
+            | "LearnedJson" >> beam.Map(lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True))
+            | "WriteLearned" >> WriteJsonLines(staging.partition("learned", ingest_date))
+        )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from apache_beam.io.filesystems import FileSystems
 
-TABLES = ("articles", "rejects")
+TABLES = ("articles", "rejects", "learned")  # learned: corpus-learned boilerplate lines (JSON Lines)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pipeline.runners import runner_for
 from schemas import ARTICLES_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
 from transforms.normalize import NORMALIZATION_VERSION
 from transforms.rows import RunContext
+from transforms.learned import load_learned_files
 from transforms.rules import RuleError, RuleSet, load_rules
 from transforms.safe import NAMESPACE, short_traceback
 
@@ -74,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         opts = options.view_as(WirestripOptions)
         validate(opts)
         rules = _load_rules(opts)
-    except (OptionsError, RuleError) as exc:
+        prior_learned = load_learned_files(opts.learned_lines)
+    except (OptionsError, RuleError, ValueError) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except SystemExit as exc:  # argparse's own errors (bad choice, bad int) were printed already
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     run_date = opts.run_date or started.date().isoformat()
     run_id = f"{started:%Y%m%dT%H%M%S}Z-{secrets.token_hex(4)}"
-    ctx = RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes)
+    ctx = RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes, opts.redact_removed)
     out = Layout(opts.output)
     staging = out.staging(run_id)
     manifest = {
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     try:
         with beam.Pipeline(runner=runner_for(options), options=options) as p:
-            build(p, opts, rules, ctx, staging, run_date)
+            build(p, opts, rules, ctx, staging, run_date, prior_learned)
         result = p.result
         manifest["beam_counters"] = _counters(result)
         infos = file_infos(staging.file_info)

@@ -170,8 +170,8 @@ def _resolve_provenance(
                 agency = canonical_agency(str(value))
                 if agency:
                     agency_candidates.append((_HOLDER_PRIORITY, pos, agency, fire.rule_id))
-                elif clean_name(str(value)):
-                    publishers.append((2, pos, clean_name(str(value))))  # type: ignore[arg-type]
+                elif clean_name(str(value)):  # a copyright holder says more about the publisher than a "Source:" line
+                    publishers.append((2 if fire.kind == "copyright" else 3, pos, clean_name(str(value))))  # type: ignore[arg-type]
             elif key == "publisher":
                 name = clean_name(str(value))
                 if name:

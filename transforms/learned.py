@@ -154,7 +154,7 @@ def parse_learned_lines(text: str, source: str) -> list[dict]:
             continue
         try:
             r = json.loads(line)
-            out.append({"group": str(r["group"]), "hash": str(r["hash"]), "support": int(r["support"]), "example": str(r.get("example", ""))})
+            out.append(learned_record(str(r["group"]), str(r["hash"]), int(r["support"]), str(r.get("example", ""))))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{source}:{n}: not a learned-line record ({exc!r})") from None
     return out
@@ -197,18 +197,10 @@ class LearnBoilerplate(beam.PTransform):
 
     def expand(self, articles):
         min_support = self.min_support
-
-        def keyed(clean: CleanArticle):
-            for group, key, story, text in candidate_lines(clean):
-                yield (group, key), (story, text)
-
-        counted = (
-            articles
-            | "Candidates" >> beam.FlatMap(keyed)
-            | "StoriesPerLine" >> beam.CombinePerKey(_StoriesCombine())
-            | "EnoughSupport" >> beam.Filter(lambda kv: kv[1][0] >= min_support)
-            | "Record" >> beam.Map(lambda kv: learned_record(kv[0][0], kv[0][1], kv[1][0], kv[1][1]))
-        )
+        if min_support <= 0:  # learning off for this batch: only the prior runs' lines apply
+            counted = articles.pipeline | "NothingLearned" >> beam.Create([])
+        else:
+            counted = self._count(articles, min_support)
         prior = articles.pipeline | "PriorLearned" >> beam.Create(self.prior)
         return (
             (counted, prior)
@@ -217,3 +209,35 @@ class LearnBoilerplate(beam.PTransform):
             | "BestSupport" >> beam.CombinePerKey(lambda rs: max(rs, key=lambda r: (r["support"], r["example"])))
             | "Values" >> beam.Values()
         )
+
+    @staticmethod
+    def _count(articles, min_support: int):
+        def keyed(clean: CleanArticle):
+            for group, key, story, text in candidate_lines(clean):
+                yield (group, key), (story, text)
+
+        return (
+            articles
+            | "Candidates" >> beam.FlatMap(keyed)
+            | "StoriesPerLine" >> beam.CombinePerKey(_StoriesCombine())
+            | "EnoughSupport" >> beam.Filter(lambda kv: kv[1][0] >= min_support)
+            | "Record" >> beam.Map(lambda kv: learned_record(kv[0][0], kv[0][1], kv[1][0], kv[1][1]))
+        )
+
+
+def load_learned_files(patterns: list[str] | None) -> list[dict]:
+    """Learned-line records from earlier runs' OUT/learned files (globs, any Beam filesystem).
+
+    Raises ValueError naming the file when a pattern matches nothing or a file is not such records.
+    """
+    from apache_beam.io.filesystems import FileSystems
+
+    records: list[dict] = []
+    for pattern in patterns or []:
+        matched = FileSystems.match([pattern])[0].metadata_list
+        if not matched:
+            raise ValueError(f"--learned-lines {pattern}: no file matches")
+        for meta in sorted(matched, key=lambda m: m.path):
+            with FileSystems.open(meta.path, compression_type="uncompressed") as f:
+                records += parse_learned_lines(f.read().decode("utf-8"), meta.path)
+    return records
