@@ -64,7 +64,7 @@ def clean_corpus(articles: list[Article], learned: bool) -> tuple[list[CleanArti
         raw = a.text().encode()
         sha = raw_sha(raw)
         rec = RawRecord(
-            f"gen://{a.doc}.txt", f"{a.doc}.txt", "post=0;bytes=0-%d" % len(raw), "txt", raw, sha, doc_id(f"{a.doc}.txt", "post=0", sha)
+            f"gen://{a.doc}.txt", f"{a.doc}.txt", f"post=0;bytes=0-{len(raw)}", "txt", raw, sha, doc_id(f"{a.doc}.txt", "post=0", sha)
         )
         parsed.append(parse_post(rec))
     first = [clean_article(p, rules) for p in parsed]

@@ -28,9 +28,9 @@ from pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
 from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
 from pipeline.runners import runner_for
 from schemas import ARTICLES_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
+from transforms.learned import load_learned_files
 from transforms.normalize import NORMALIZATION_VERSION
 from transforms.rows import RunContext
-from transforms.learned import load_learned_files
 from transforms.rules import RuleError, RuleSet, load_rules
 from transforms.safe import NAMESPACE, short_traceback
 
