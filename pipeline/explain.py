@@ -12,6 +12,7 @@ import argparse
 import glob
 import html
 import os
+import re
 import sys
 from dataclasses import dataclass
 
@@ -82,8 +83,14 @@ def locate_marks(text: str, removed: list[dict]) -> tuple[list[Mark], list[dict]
 
 
 def _find_free(text: str, span: str, start: int, taken: list[tuple[int, int]]) -> int:
+    # A span masked by --redact-removed keeps its length and separators: '*' stands for any other character.
+    pattern = re.compile("".join("[^@.\\s()+-]" if c == "*" else re.escape(c) for c in span)) if "*" in span else None
     while span:
-        i = text.find(span, start)
+        if pattern is None:
+            i = text.find(span, start)
+        else:
+            m = pattern.search(text, start)
+            i = m.start() if m else -1
         if i < 0:
             return -1
         if all(i >= e or i + len(span) <= s for s, e in taken):
