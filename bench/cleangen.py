@@ -128,6 +128,8 @@ def _kind_of(family: str, text: str, junk: bool) -> str:
     f = family.casefold()
     if junk:
         return KIND_BY_JUNK_FAMILY.get(family, "junk")
+    if "rights reserved" in text.casefold() or re.match(r"^(?:©|copyright\b)", text, re.IGNORECASE):
+        return "copyright"
     if "photo" in f or "image" in f:
         return "photo_credit"
     if (
@@ -292,7 +294,9 @@ def generate(shared: Path, n_stories: int = 900, seed: int = SEED) -> tuple[list
         story_negs = [rng.choice(HARD_NEGATIVES)] if rng.random() < 0.35 else []
         for copy in range(1 + n_copies):
             outlet, pub_line, outlet_junk = rng.choice(outlets)
-            while pub_line is not None and "<AGENCY>" in pub_line.text and agency_key not in (None, *WIRE_AGENCIES):
+            while pub_line is not None and (
+                ("<AGENCY>" in pub_line.text and agency_key not in (None, *WIRE_AGENCIES)) or (pub_line.agency and agency_key)
+            ):  # one article states one origin: ThePrint's slot names wire agencies only, a PR wire note no other agency
                 outlet, pub_line, outlet_junk = rng.choice(outlets)  # ThePrint's slot names wire agencies only
             body_paras = list(paras) if copy == 0 else paras[: max(3, len(paras) - rng.randint(0, 3))]
             art_title = (

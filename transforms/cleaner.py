@@ -23,6 +23,7 @@ from transforms.rules import Rule, RuleSet
 
 MAX_RULE_LINE_CHARS = 2000  # the longest real boilerplate line is ~400 chars; longer lines are body
 _DATELINE_PARAGRAPHS = 2  # the dateline opens the first or, after a one-line lead, the second paragraph
+_LEAD_MAX_CHARS = 200  # a line before the dateline paragraph is a one-line lead or an unknown widget, never longer
 _TAG_SPLIT = re.compile(r"\s*,\s*")
 _SCOPES_AT = {"head": ("head", "edge"), "tail": ("tail", "edge")}
 
@@ -114,6 +115,8 @@ def clean_article(parsed: ParsedArticle, rules: RuleSet, learned: LearnedLookup 
     clean.dateline_city = parsed.dateline_city
     agency_candidates: list[tuple[int, int, str, str]] = []  # (priority, position, agency, rule id)
     for k in range(min(_DATELINE_PARAGRAPHS, len(kept))):
+        if k and len(kept[k - 1]) > _LEAD_MAX_CHARS:
+            break  # the first paragraph is a story paragraph: a later "(AP)" is in the story, not a dateline
         dl = parse_dateline(kept[k])
         if dl is None:
             continue
@@ -170,8 +173,11 @@ def _resolve_provenance(
                 agency = canonical_agency(str(value))
                 if agency:
                     agency_candidates.append((_HOLDER_PRIORITY, pos, agency, fire.rule_id))
-                elif clean_name(str(value)):  # a copyright holder says more about the publisher than a "Source:" line
-                    publishers.append((2 if fire.kind == "copyright" else 3, pos, clean_name(str(value))))  # type: ignore[arg-type]
+                elif clean_name(str(value)):
+                    # A full licence footer names the rights holder; a bare "©" line may be a photo credit,
+                    # and a "Source:" line a desk: both weaker.
+                    strong = fire.kind == "copyright" and "license" in fire.rule.yields
+                    publishers.append((2 if strong else 3, pos, clean_name(str(value))))  # type: ignore[arg-type]
             elif key == "publisher":
                 name = clean_name(str(value))
                 if name:

@@ -39,6 +39,12 @@ _CITY_PREFIX = frozenset(
     "new san santa los las el la le hong kuala abu buenos rio sao são st st. saint tel port cape ho kansas salt "
     "mexico panama guatemala costa sri addis dar east west north south fort grand palm baton".split()
 )
+# Words that open sentences, never a dateline's place (except a few places named "The ...").
+_SENTENCE_STARTS = frozenset(
+    "the a an this that these those it he she they we i you in on at but and or as for his her their our its "
+    "mr mrs ms dr one two some many most all after before when while if".split()
+)
+_THE_PLACES = frozenset({"the hague", "the bronx", "the valley", "the woodlands", "the dalles"})
 _NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
@@ -126,6 +132,9 @@ def _with_agency(paragraph: str, tag_start: int, tag: str) -> Dateline | None:
         head = place_part
     city, _, region = head.partition(",")
     city, region = city.strip(), region.strip() or None
+    first = city.split()[0].casefold() if city else ""
+    if first in _SENTENCE_STARTS and not (city.isupper() and len(city.split()) > 1) and city.casefold() not in _THE_PLACES:
+        return None  # "The (AP) logo was removed": a sentence, not a place
     if not city or not _PLACE.match(city) or (region is not None and not _REGION.match(region)):
         return None  # prose before the tag: a sentence that mentions an agency, not a dateline
     return Dateline(city=city, agency=canonical_agency(tag), region=region, date=date, byline=byline, cut=cut)
