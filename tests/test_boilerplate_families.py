@@ -117,3 +117,27 @@ def test_edge_rules_need_the_whole_run_to_be_boilerplate(rules):
 def test_every_shipped_rule_says_why(rules):
     assert all(r.reason.strip() and r.family.strip() for r in rules.rules)
     assert len({r.id for r in rules.rules}) == len(rules.rules)
+
+
+@pytest.mark.parametrize(
+    "line,rule_id",
+    [
+        ("Also Read: Port strike ends after talks", "junk.also_read_link"),
+        ("Disclaimer: The views expressed are the author's own.", "disclaimer.labelled"),
+        ("Join our WhatsApp channel for the latest news.", "junk.follow_channel"),
+        ("Representative image", "credit.representative_image"),
+        ("With PTI inputs", "disclaimer.with_inputs_from"),
+    ],
+)
+def test_general_families_beyond_the_reference(rules, line, rule_id):
+    c = clean(f"T\n\n{BODY}\n\n{line}\n\n{BODY} Again.", rules)
+    assert [r.rule_id for r in c.removed] == [rule_id] and len(c.paragraphs) == 2
+
+
+def test_edge_only_families_stay_in_the_middle(rules):
+    middle = ["Updated figures were published on Monday.", "Print", "Tags: none of them mattered"]
+    c = clean(
+        "\n\n".join(["T", BODY, *middle, f"{BODY} Again.", "Updated: Mar 5, 2031 10:32 IST", "WhatsApp", "Tags: Port, Strike"]), rules
+    )
+    assert c.paragraphs == [BODY, *middle, f"{BODY} Again."]
+    assert c.tags == ["Port", "Strike"]

@@ -91,3 +91,15 @@ def test_reuters_signoff_and_redaction(rules):
     assert "example.com" not in masked.removed[0].text and "9406" not in masked.removed[0].text
     assert len(masked.removed[0].text) == len(plain.removed[0].text)
     assert masked.paragraphs == ["Dockers struck."]
+
+
+def test_capitals_and_colon_dateline_without_agency(rules):
+    c = clean("T\n\nNEW DELHI: The government raised rice prices.\n\nMore.", rules)
+    assert (c.dateline_city, c.origin_agency) == ("NEW DELHI", None)
+    assert parse_dateline("READ MORE: the full list") is None and parse_dateline("BREAKING: fire at port") is None
+
+
+def test_desk_credit_names_no_agency_but_reuters_signoff_does(rules):
+    assert clean("T\n\nDockers struck.\n\n(Edited by Jo Park)", rules).origin_agency is None
+    c = clean("T\n\nDockers struck.\n\n(Reporting by Ana Lima; Editing by Jo Park)", rules)
+    assert (c.origin_agency, c.origin_agency_rule) == ("Reuters", "credit.reporting_by")

@@ -35,6 +35,13 @@ _REGION = re.compile(rf"^{_CAP_WORD}(?:[ .]{{1,2}}{_CAP_WORD}){{0,3}}\.?$")
 _NO_AGENCY = re.compile(
     r"^(?P<city>[A-Z][A-Z.'’-]+(?:[ /-][A-Z][A-Z.'’-]+){0,4})(?:,\s*(?P<region>[A-Z][\w.'’ ]{1,30}?))?\s+(?:—|–|--)\s+\S"
 )
+# "NEW DELHI: The government ..." (Indian papers): an upper-case place and a colon, no agency.
+_CAPS_COLON = re.compile(r"^(?P<city>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}):\s+\S")
+# Words of labels that also come in capitals before a colon ("READ MORE:", "WATCH:"): never a place.
+_NOT_PLACES = frozenset(
+    "update updated breaking watch read more also read exclusive opinion analysis editorial photos video live note "
+    "correction clarification warning disclaimer source sources advertisement related tags".split()
+)
 _CITY_PREFIX = frozenset(
     "new san santa los las el la le hong kuala abu buenos rio sao são st st. saint tel port cape ho kansas salt "
     "mexico panama guatemala costa sri addis dar east west north south fort grand palm baton".split()
@@ -108,6 +115,9 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     m2 = _NO_AGENCY.match(paragraph[:MAX_HEAD_CHARS])
     if m2 is not None and len(m2.group("city")) >= 4:
         return Dateline(city=m2.group("city"), region=m2.group("region"))
+    m3 = _CAPS_COLON.match(paragraph[:MAX_HEAD_CHARS])
+    if m3 is not None and len(m3.group("city")) >= 3 and not set(m3.group("city").casefold().split()) & _NOT_PLACES:
+        return Dateline(city=m3.group("city"))
     return None
 
 
