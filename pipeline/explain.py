@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pyarrow.dataset as ds
 
+from transforms.learned import parse_learned_lines
 from transforms.locate import LocateError, reread_record
 from transforms.textdecode import decode_text
 
@@ -57,6 +58,20 @@ def find_row(out: str, doc_id: str) -> tuple[str, dict] | None:
         if rows:
             return table, max(rows, key=lambda r: str(r.get("ingested_at")))
     return None
+
+
+def learned_support(out: str) -> dict[str, int]:
+    """rule_id -> support of the learned lines written under OUT/learned (highest across runs)."""
+    support: dict[str, int] = {}
+    for path in sorted(glob.glob(os.path.join(out, "learned", "*", "*.jsonl"))):
+        with open(path, encoding="utf-8") as f:
+            try:
+                records = parse_learned_lines(f.read(), path)
+            except ValueError:
+                continue  # a damaged file only costs the support figure, not the explanation
+        for r in records:
+            support[r["rule_id"]] = max(support.get(r["rule_id"], 0), r["support"])
+    return support
 
 
 def locate_marks(text: str, removed: list[dict]) -> tuple[list[Mark], list[dict]]:
@@ -167,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         header.update({k: row.get(k) for k in _FIELDS if row.get(k) not in (None, [], "")})
         removed = row.get("removed") or []
+    support = learned_support(args.out)
+    for r in removed:
+        if r["rule_id"] in support:  # learned lines: show the support that made them boilerplate
+            r["rule_id"] = f"{r['rule_id']} (support {support[r['rule_id']]} stories)"
     marks, missing = locate_marks(text, removed)
     if args.html:
         sys.stdout.write(render_html(text, marks, header, missing) + "\n")

@@ -64,7 +64,8 @@ def test_explain_marks_removed_spans(run_out, capsys):
     row = read_table(run_out, "articles")[0]
     assert cli(["explain", str(run_out), "--doc-id", row["doc_id"], "--color", "never"]) == 0
     shown = capsys.readouterr().out
-    assert "[credit.wire_contact]" in shown and "[learned:" in shown and "origin_agency_rule: credit.wire_contact" in shown
+    assert "[credit.wire_contact]" in shown and "origin_agency_rule: credit.wire_contact" in shown
+    assert "(support 6 stories)]" in shown and "[learned:" in shown
     assert cli(["explain", str(run_out), "--doc-id", row["doc_id"], "--html"]) == 0
     page = capsys.readouterr().out
     assert page.startswith("<!doctype html>") and 'title="credit.wire_contact"' in page
