@@ -141,3 +141,25 @@ def test_edge_only_families_stay_in_the_middle(rules):
     )
     assert c.paragraphs == [BODY, *middle, f"{BODY} Again."]
     assert c.tags == ["Port", "Strike"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The film was distributed by Warner Bros.",
+        "(c) the defendant must pay the costs of the appeal",
+        "Download the NHS app to book appointments, the minister urged.",
+    ],
+)
+def test_one_sentence_paragraphs_that_resemble_footers_survive(rules, sentence):
+    c = clean(f"T\n\n{BODY}\n\n{sentence}\n\n{BODY} Again.", rules)
+    assert sentence in c.paragraphs and c.removed == []
+
+
+def test_a_credit_slot_that_is_prose_names_no_origin(rules):
+    c = clean(f"T\n\n{BODY}\n\nAdapted from the novel by Jane Austen.", rules)
+    assert c.paragraphs == [BODY, "Adapted from the novel by Jane Austen."] and c.origin_agency is None
+    c = clean(f"T\n\n{BODY}\n\nReprinted with permission from the author of the blog.", rules)
+    assert c.paragraphs == [BODY] and c.origin_agency is None  # a reprint note, but "the author ..." is no publication
+    c = clean(f"T\n\n{BODY}\n\nAdapted from this Example Weekly article.", rules)
+    assert c.paragraphs == [BODY] and c.origin_agency == "Example Weekly"

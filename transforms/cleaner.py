@@ -24,6 +24,7 @@ from transforms.rules import Rule, RuleSet
 MAX_RULE_LINE_CHARS = 2000  # the longest real boilerplate line is ~400 chars; longer lines are body
 _DATELINE_PARAGRAPHS = 2  # the dateline opens the first or, after a one-line lead, the second paragraph
 _LEAD_MAX_CHARS = 200  # a line before the dateline paragraph is a one-line lead or an unknown widget, never longer
+_MAX_NAME_WORDS = 6  # publication names are short ("The Atlanta Journal-Constitution"); longer is prose
 _TAG_SPLIT = re.compile(r"\s*,\s*")
 _SCOPES_AT = {"head": ("head", "edge"), "tail": ("tail", "edge")}
 
@@ -136,6 +137,15 @@ def clean_article(parsed: ParsedArticle, rules: RuleSet, learned: LearnedLookup 
     return clean
 
 
+def _publication_name(value: str) -> str | None:
+    """A captured name that reads as a publication ('The Conversation', 'Consortiumnews.com'), else None:
+    'the novel by Jane Austen' in "Adapted from the novel by ..." names no publisher."""
+    name = clean_name(value)
+    if not name or len(name.split()) > _MAX_NAME_WORDS or not (name[0].isupper() or name[0].isdigit()):
+        return None
+    return name
+
+
 def _resolve_provenance(
     clean: CleanArticle, parsed: ParsedArticle, fired: list[tuple[_Fire, int]], agency_candidates: list[tuple[int, int, str, str]]
 ) -> None:
@@ -166,7 +176,7 @@ def _resolve_provenance(
             elif key == "origin_agency":
                 agency = first_agency(str(value))
                 if agency is None and fire.kind in ("republish_note", "copyright"):
-                    agency = clean_name(str(value))  # the original publisher a note or footer names, as printed
+                    agency = _publication_name(str(value))  # the original publisher a note or footer names, as printed
                 if agency:
                     agency_candidates.append((kind_rank, pos, agency, fire.rule_id))
             elif key == "holder":
