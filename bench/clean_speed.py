@@ -16,7 +16,7 @@ import time
 from bench.synth import posts
 from transforms.cleaner import clean_article
 from transforms.hashing import doc_id, raw_sha
-from transforms.learned import LearnedIndex, candidate_lines, group_of
+from transforms.learned import LearnedIndex, group_of
 from transforms.posttext import parse_post
 from transforms.records import RawRecord
 from transforms.rules import load_rules
@@ -56,7 +56,7 @@ def main(n: int = 3000) -> None:
     texts = [a.text().encode() for a in arts]
     parsed = [parse_post(r) for r in _records(texts, [f"{a.doc}.txt" for a in arts])]
     first = _time("eval-clean corpus (BBC bodies + real boilerplate)", parsed, rules)
-    index = LearnedIndex.from_candidates(c for clean in first for c in candidate_lines(clean))
+    index = LearnedIndex.learn(first)
     t = time.perf_counter()
     for p, c in zip(parsed, first, strict=True):
         g = group_of(c)

@@ -25,7 +25,7 @@ from bench.cleangen import SEED, Article, generate
 from transforms.agencies import name_key
 from transforms.cleaner import clean_article
 from transforms.hashing import doc_id, raw_sha
-from transforms.learned import LearnedIndex, candidate_lines, group_of
+from transforms.learned import LearnedIndex, group_of
 from transforms.posttext import parse_post
 from transforms.records import CleanArticle, RawRecord
 from transforms.rules import load_rules
@@ -70,7 +70,7 @@ def clean_corpus(articles: list[Article], learned: bool) -> tuple[list[CleanArti
     first = [clean_article(p, rules) for p in parsed]
     if not learned:
         return first, None
-    index = LearnedIndex.from_candidates(c for clean in first for c in candidate_lines(clean))
+    index = LearnedIndex.learn(first)
     second = [
         clean_article(p, rules, learned=index.lookup_for(group_of(c))) if index.has_group(group_of(c)) else c
         for p, c in zip(parsed, first, strict=True)

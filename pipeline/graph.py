@@ -28,7 +28,9 @@ def build(
 ) -> None:
     """Add the whole run to `p`, writing every table into the `staging` layout."""
     read = p | "ReadInputs" >> ReadInputs(opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes)
-    processed = read["records"] | "Process" >> ProcessRecords(opts.default_tz, rules, ctx, opts.learned_min_support, prior_learned)
+    processed = read["records"] | "Process" >> ProcessRecords(
+        opts.default_tz, rules, ctx, opts.learned_min_support, prior_learned, opts.learned_min_share
+    )
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     processed["rows"] | "WriteArticles" >> WriteTable(staging.partition("articles", ingest_date), ARTICLES_SCHEMA, opts.num_shards)
     rejects | "WriteRejects" >> WriteTable(staging.partition("rejects", ingest_date), REJECTS_SCHEMA, opts.num_shards)

@@ -110,6 +110,14 @@ class WirestripOptions(PipelineOptions):
             "publisher is stripped at the head/tail of its posts (learned:<hash>). 0 turns learning off. Default: 5.",
         )
         add(
+            *_both("learned_min_share"),
+            dest="learned_min_share",
+            type=float,
+            default=0.05,
+            help="...and in at least this share of the publisher's stories in the batch (a stock closing sentence "
+            "can end five stories of a big site; a template line is on most of its posts). Default: 0.05.",
+        )
+        add(
             *_both("learned_lines"),
             dest="learned_lines",
             action="append",
@@ -172,6 +180,8 @@ def validate(opts: WirestripOptions) -> None:
             raise OptionsError(f"--{name.replace('_', '-')} must be positive")
     if opts.learned_min_support < 0:
         raise OptionsError("--learned-min-support must be 0 (off) or more")
+    if not 0.0 <= opts.learned_min_share <= 1.0:
+        raise OptionsError("--learned-min-share must be between 0 and 1")
     if opts.num_shards < 0:
         raise OptionsError("--num-shards must be 0 (runner decides) or more")
     if not 0.0 <= opts.max_reject_rate <= 1.0:

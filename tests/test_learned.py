@@ -8,7 +8,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from tests.test_posttext import record
 from tests.test_transforms_beam import CTX
 from transforms.cleaner import clean_article
-from transforms.learned import LearnBoilerplate, LearnedIndex, candidate_lines, group_of, line_key, parse_learned_lines
+from transforms.learned import LearnBoilerplate, LearnedIndex, group_of, line_key, parse_learned_lines, story_of
 from transforms.posttext import parse_post
 from transforms.rules import load_rules
 
@@ -23,7 +23,7 @@ WORDS = "roads schools harbour budget trams ferries parks libraries bridges clin
 def story(i: int) -> list[str]:
     w = WORDS[i % len(WORDS)], WORDS[(i * 5 + 1) % len(WORDS)]
     return [
-        f"The council voted on the {w[0]} plan after a long debate about {w[1]}, schools and the budget for next year.",
+        f"The council voted on the {w[0]} plan for district {i} after a long debate about {w[1]}, schools and the budget for next year.",
         f"Residents said the {w[1]} mattered more than the {w[0]}, officials reported.",
     ]
 
@@ -43,7 +43,7 @@ def cleaned(texts: list[str], folder: str = "gazette"):
 
 def test_line_repeated_across_distinct_stories_is_learned_and_stripped_at_the_tail_only():
     arts = cleaned([post([*story(i), TAGLINE]) for i in range(6)])
-    index = LearnedIndex.from_candidates(c for a in arts for c in candidate_lines(a))
+    index = LearnedIndex.learn(arts)
     key = line_key(TAGLINE)
     assert index.lines[("folder:gazette", key)][0] == 6
     lookup = index.lookup_for("folder:gazette")
@@ -61,14 +61,14 @@ def test_syndicated_copies_of_one_story_give_support_one():
     base = story(1)
     copies = [post([base[0], QUOTE, base[1]][: 3 - (n % 2)], title=f"Headline {n}") for n in range(20)]
     arts = cleaned(copies)
-    index = LearnedIndex.from_candidates(c for a in arts for c in candidate_lines(a))
+    index = LearnedIndex.learn(arts)
     assert ("folder:gazette", line_key(QUOTE)) not in index.lines
     assert len(index) == 0
 
 
 def test_groups_keep_publishers_apart():
     arts = cleaned([post([*story(i), TAGLINE]) for i in range(3)], "a") + cleaned([post([*story(i + 10), TAGLINE]) for i in range(3)], "b")
-    index = LearnedIndex.from_candidates(c for a in arts for c in candidate_lines(a))
+    index = LearnedIndex.learn(arts)
     assert len(index) == 0  # 3 + 3 stories: below the support of 5 in each group
     assert group_of(arts[0]) == "folder:a"
 
@@ -122,3 +122,14 @@ def test_learn_boilerplate_combines_across_bundles():
     with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
         got = p | beam.Create(arts, reshuffle=True) | LearnBoilerplate(min_support=5) | beam.Map(lambda r: r["support"])
         assert_that(got, equal_to([7]))
+
+
+def test_a_stock_closing_sentence_in_a_few_of_many_stories_is_not_learned():
+    closing = "No one was injured."
+    texts = [post([*story(i), f"Extra detail number {i} for the record, filed by the desk."]) for i in range(12 * 10)]
+    texts = [t + (f"\n\n{closing}" if n % 24 == 0 else "") for n, t in enumerate(texts)]  # 5 of 120 stories
+    arts = cleaned(texts)
+    index = LearnedIndex.learn(arts)
+    assert len({story_of(a) for a in arts}) == 120
+    assert ("folder:gazette", line_key(closing)) not in index.lines  # 5 stories, but under 5% of 120
+    assert ("folder:gazette", line_key(closing)) in LearnedIndex.learn(arts, min_share=0.0).lines

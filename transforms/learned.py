@@ -17,6 +17,9 @@ in twenty copies of one story has support 1 and stays body.
 Thresholds (defaults; see --learned-min-support):
 - MIN_SUPPORT = 5 distinct stories: a template line is on every post of a site; five unrelated
   stories sharing one exact short line is not chance for body text.
+- MIN_SHARE = 0.05 of the group's stories as well: in a big dump a stock closing sentence ("No
+  one was injured.") can end five stories of one site; a template line is on far more than one
+  post in twenty.
 - MAX_LINE_CHARS = 200: taglines, prompts and widgets are short; a longer line is prose.
 - MAX_TRACKED_STORIES = 1000 per line: bounds the combiner's state; support is reported as
   at least that many.
@@ -30,6 +33,7 @@ site's history, not on what else happened to be in its batch.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +44,7 @@ import xxhash
 from transforms.records import CleanArticle
 
 MIN_SUPPORT = 5
+MIN_SHARE = 0.05
 MAX_LINE_CHARS = 200
 MAX_TRACKED_STORIES = 1000
 _STORY_MIN_WORDS = 12
@@ -72,6 +77,16 @@ def _story_key(paragraphs: list[str], skip: int) -> str:
     return "none:" + line_key(" ".join(paragraphs))  # no long paragraph: the whole text stands for the story
 
 
+def story_of(clean: CleanArticle) -> str:
+    """The story key of a whole article (what its syndicated copies share)."""
+    return _story_key(clean.paragraphs, -1)
+
+
+def needed_support(group_stories: int, min_support: int = MIN_SUPPORT, min_share: float = MIN_SHARE) -> int:
+    """Distinct stories a line needs in a group of `group_stories` stories to count as boilerplate."""
+    return max(min_support, math.ceil(min_share * group_stories))
+
+
 def candidate_lines(clean: CleanArticle) -> list[tuple[str, str, str, str]]:
     """(group, line hash, story key, line) for each distinct short line the rules kept."""
     group = group_of(clean)
@@ -102,14 +117,21 @@ class LearnedIndex:
         return len(self.lines)
 
     @classmethod
-    def from_candidates(cls, candidates: Iterable[tuple[str, str, str, str]], min_support: int = MIN_SUPPORT) -> LearnedIndex:
-        """Count distinct stories per (group, hash) and keep those with enough support."""
+    def learn(cls, articles: Iterable[CleanArticle], min_support: int = MIN_SUPPORT, min_share: float = MIN_SHARE) -> LearnedIndex:
+        """Count distinct stories per (group, hash) over rule-cleaned articles; keep those with enough support."""
         stories: dict[tuple[str, str], set[str]] = {}
         example: dict[tuple[str, str], str] = {}
-        for group, key, story, text in candidates:
-            stories.setdefault((group, key), set()).add(story)
-            example[(group, key)] = min(example.get((group, key), text), text)
-        lines = {k: (len(s), example[k]) for k, s in stories.items() if len(s) >= min_support}
+        group_stories: dict[str, set[str]] = {}
+        for clean in articles:
+            group_stories.setdefault(group_of(clean), set()).add(story_of(clean))
+            for group, key, story, text in candidate_lines(clean):
+                stories.setdefault((group, key), set()).add(story)
+                example[(group, key)] = min(example.get((group, key), text), text)
+        lines = {
+            k: (len(s), example[k])
+            for k, s in stories.items()
+            if len(s) >= needed_support(len(group_stories[k[0]]), min_support, min_share)
+        }
         return cls(lines, min_support)
 
     @classmethod
@@ -191,16 +213,16 @@ class LearnBoilerplate(beam.PTransform):
     """Rule-cleaned articles -> learned-line records {group, hash, rule_id, support, example}:
     lines with support >= min_support in this batch, merged with `prior` records from earlier runs."""
 
-    def __init__(self, min_support: int = MIN_SUPPORT, prior: list[dict] | None = None):
+    def __init__(self, min_support: int = MIN_SUPPORT, prior: list[dict] | None = None, min_share: float = MIN_SHARE):
         super().__init__()
-        self.min_support, self.prior = min_support, list(prior or [])
+        self.min_support, self.prior, self.min_share = min_support, list(prior or []), min_share
 
     def expand(self, articles):
         min_support = self.min_support
         if min_support <= 0:  # learning off for this batch: only the prior runs' lines apply
             counted = articles.pipeline | "NothingLearned" >> beam.Create([])
         else:
-            counted = self._count(articles, min_support)
+            counted = self._count(articles, min_support, self.min_share)
         prior = articles.pipeline | "PriorLearned" >> beam.Create(self.prior)
         return (
             (counted, prior)
@@ -211,16 +233,27 @@ class LearnBoilerplate(beam.PTransform):
         )
 
     @staticmethod
-    def _count(articles, min_support: int):
+    def _count(articles, min_support: int, min_share: float):
         def keyed(clean: CleanArticle):
             for group, key, story, text in candidate_lines(clean):
                 yield (group, key), (story, text)
+
+        group_totals = (
+            articles
+            | "GroupStory" >> beam.Map(lambda c: (group_of(c), story_of(c)))
+            | "DistinctStories" >> beam.Distinct()
+            | "GroupOfStory" >> beam.Map(lambda gs: gs[0])
+            | "StoriesPerGroup" >> beam.combiners.Count.PerElement()
+        )
+
+        def enough(kv, totals) -> bool:
+            return kv[1][0] >= needed_support(totals.get(kv[0][0], 0), min_support, min_share)
 
         return (
             articles
             | "Candidates" >> beam.FlatMap(keyed)
             | "StoriesPerLine" >> beam.CombinePerKey(_StoriesCombine())
-            | "EnoughSupport" >> beam.Filter(lambda kv: kv[1][0] >= min_support)
+            | "EnoughSupport" >> beam.Filter(enough, totals=beam.pvalue.AsDict(group_totals))
             | "Record" >> beam.Map(lambda kv: learned_record(kv[0][0], kv[0][1], kv[1][0], kv[1][1]))
         )
 

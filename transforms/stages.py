@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import apache_beam as beam
 
 from transforms.cleaner import clean_article
-from transforms.learned import MIN_SUPPORT, LearnBoilerplate, group_of, line_key
+from transforms.learned import MIN_SHARE, MIN_SUPPORT, LearnBoilerplate, group_of, line_key
 from transforms.posttext import parse_post
 from transforms.records import CleanArticle, ParsedArticle, RawRecord, RecordError, Reject
 from transforms.rows import RunContext, article_row, reject_row
@@ -108,10 +108,12 @@ class ProcessRecords(beam.PTransform):
         ctx: RunContext,
         learned_min_support: int = MIN_SUPPORT,
         prior_learned: list[dict] | None = None,
+        learned_min_share: float = MIN_SHARE,
     ):
         super().__init__()
         self.default_tz, self.rules, self.ctx = default_tz, rules, ctx
         self.learned_min_support, self.prior_learned = learned_min_support, list(prior_learned or [])
+        self.learned_min_share = learned_min_share
 
     def expand(self, records):
         redact = self.ctx.redact_removed
@@ -121,7 +123,9 @@ class ProcessRecords(beam.PTransform):
         final, learned = cleaned.ok, None
         if self.learned_min_support > 0 or self.prior_learned:
             # Two passes: learn repeated lines per publisher from the rule-cleaned articles, then re-clean.
-            learned = cleaned.ok | "LearnBoilerplate" >> LearnBoilerplate(self.learned_min_support, self.prior_learned)
+            learned = cleaned.ok | "LearnBoilerplate" >> LearnBoilerplate(
+                self.learned_min_support, self.prior_learned, self.learned_min_share
+            )
             side = learned | "LearnedKeys" >> beam.Map(lambda r: ((r["group"], r["hash"]), r["support"]))
             again = cleaned.ok | "CleanLearned" >> beam.ParDo(ApplyLearned(self.rules, redact), beam.pvalue.AsDict(side)).with_outputs(
                 REJECTS, main="ok"
