@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"held-out families ({len(held)}): {'; '.join(held)}")
     cleaned, index = clean_corpus(articles, learned=not args.no_learned)
     if index is not None:
-        print(f"learned lines: {len(index)} (min support {index.min_support} distinct stories per group)")
+        print(f"learned lines: {len(index)} (support >= {index.min_support} distinct stories and >= {MIN_SHARE:.0%} of the group's stories)")
     report(score(articles, cleaned, args.show))
     pure_bodies()
     print(f"({time.perf_counter() - t0:.1f} s)")
