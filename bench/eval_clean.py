@@ -25,7 +25,7 @@ from bench.cleangen import SEED, Article, generate
 from transforms.agencies import name_key
 from transforms.cleaner import clean_article
 from transforms.hashing import doc_id, raw_sha
-from transforms.learned import LearnedIndex, group_of
+from transforms.learned import MIN_SHARE, LearnedIndex, group_of
 from transforms.posttext import parse_post
 from transforms.records import CleanArticle, RawRecord
 from transforms.rules import load_rules
@@ -231,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"held-out families ({len(held)}): {'; '.join(held)}")
     cleaned, index = clean_corpus(articles, learned=not args.no_learned)
     if index is not None:
-        print(f"learned lines: {len(index)} (support >= {index.min_support} distinct stories and >= {MIN_SHARE:.0%} of the group's stories)")
+        print(
+            f"learned lines: {len(index)} (support >= {index.min_support} distinct stories and >= {MIN_SHARE:.0%} of the group's stories)"
+        )
     report(score(articles, cleaned, args.show))
     pure_bodies()
     print(f"({time.perf_counter() - t0:.1f} s)")
