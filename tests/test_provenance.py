@@ -103,3 +103,16 @@ def test_desk_credit_names_no_agency_but_reuters_signoff_does(rules):
     assert clean("T\n\nDockers struck.\n\n(Edited by Jo Park)", rules).origin_agency is None
     c = clean("T\n\nDockers struck.\n\n(Reporting by Ana Lima; Editing by Jo Park)", rules)
     assert (c.origin_agency, c.origin_agency_rule) == ("Reuters", "credit.reporting_by")
+
+
+def test_publisher_from_the_site_when_no_disclaimer_names_one(rules):
+    parsed = parse_post(record("T\n\nDockers struck.\n\n©2030 FOX News Network, LLC. All rights reserved."))
+    parsed.url = "https://www.example-news.com/2030/01/dockers"
+    assert clean_article(parsed, rules).publisher == "example-news.com"
+    parsed = parse_post(
+        record(
+            "T\n\nDockers struck.\n\n(This story has not been edited by Example Post staff and is auto-generated from a syndicated feed.)"
+        )
+    )
+    parsed.url = "https://www.example-news.com/x"
+    assert clean_article(parsed, rules).publisher == "Example Post"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from transforms.agencies import canonical_agency, clean_name, first_agency
 from transforms.datelines import parse_dateline
@@ -137,6 +138,14 @@ def clean_article(parsed: ParsedArticle, rules: RuleSet, learned: LearnedLookup 
     return clean
 
 
+def _site_of(url: str | None) -> str | None:
+    """'https://www.nytimes.com/2024/…' -> 'nytimes.com'; None for no URL or no host."""
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
 def _publication_name(value: str) -> str | None:
     """A captured name that reads as a publication ('The Conversation', 'Consortiumnews.com'), else None:
     'the novel by Jane Austen' in "Adapted from the novel by ..." names no publisher."""
@@ -151,10 +160,10 @@ def _resolve_provenance(
 ) -> None:
     """publisher, origin_agency (with the deciding rule id), license, syndicated, tags, byline.
 
-    An input's own publisher field wins over text; a publisher named by a disclaimer wins over a
-    copyright holder. An agency is only ever a name the text states.
+    publisher: the input's own publisher field, else a disclaimer's name, else the site of the
+    article's URL, else a copyright holder. An agency is only ever a name the text states.
     """
-    publishers: list[tuple[int, int, str]] = []
+    publishers: list[tuple[float, int, str]] = []
     found: dict[str, object] = {}
     for fire, pos in fired:
         if fire.rule is None:
@@ -194,6 +203,9 @@ def _resolve_provenance(
                     publishers.append((1, pos, name))
             else:
                 found.setdefault(key, value)
+    site = _site_of(parsed.canonical_url or parsed.url)
+    if site:
+        publishers.append((1.5, -1, site))  # the site that served this copy: below a disclaimer's name, above a holder
     publishers.sort()
     clean.publisher = parsed.publisher or (publishers[0][2] if publishers else None)
     if agency_candidates:
