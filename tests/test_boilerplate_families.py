@@ -163,3 +163,9 @@ def test_a_credit_slot_that_is_prose_names_no_origin(rules):
     assert c.paragraphs == [BODY] and c.origin_agency is None  # a reprint note, but "the author ..." is no publication
     c = clean(f"T\n\n{BODY}\n\nAdapted from this Example Weekly article.", rules)
     assert c.paragraphs == [BODY] and c.origin_agency == "Example Weekly"
+
+
+def test_no_break_spaces_do_not_hide_boilerplate(rules):
+    line = "Copyright\u00a02030 The Associated Press.\u00a0All rights reserved."
+    c = clean(f"T\n\n{BODY}\n\n{line}\n\nShare\u202fthis:", rules)
+    assert c.paragraphs == [BODY] and c.removed[0].text == line and c.origin_agency == "AP"

@@ -26,6 +26,16 @@ MAX_RULE_LINE_CHARS = 2000  # the longest real boilerplate line is ~400 chars; l
 _DATELINE_PARAGRAPHS = 2  # the dateline opens the first or, after a one-line lead, the second paragraph
 _LEAD_MAX_CHARS = 200  # a line before the dateline paragraph is a one-line lead or an unknown widget, never longer
 _MAX_NAME_WORDS = 6  # publication names are short ("The Atlanta Journal-Constitution"); longer is prose
+# RE2's \s is ASCII: scraped text is full of no-break and thin spaces. Rules match a copy with
+# those mapped to ' ' (one character for one, so span offsets hold); the text itself is kept as is.
+_ODD_SPACE = re.compile("[\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u3000\t]")
+
+
+def _probe(line: str) -> str:
+    """`line` with odd spaces as ' ', for matching only (most lines have none: no copy then)."""
+    return _ODD_SPACE.sub(" ", line) if _ODD_SPACE.search(line) else line
+
+
 _TAG_SPLIT = re.compile(r"\s*,\s*")
 _SCOPES_AT = {"head": ("head", "edge"), "tail": ("tail", "edge")}
 
@@ -53,7 +63,7 @@ def _classify(line: str, rules: RuleSet) -> dict[str, _Fire]:
     out: dict[str, _Fire] = {}
     if len(line) > MAX_RULE_LINE_CHARS:
         return out
-    for rule, groups in rules.match_line(line):
+    for rule, groups in rules.match_line(_probe(line)):
         out.setdefault(rule.scope, _Fire(rule.id, rule.kind, rule, groups))
     return out
 
@@ -97,7 +107,7 @@ def clean_article(parsed: ParsedArticle, rules: RuleSet, learned: LearnedLookup 
             removed.append(Removed(fire.rule_id, fire.kind, para, i))
             fired.append((fire, i))
             continue
-        spans = rules.find_inline(para) if len(para) <= MAX_RULE_LINE_CHARS * 4 else []
+        spans = rules.find_inline(_probe(para)) if len(para) <= MAX_RULE_LINE_CHARS * 4 else []
         if spans:
             pieces, last = [], 0
             for rule, start, end, groups in spans:
