@@ -169,3 +169,14 @@ def test_no_break_spaces_do_not_hide_boilerplate(rules):
     line = "Copyright\u00a02030 The Associated Press.\u00a0All rights reserved."
     c = clean(f"T\n\n{BODY}\n\n{line}\n\nShare\u202fthis:", rules)
     assert c.paragraphs == [BODY] and c.removed[0].text == line and c.origin_agency == "AP"
+
+
+def test_footers_glued_to_the_last_paragraph_are_cut_the_paragraph_kept(rules):
+    glued = f"{BODY} (This story has not been edited by NDTV staff and is auto-generated from a syndicated feed.)"
+    c = clean(f"T\n\n{glued}", rules)
+    assert c.paragraphs == [BODY] and c.publisher == "NDTV" and c.removed[0].rule_id == "inline.syndication_note_at_end"
+    glued = f"{BODY} Copyright 2030 The Associated Press. All rights reserved. This material may not be published, broadcast, rewritten or redistributed."
+    c = clean(f"T\n\n{glued}", rules)
+    assert c.paragraphs == [BODY] and c.origin_agency == "AP" and c.license == "all-rights-reserved"
+    quoted = 'The label read "Copyright 2030 Example Ltd. All rights reserved" in small print, the court heard.'
+    assert clean(f"T\n\n{quoted}", rules).paragraphs == [quoted]
