@@ -30,6 +30,7 @@ def clean(text: str, rules):
         ("By Jo Park. ABOARD THE FERRY (Reuters) - The port", "ABOARD THE FERRY", "Reuters", ["Jo Park"]),
         ("By ANA LIMA, JO PARK and SAM COLE NEW YORK (AP) — The port", "NEW YORK", "AP", ["ANA LIMA", "JO PARK", "SAM COLE"]),
         ("OSLO/BERGEN, Norway — The port", "OSLO/BERGEN", None, []),
+        ("(Reuters) - Shares of the port operator fell", None, "Reuters", []),
     ],
 )
 def test_datelines(opening, city, agency, byline):

@@ -7,6 +7,7 @@
     By Jeff Mason. ABOARD AIR FORCE ONE (Reuters) - ...       byline glued to the dateline
     By Shirish B Pradhan Kathmandu, Oct 17 (PTI) ...          byline glued, no separator
     TURNBERRY/GLASGOW, Scotland — ...      city only (no agency printed: origin_agency stays null)
+    (Reuters) - Shares of ...              agency only (no place)
 
 The dateline is part of the story and stays in the body; only a byline glued in front of it is
 cut (it fills `byline`). The agency comes only from a known agency token in the parentheses, so
@@ -59,7 +60,7 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
 class Dateline:
     """What a story's opening dateline says; `cut` is the glued byline prefix to remove (0 if none)."""
 
-    city: str
+    city: str | None
     agency: str | None = None
     region: str | None = None
     date: str | None = None
@@ -123,7 +124,9 @@ def parse_dateline(paragraph: str) -> Dateline | None:
 
 def _with_agency(paragraph: str, tag_start: int, tag: str) -> Dateline | None:
     head = paragraph[:tag_start].strip()
-    if not head or len(head) > MAX_HEAD_CHARS:
+    if not head:  # "(Reuters) - Shares of ...": the agency's mark without a place
+        return Dateline(city=None, agency=canonical_agency(tag))
+    if len(head) > MAX_HEAD_CHARS:
         return None
     byline: list[str] = []
     cut = 0
