@@ -74,6 +74,11 @@ class Rule:
     case_sensitive: bool = False
 
     @property
+    def set_source(self) -> str:
+        """The pattern for a full-match set: flags, no anchors (the set anchors both ends)."""
+        return f"{'' if self.case_sensitive else '(?i)'}(?:{self.pattern})"
+
+    @property
     def regex_source(self) -> str:
         flags = "" if self.case_sensitive else "(?i)"
         if self.scope == "inline":
@@ -141,10 +146,13 @@ def _re2_options() -> Any:
 
 def _compile_set(rules: list[Rule]) -> tuple[Any, list[Any]]:
     opts = _re2_options()
-    rset = re2.Set.SearchSet(opts)
+    # Whole-line rules go in a full-match set (anchored at both ends by RE2 itself: about twice as
+    # fast as searching for ^...$); inline rules in a search set.
+    whole = bool(rules) and rules[0].scope != "inline"
+    rset = re2.Set.FullMatchSet(opts) if whole else re2.Set.SearchSet(opts)
     compiled = []
     for r in rules:
-        rset.Add(r.regex_source)
+        rset.Add(r.set_source if whole else r.regex_source)
         compiled.append(re2.compile(r.regex_source, opts))
     rset.Compile()
     return rset, compiled
