@@ -117,3 +117,12 @@ def test_publisher_from_the_site_when_no_disclaimer_names_one(rules):
     )
     parsed.url = "https://www.example-news.com/x"
     assert clean_article(parsed, rules).publisher == "Example Post"
+
+
+def test_source_lines_name_a_publisher_or_a_known_agency_only(rules):
+    c = clean("T\n\nDockers struck.\n\nSource: Office for National Statistics", rules)
+    assert c.paragraphs == ["Dockers struck."] and c.publisher is None and c.origin_agency is None
+    c = clean("T\n\nDockers struck.\n\nSource: Reuters", rules)
+    assert (c.origin_agency, c.origin_agency_rule) == ("Reuters", "republish.source_line")
+    c = clean("T\n\nDockers struck.\n\nSOURCE: EXAMPLE NEWS AND NEWS AGENCIES", rules)
+    assert c.publisher == "EXAMPLE NEWS" and c.origin_agency is None
