@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench bench-scale eval clean
+.PHONY: setup run test lint format bench bench-scale eval eval-clean clean
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,7 @@ format: setup
 
 bench: setup  ## throughput of the pure stages on generated articles
 	$(BIN)/python -m bench.stages
+	$(BIN)/python -m bench.clean_speed
 
 N ?= 10000
 bench-scale: setup  ## the whole pipeline on N generated articles: articles/s, MB/s, peak RSS (N=100000 for the target)
@@ -38,6 +39,9 @@ bench-scale: setup  ## the whole pipeline on N generated articles: articles/s, M
 
 eval: setup  ## every evaluation whose inputs are present (../shared)
 	$(BIN)/python -m bench.eval_all
+
+eval-clean: setup  ## boilerplate/provenance scores on a labelled corpus generated from ../shared
+	$(BIN)/python -m bench.eval_clean
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache

@@ -6,11 +6,9 @@ Evaluations read ../shared (beside the project); each says clearly when its inpu
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
+from bench.eval_clean import SHARED
 from transforms.rules import load_rules
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def rule_coverage() -> None:
@@ -30,6 +28,10 @@ def rule_coverage() -> None:
 
 def main() -> None:
     rule_coverage()
+    from bench import eval_clean
+
+    print("\neval-clean (boilerplate and provenance on a generated labelled corpus):")
+    eval_clean.main([])
 
 
 if __name__ == "__main__":

@@ -46,15 +46,20 @@ def main(argv: list[str] | None = None) -> int:
         description="Syndication provenance and boilerplate cleaning for news dumps, on Apache Beam.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="commands:\n  run     clean dumps into OUT/articles, OUT/rejects and a manifest\n"
-        "  report  summarise a committed OUT: terminal tables + HTML page with plots (wirestrip report --help)\n\n"
+        "  report  summarise a committed OUT: terminal tables + HTML page with plots (wirestrip report --help)\n"
+        "  explain OUT --doc-id ID [--html]   show one record as it came in, each removed span marked with its rule\n\n"
         "`wirestrip run` " + _options_section(run_parser().format_help()),
     )
     parser.add_argument("--version", action="version", version=f"wirestrip {__version__}")
-    parser.add_argument("command", choices=["run", "report"], help="what to do")
+    parser.add_argument("command", choices=["run", "report", "explain"], help="what to do")
     if not argv or argv[0] in ("-h", "--help", "--version"):
         parser.parse_args(argv or ["--help"])
         return 0
     command, rest = argv[0], argv[1:]
+    if command == "explain":
+        from pipeline.explain import main as explain_main
+
+        return explain_main(rest)
     if command not in ("run", "report"):
         parser.error(f"unknown command {command!r}")
     logging.basicConfig(level=logging.WARNING)

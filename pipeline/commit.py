@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.layout import Layout, is_local
+from pipeline.layout import TABLE_SUFFIX, Layout, is_local
 
 log = logging.getLogger("wirestrip")
 
@@ -146,7 +146,7 @@ def commit_local(out: Layout, staging: Layout, run_id: str, ingest_date: str, ta
 def commit_versioned(out: Layout, run_folder: Layout, run_id: str, ingest_date: str, tables: tuple[str, ...], counts: dict) -> dict:
     """Object-store commit: `_SUCCESS` in the run folder, then the pointer of `ingest_date` (one atomic
     object write). Returns the pointer."""
-    files = {t: [p[len(run_folder.root.rstrip("/")) + 1 :] for p in list_files(run_folder.table(t))] for t in tables}
+    files = {t: [p[len(run_folder.root.rstrip("/")) + 1 :] for p in list_files(run_folder.table(t), TABLE_SUFFIX[t])] for t in tables}
     now = datetime.now(UTC).isoformat()
     atomic_write(out.success(run_id), json.dumps({"run_id": run_id, "counts": counts, "at": now}).encode())
     previous = read_json(out.pointer(ingest_date))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import apache_beam as beam
 
 from pipeline.layout import Layout, published_date
@@ -17,12 +19,22 @@ from transforms.stages import ProcessRecords, ToRejectRows
 from transforms.write import WriteJsonLines, WriteTable
 
 
-def build(p: beam.Pipeline, opts: WirestripOptions, rules: RuleSet, ctx: RunContext, staging: Layout, ingest_date: str) -> None:
+def build(
+    p: beam.Pipeline,
+    opts: WirestripOptions,
+    rules: RuleSet,
+    ctx: RunContext,
+    staging: Layout,
+    ingest_date: str,
+    prior_learned: list[dict] | None = None,
+) -> None:
     """Add the whole run to `p`, writing every table into the `staging` layout."""
     read = p | "ReadInputs" >> ReadInputs(opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes)
     every = opts.progress_seconds
     records = read["records"] | "ProgressRead" >> Progress("read", "records", every)
-    processed = records | "Process" >> ProcessRecords(opts.default_tz, rules, ctx)
+    processed = records | "Process" >> ProcessRecords(
+        opts.default_tz, rules, ctx, opts.learned_min_support, prior_learned, opts.learned_min_share
+    )
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)
     if opts.partition_by == "published_date":
@@ -34,6 +46,12 @@ def build(p: beam.Pipeline, opts: WirestripOptions, rules: RuleSet, ctx: RunCont
     rejects | "WriteRejects" >> WriteTable(staging.partition("rejects", ingest_date), REJECTS_SCHEMA, opts.num_shards)
     files = read[FILES] | "ProgressFiles" >> Progress("read", "files", every, is_file_info)
     files | "WriteFileInfo" >> WriteJsonLines(staging.file_info)
+    if "learned" in processed:  # learned boilerplate lines, for the next run's --learned-lines
+        (
+            processed["learned"]
+            | "LearnedJson" >> beam.Map(lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True))
+            | "WriteLearned" >> WriteJsonLines(staging.partition("learned", ingest_date))
+        )
 
 
 def _published_partition(row: dict) -> str:

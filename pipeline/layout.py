@@ -31,7 +31,8 @@ from urllib.parse import quote
 
 from apache_beam.io.filesystems import FileSystems
 
-TABLES = ("articles", "rejects")
+TABLES = ("articles", "rejects", "learned")  # learned: corpus-learned boilerplate lines (JSON Lines)
+TABLE_SUFFIX = {"articles": ".parquet", "rejects": ".parquet", "learned": ".jsonl"}
 PARTITION_KEYS = ("ingest_date", "published_date")
 # Hive's, Spark's, pyarrow's and DuckDB's spelling of a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"

@@ -112,6 +112,36 @@ class WirestripOptions(PipelineOptions):
             default=10.0,
             help="Seconds between progress lines (records read, rate, stage) on stderr; 0 turns them off. Default: 10.",
         )
+        add(
+            *_both("redact_removed"),
+            dest="redact_removed",
+            action="store_true",
+            default=False,
+            help="Mask e-mail addresses and phone numbers (reporters' sign-offs) in `removed` and in rejects.",
+        )
+        add(
+            *_both("learned_min_support"),
+            dest="learned_min_support",
+            type=int,
+            default=5,
+            help="Corpus-learned boilerplate: a short line repeated in at least this many distinct stories of one "
+            "publisher is stripped at the head/tail of its posts (learned:<hash>). 0 turns learning off. Default: 5.",
+        )
+        add(
+            *_both("learned_min_share"),
+            dest="learned_min_share",
+            type=float,
+            default=0.05,
+            help="...and in at least this share of the publisher's stories in the batch (a stock closing sentence "
+            "can end five stories of a big site; a template line is on most of its posts). Default: 0.05.",
+        )
+        add(
+            *_both("learned_lines"),
+            dest="learned_lines",
+            action="append",
+            metavar="GLOB",
+            help="Learned lines of earlier runs (OUT/learned/**/*.jsonl) to apply in this run too. Repeatable.",
+        )
 
 
 class OptionsError(ValueError):
@@ -166,6 +196,10 @@ def validate(opts: WirestripOptions) -> None:
     for name in ("max_file_bytes", "max_record_bytes", "max_reject_raw_bytes"):
         if getattr(opts, name) <= 0:
             raise OptionsError(f"--{name.replace('_', '-')} must be positive")
+    if opts.learned_min_support < 0:
+        raise OptionsError("--learned-min-support must be 0 (off) or more")
+    if not 0.0 <= opts.learned_min_share <= 1.0:
+        raise OptionsError("--learned-min-share must be between 0 and 1")
     if opts.num_shards < 0:
         raise OptionsError("--num-shards must be 0 (runner decides) or more")
     if not 0.0 <= opts.max_reject_rate <= 1.0:

@@ -29,6 +29,7 @@ from pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
 from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
 from pipeline.runners import runner_for, with_quiet_workers
 from schemas import ARTICLES_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
+from transforms.learned import load_learned_files
 from transforms.normalize import NORMALIZATION_VERSION
 from transforms.rows import RunContext
 from transforms.rules import RuleError, RuleSet, load_rules
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{opts.output} holds articles partitioned by {scheme}; --partition-by {opts.partition_by} "
                 "would mix two layouts in one dataset (use another --output)"
             )
-    except (OptionsError, RuleError) as exc:
+        prior_learned = load_learned_files(opts.learned_lines)
+    except (OptionsError, RuleError, ValueError) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except SystemExit as exc:  # argparse's own errors (bad choice, bad int) were printed already
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     run_date = opts.run_date or started.date().isoformat()
     run_id = f"{started:%Y%m%dT%H%M%S}Z-{secrets.token_hex(4)}"
-    ctx = RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes)
+    ctx = RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes, opts.redact_removed)
     out = Layout(opts.output)
     staging = out.staging(run_id)
     manifest = {
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     try:
         with beam.Pipeline(runner=runner_for(options), options=options) as p:
-            build(p, opts, rules, ctx, staging, run_date)
+            build(p, opts, rules, ctx, staging, run_date, prior_learned)
         result = p.result
         manifest["beam_counters"] = _counters(result)
         infos = file_infos(staging.file_info)
@@ -145,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
     manifest["partition_by"] = opts.partition_by
     if is_local(out.root):
-        always = TABLES if opts.partition_by == "ingest_date" else ("rejects",)
+        # Tables partitioned by ingest date alone are always replaced, even when this run wrote no row to them.
+        always = tuple(t for t in TABLES if opts.partition_by == "ingest_date" or t != "articles")
         journal = commit_local(out, staging, run_id, run_date, TABLES, always)
         remove_tree(staging.root)
         manifest["outputs"] = {

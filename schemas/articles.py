@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from schemas.fields import UTC_TS, field, versioned_schema
 
-ARTICLES_SCHEMA_VERSION = "1.0.0"
+ARTICLES_SCHEMA_VERSION = "1.1.0"  # 1.1.0: origin_agency_rule
 
 REMOVED_SPAN = pa.struct(
     [
@@ -47,6 +47,11 @@ ARTICLES_SCHEMA = versioned_schema(
         field("language", pa.string(), "ISO 639-1 language code."),
         field("publisher", pa.string(), "Who published this copy (NDTV, Business Standard, ...)."),
         field("origin_agency", pa.string(), "Originating agency (AFP, Reuters, AP, PTI, ...) where the text shows it; never guessed."),
+        field(
+            "origin_agency_rule",
+            pa.string(),
+            "Rule id that decided origin_agency ('dateline' for the story's own dateline); null when origin_agency is null.",
+        ),
         field("syndicated", pa.bool_(), "The text says it is syndicated / wire copy."),
         field("license", pa.string(), "Licence when stated (CC BY-ND 4.0, all-rights-reserved, ...)."),
         field("removed", pa.list_(REMOVED_SPAN), "Every span stripped from the body: rule id, kind, text and paragraph position."),

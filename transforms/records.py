@@ -65,6 +65,9 @@ class CleanArticle:
     syndicated: bool | None = None
     license: str | None = None
     tags: list[str] = field(default_factory=list)
+    origin_agency_rule: str | None = None  # the rule (or "dateline") that decided origin_agency
+    byline: list[str] = field(default_factory=list)  # the parser's bylines plus those the cleaner found
+    dateline_city: str | None = None  # the parser's, else the one the cleaner read off the first paragraph
 
     @property
     def text(self) -> str:

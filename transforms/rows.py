@@ -8,6 +8,7 @@ from datetime import datetime
 from transforms.hashing import raw_sha, text_hash
 from transforms.normalize import NORMALIZATION_VERSION, normalise
 from transforms.records import CleanArticle, Reject
+from transforms.redact import redact_bytes, redact_text
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class RunContext:
     rules_version: str
     ingested_at: datetime
     max_reject_raw_bytes: int
+    redact_removed: bool = False  # --redact-removed: mask e-mail addresses and phone numbers in rejects too
 
 
 def content_hash(text: str) -> str:
@@ -44,12 +46,13 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
         "published_at": parsed.published_at,
         "published_tz_assumed": parsed.published_tz_assumed,
         "content_kind": parsed.content_kind,
-        "dateline_city": parsed.dateline_city,
-        "byline": list(parsed.byline),
+        "dateline_city": clean.dateline_city or parsed.dateline_city,
+        "byline": list(clean.byline or parsed.byline),
         "tags": list(clean.tags),
         "language": parsed.language,
         "publisher": clean.publisher,
         "origin_agency": clean.origin_agency,
+        "origin_agency_rule": clean.origin_agency_rule,
         "syndicated": clean.syndicated,
         "license": clean.license,
         "removed": [r.as_row() for r in clean.removed],
@@ -65,6 +68,11 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
 def reject_row(rej: Reject, ctx: RunContext) -> dict:
     """One `rejects` row; raw bytes beyond --max-reject-raw-bytes are cut, their full hash and size kept."""
     raw = rej.raw
+    message = rej.message
+    sha = rej.raw_sha or (raw_sha(raw) if raw is not None else None)  # of the bytes as read, before any masking
+    if ctx.redact_removed:  # masks keep the length, so raw_size and truncation still describe the input
+        raw = redact_bytes(raw) if raw is not None else None
+        message = redact_text(message)
     truncated = raw is not None and len(raw) > ctx.max_reject_raw_bytes
     return {
         "doc_id": rej.doc_id,
@@ -73,10 +81,10 @@ def reject_row(rej: Reject, ctx: RunContext) -> dict:
         "input_format": rej.input_format,
         "stage": rej.stage,
         "error_type": rej.error_type,
-        "message": rej.message,
+        "message": message,
         "raw": raw[: ctx.max_reject_raw_bytes] if raw is not None else None,
         "raw_size": rej.raw_size if rej.raw_size is not None else (len(raw) if raw is not None else None),
-        "raw_sha": rej.raw_sha or (raw_sha(raw) if raw is not None else None),
+        "raw_sha": sha,
         "raw_truncated": truncated or (rej.raw_size is not None and raw is not None and rej.raw_size > len(raw)),
         "run_id": ctx.run_id,
         "pipeline_version": ctx.pipeline_version,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 import apache_beam as beam
 
 from transforms.cleaner import clean_article
+from transforms.learned import MIN_SHARE, MIN_SUPPORT, LearnBoilerplate, group_of, line_key
 from transforms.posttext import parse_post
 from transforms.records import CleanArticle, ParsedArticle, RawRecord, RecordError, Reject
 from transforms.rows import RunContext, article_row, reject_row
@@ -38,16 +39,50 @@ class CleanArticles(SafeDoFn):
 
     stage = "clean"
 
-    def __init__(self, rules: RuleSet):
+    def __init__(self, rules: RuleSet, redact: bool = False):
         self.rules = rules  # pickles as data; RE2 programs are rebuilt on the worker
+        self.redact = redact
 
     def process_one(self, parsed: ParsedArticle) -> Iterable[CleanArticle]:
-        clean = clean_article(parsed, self.rules)
+        clean = clean_article(parsed, self.rules, redact=self.redact)
         for r in clean.removed:
             count(f"removed.{r.rule_id}")
         if not clean.paragraphs:
             raise RecordError("only_boilerplate", f"every body line was boilerplate ({len(clean.removed)} removed)")
         yield clean
+
+
+class ApplyLearned(SafeDoFn):
+    """Second cleaning pass: re-clean the articles that hold a line learned for their group
+    (side input {(group, hash): support}); the others pass through unchanged."""
+
+    stage = "clean_learned"
+
+    def __init__(self, rules: RuleSet, redact: bool = False):
+        self.rules, self.redact = rules, redact
+        self._learned: dict = {}
+
+    def process(self, element, learned):  # type: ignore[override]
+        self._learned = learned
+        yield from super().process(element)
+
+    def process_one(self, clean: CleanArticle) -> Iterable[CleanArticle]:
+        group, learned = group_of(clean), self._learned
+        if not any((group, line_key(p)) in learned for p in clean.parsed.paragraphs):
+            yield clean
+            return
+
+        def lookup(line: str) -> str | None:
+            key = line_key(line)
+            return f"learned:{key}" if (group, key) in learned else None
+
+        again = clean_article(clean.parsed, self.rules, learned=lookup, redact=self.redact)
+        for r in again.removed:
+            if r.kind == "learned":
+                count("removed.learned")
+        if not again.paragraphs:
+            raise RecordError("only_boilerplate", f"every body line was boilerplate ({len(again.removed)} removed, learned lines included)")
+        yield again
 
 
 class ToArticleRows(SafeDoFn):
@@ -66,16 +101,43 @@ class ToArticleRows(SafeDoFn):
 class ProcessRecords(beam.PTransform):
     """Raw records -> article rows, with every failure in the `rejects` output (Reject objects)."""
 
-    def __init__(self, default_tz: str, rules: RuleSet, ctx: RunContext):
+    def __init__(
+        self,
+        default_tz: str,
+        rules: RuleSet,
+        ctx: RunContext,
+        learned_min_support: int = MIN_SUPPORT,
+        prior_learned: list[dict] | None = None,
+        learned_min_share: float = MIN_SHARE,
+    ):
         super().__init__()
         self.default_tz, self.rules, self.ctx = default_tz, rules, ctx
+        self.learned_min_support, self.prior_learned = learned_min_support, list(prior_learned or [])
+        self.learned_min_share = learned_min_share
 
     def expand(self, records):
+        redact = self.ctx.redact_removed
         parsed = records | "Parse" >> beam.ParDo(ParseRecords(self.default_tz)).with_outputs(REJECTS, main="ok")
-        cleaned = parsed.ok | "Clean" >> beam.ParDo(CleanArticles(self.rules)).with_outputs(REJECTS, main="ok")
-        rows = cleaned.ok | "Fingerprint" >> beam.ParDo(ToArticleRows(self.ctx)).with_outputs(REJECTS, main="ok")
-        rejects = (parsed[REJECTS], cleaned[REJECTS], rows[REJECTS]) | "StageRejects" >> beam.Flatten()
-        return {"rows": rows.ok, REJECTS: rejects}
+        cleaned = parsed.ok | "Clean" >> beam.ParDo(CleanArticles(self.rules, redact)).with_outputs(REJECTS, main="ok")
+        stage_rejects = [parsed[REJECTS], cleaned[REJECTS]]
+        final, learned = cleaned.ok, None
+        if self.learned_min_support > 0 or self.prior_learned:
+            # Two passes: learn repeated lines per publisher from the rule-cleaned articles, then re-clean.
+            learned = cleaned.ok | "LearnBoilerplate" >> LearnBoilerplate(
+                self.learned_min_support, self.prior_learned, self.learned_min_share
+            )
+            side = learned | "LearnedKeys" >> beam.Map(lambda r: ((r["group"], r["hash"]), r["support"]))
+            again = cleaned.ok | "CleanLearned" >> beam.ParDo(ApplyLearned(self.rules, redact), beam.pvalue.AsDict(side)).with_outputs(
+                REJECTS, main="ok"
+            )
+            final = again.ok
+            stage_rejects.append(again[REJECTS])
+        rows = final | "Fingerprint" >> beam.ParDo(ToArticleRows(self.ctx)).with_outputs(REJECTS, main="ok")
+        rejects = (*stage_rejects, rows[REJECTS]) | "StageRejects" >> beam.Flatten()
+        out = {"rows": rows.ok, REJECTS: rejects}
+        if learned is not None:
+            out["learned"] = learned
+        return out
 
 
 class ToRejectRows(beam.PTransform):

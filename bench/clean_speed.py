@@ -1,0 +1,72 @@
+"""The cleaner alone, one core: articles/s on ~3 KB articles (a figure of `make bench`).
+
+Two inputs: the generated scraped posts of bench/synth.py (always available), and, when
+../shared is present, the labelled eval-clean corpus (real BBC bodies with real boilerplate lines:
+more, shorter lines per article). Parsing is done beforehand and not timed; the learned-lines
+pass is timed separately (it re-cleans only the articles holding a learned line).
+
+python -m bench.clean_speed [N]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from bench.synth import posts
+from transforms.cleaner import clean_article
+from transforms.hashing import doc_id, raw_sha
+from transforms.learned import LearnedIndex, group_of
+from transforms.posttext import parse_post
+from transforms.records import RawRecord
+from transforms.rules import load_rules
+
+
+def _records(texts: list[bytes], names: list[str]) -> list[RawRecord]:
+    return [
+        RawRecord("bench", n, "post=0", "txt", t, raw_sha(t), doc_id(n, "post=0", raw_sha(t))) for t, n in zip(texts, names, strict=True)
+    ]
+
+
+def _time(label: str, parsed: list, rules, repeat: int = 3) -> list:
+    best, out = float("inf"), []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = [clean_article(p, rules) for p in parsed]
+        best = min(best, time.perf_counter() - t)
+    size = sum(len(p.record.raw) for p in parsed) / len(parsed)
+    print(f"  {label}: {len(parsed) / best:8.0f} articles/s  ({len(parsed)} articles, mean {size:.0f} bytes, best of {repeat}, one core)")
+    return out
+
+
+def main(n: int = 3000) -> None:
+    rules = load_rules()
+    print(f"cleaner alone, rules {rules.version} ({len(rules.rules)} rules):")
+    texts = [p.encode() for p in posts(n, target_bytes=2600)]
+    parsed = [parse_post(r) for r in _records(texts, [f"s/{i}.txt" for i in range(n)])]
+    _time("generated posts (bench/synth.py, seed 7)", parsed, rules)
+    from bench.eval_clean import SHARED
+
+    if not (SHARED / "corpora" / "bbc").is_dir():
+        print(f"  eval-clean corpus: skipped, {SHARED}/corpora/bbc is absent")
+        return
+    from bench.cleangen import generate
+
+    arts, _ = generate(SHARED, 900)
+    texts = [a.text().encode() for a in arts]
+    parsed = [parse_post(r) for r in _records(texts, [f"{a.doc}.txt" for a in arts])]
+    first = _time("eval-clean corpus (BBC bodies + real boilerplate)", parsed, rules)
+    index = LearnedIndex.learn(first)
+    t = time.perf_counter()
+    for p, c in zip(parsed, first, strict=True):
+        g = group_of(c)
+        if index.has_group(g):
+            clean_article(p, rules, learned=index.lookup_for(g))
+    secs = time.perf_counter() - t
+    print(
+        f"  learned second pass (re-clean of articles whose group has learned lines, over all articles): {len(parsed) / secs:8.0f} articles/s"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000)
