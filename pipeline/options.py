@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 MIB = 1 << 20
-FORMATS = ("auto", "txt")
+FORMATS = ("auto", "txt", "csv", "tsv", "jsonl", "html", "warc", "rss")
 
 
 def _both(name: str) -> tuple[str, ...]:
@@ -94,6 +94,44 @@ class WirestripOptions(PipelineOptions):
             default=1.0,
             help="Exit with code 4 when rejected/read exceeds this share (the output is still committed). Default: 1.0 (off).",
         )
+        # Reader options (issue 4): formats beyond the scraped-post text.
+        add(
+            *_both("max_decompressed_bytes"),
+            dest="max_decompressed_bytes",
+            type=int,
+            default=16 << 30,
+            help="A compressed file that decompresses past this is cut there: records before are kept, the rest "
+            "rejected (bounds decompression bombs; a CC-NEWS WARC.gz is ~1 GiB packed, ~5 GiB unpacked). Default: 16 GiB.",
+        )
+        add(
+            *_both("csv_column"),
+            dest="csv_column",
+            action="append",
+            metavar="ROLE=NAME",
+            help="Map a CSV column to a role (text, html, id, publisher, url, title, time); repeatable. "
+            "Unmapped roles are found by common column names (text/body/content, title/headline, url/link...).",
+        )
+        add(
+            *_both("csv_delimiter"),
+            dest="csv_delimiter",
+            metavar="CHAR",
+            help="CSV field delimiter ('\\t' for tab). Default: tab for .tsv, else detected from the header line.",
+        )
+        add(
+            *_both("paragraph_separator"),
+            dest="paragraph_separator",
+            metavar="SEP",
+            help="What joins paragraphs in CSV/JSONL text fields ('\\n' allowed). Default: auto, the first of "
+            "' ### ', '|||', a blank line, a newline that the text contains.",
+        )
+        add(
+            *_both("jsonl_field"),
+            dest="jsonl_field",
+            action="append",
+            metavar="ROLE=KEY",
+            help="Map a JSON key (dotted for nested objects) to a role (text, html, url, title, time, publisher, id); repeatable. "
+            "Unmapped roles are found by common keys (text, html, url, title, published/date, source/publisher...).",
+        )
 
 
 class OptionsError(ValueError):
@@ -152,3 +190,12 @@ def validate(opts: WirestripOptions) -> None:
         raise OptionsError("--num-shards must be 0 (runner decides) or more")
     if not 0.0 <= opts.max_reject_rate <= 1.0:
         raise OptionsError("--max-reject-rate must be between 0 and 1")
+    if opts.max_decompressed_bytes <= 0:
+        raise OptionsError("--max-decompressed-bytes must be positive")
+    roles = {"csv_column": ("text", "html", "id", "publisher", "url", "title", "time"),
+             "jsonl_field": ("text", "html", "url", "title", "time", "publisher", "id")}
+    for name, allowed in roles.items():
+        for value in getattr(opts, name) or []:
+            role, eq, target = value.partition("=")
+            if not eq or not target.strip() or role.strip() not in allowed:
+                raise OptionsError(f"--{name.replace('_', '-')} {value!r}: expected ROLE=NAME with ROLE one of {', '.join(allowed)}")
