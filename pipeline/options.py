@@ -104,6 +104,14 @@ class WirestripOptions(PipelineOptions):
             "rejected (bounds decompression bombs; a CC-NEWS WARC.gz is ~1 GiB packed, ~5 GiB unpacked). Default: 16 GiB.",
         )
         add(
+            *_both("split_bytes"),
+            dest="split_bytes",
+            type=int,
+            default=64 << 20,
+            help="Uncompressed JSON Lines files larger than this are read as regions of this size in parallel "
+            "(other formats stream record by record). Default: 64 MiB.",
+        )
+        add(
             *_both("csv_column"),
             dest="csv_column",
             action="append",
@@ -190,8 +198,8 @@ def validate(opts: WirestripOptions) -> None:
         raise OptionsError("--num-shards must be 0 (runner decides) or more")
     if not 0.0 <= opts.max_reject_rate <= 1.0:
         raise OptionsError("--max-reject-rate must be between 0 and 1")
-    if opts.max_decompressed_bytes <= 0:
-        raise OptionsError("--max-decompressed-bytes must be positive")
+    if opts.max_decompressed_bytes <= 0 or opts.split_bytes <= 0:
+        raise OptionsError("--max-decompressed-bytes and --split-bytes must be positive")
     roles = {"csv_column": ("text", "html", "id", "publisher", "url", "title", "time"),
              "jsonl_field": ("text", "html", "url", "title", "time", "publisher", "id")}
     for name, allowed in roles.items():

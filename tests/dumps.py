@@ -89,7 +89,7 @@ def rss_dump(items: list[str], title: str = "Example Daily feed") -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
-        f"<title>{title}</title><link>https://example.org/</link>{''.join(items)}</channel></rss>"
+        f"<title>{title}</title><link>https://example.org/</link><language>en-gb</language>{''.join(items)}</channel></rss>"
     ).encode()
 
 

@@ -14,7 +14,7 @@ from tests import dumps
 from transforms.cleaner import clean_article
 from transforms.formats import FormatRecord, ReaderConfig, detect_format
 from transforms.locate import reread_record
-from transforms.read import FileToRead, ReadFile
+from transforms.read import FileToRead, ReadFile, SplitFiles
 from transforms.records import RecordError
 from transforms.rules import load_rules
 from transforms.stages import PARSERS, ParseRecords
@@ -154,6 +154,19 @@ def test_jsonl_text_and_html_records_and_bad_lines(tmp_path):
         assert err.value.error_type == reason
 
 
+def test_large_jsonl_is_read_in_regions_with_every_line_exactly_once(tmp_path):
+    objs = [{"text": f"Story number {i} " + "word " * (i % 17), "title": str(i)} for i in range(500)]
+    path = write(tmp_path, "big.jsonl", dumps.jsonl_dump(objs))
+    whole, _, _ = read(path)
+    cfg = ReaderConfig(max_file_bytes=1 << 20, max_record_bytes=1 << 20, split_bytes=997)
+    regions = list(SplitFiles(cfg).process(FileToRead(str(path), path.name, path.stat().st_size)))
+    assert len(regions) > 10 and regions[0].start == 0 and regions[-1].end == path.stat().st_size
+    reader = ReadFile("auto", 1 << 20, 1 << 20, cfg)
+    got = [o for r in regions for o in reader.process(r) if isinstance(o, FormatRecord)]
+    assert [(r.locator, r.doc_id) for r in got] == [(r.locator, r.doc_id) for r in whole]
+    assert len(got) == 500
+
+
 def test_jsonl_field_mapping_with_nested_keys(tmp_path):
     objs = [{"doc": {"body": "|||".join(dumps.PARAS), "head": "Mapped"}, "meta": {"when": "2024-05-01 10:00"}}]
     recs, _, _ = read(
@@ -191,7 +204,7 @@ def test_truncated_stream_keeps_what_was_readable_and_rejects_the_rest(tmp_path,
     lines = [{"text": " ".join(rng.choice(["alpha", "beta", "gamma", "delta", "omega", str(i)]) for _ in range(200))} for i in range(300)]
     packed = COMPRESSORS[codec](dumps.jsonl_dump(lines))
     recs, rejects, info = read(write(tmp_path, "cut.jsonl.x", packed[: len(packed) // 2]))
-    assert 0 < len(recs) < 300
+    assert 0 < len(recs) < 300 and info["compression"] == codec
     assert all(json.loads(r.raw) == lines[i] for i, r in enumerate(recs))
     (rej,) = rejects
     assert rej.error_type == "truncated_input" and rej.locator.startswith("bytes=")

@@ -160,16 +160,18 @@ class DecodedStream:
     a reader stopped early.
     """
 
-    def __init__(self, raw: BinaryIO, max_bytes: int):
+    def __init__(self, raw: BinaryIO, max_bytes: int, detect: bool = True, start: int = 0):
+        """`detect=False` reads raw bytes as they are (a region in the middle of a plain file);
+        `start` is the file offset `raw` is positioned at."""
         self._raw = raw
         self.max_bytes = max_bytes
-        self.raw_pos = 0
-        self.pos = 0
+        self.raw_pos = start
+        self.pos = start
         self._digest = xxhash.xxh3_128()
         self._buf = b""
         self._off = 0  # read position inside _buf: lines are taken without copying the rest
         first = self._raw_read()
-        self.codec = detect_compression(first)
+        self.codec = detect_compression(first) if detect else None
         self._codec = {"gzip": _Gzip, "bz2": _Bz2, "zstd": _Zstd}[self.codec]() if self.codec else None
         self._carry = first
         self._eof = False
@@ -206,7 +208,7 @@ class DecodedStream:
                 except (zlib.error, OSError, EOFError, zstandard.ZstdError) as exc:
                     self._fail(CorruptInput(self._codec.name, self.pos + self._buffered(), self.raw_pos, repr(exc)))
             if out:
-                if self.pos + self._buffered() + len(out) > self.max_bytes:
+                if self.pos + self._buffered() + len(out) > self.max_bytes and self._codec is not None:
                     self._fail(DecompressedTooLarge(self.codec or "plain", self.max_bytes, self.raw_pos))
                 self._buf = self._buf[self._off :] + out if self._off else self._buf + out
                 self._off = 0

@@ -60,12 +60,14 @@ def split_feed(data: bytes) -> Splitter:
     if title_el is None:
         title_el = root.find("atom:title", NS)
     feed_title = " ".join((title_el.text or "").split()) if title_el is not None else ""
+    lang = (channel.findtext("language") if channel is not None else None) or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    feed_lang = lang.split("-")[0].strip().lower()[:3] if lang else ""
     for n, item in enumerate(items):
         raw = etree.tostring(item, encoding="utf-8")
         if not raw.strip():
             yield Bad(f"item={n}", "empty", "empty item", raw)
             continue
-        yield Piece(f"item={n}", raw, {"feed_title": feed_title})
+        yield Piece(f"item={n}", raw, {"feed_title": feed_title, "feed_language": feed_lang})
 
 
 def _text(item, *paths: str) -> str | None:
@@ -115,6 +117,7 @@ def parse_feed_item(record, default_tz: str = "UTC") -> ParsedArticle:
         if c
     ] or article.tags
     article.publisher = record.meta.get("feed_title") or article.publisher
+    article.language = record.meta.get("feed_language") or article.language  # declared; the text decides when long enough
     stamp_text = _text(item, "pubDate", "atom:published", "dc:date", "atom:updated")
     stamp = parse_timestamp(stamp_text, default_tz) if stamp_text else None
     if stamp is not None:

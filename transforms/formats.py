@@ -83,6 +83,7 @@ class ReaderConfig:
     csv_delimiter: str | None = None
     paragraph_separator: str | None = None  # None: auto-detect per record
     jsonl_fields: tuple[tuple[str, str], ...] = ()  # (role, JSON key) pairs from --jsonl-field
+    split_bytes: int = 64 << 20  # uncompressed JSONL files over this are read as regions in parallel
 
 
 def strip_compression_suffix(name: str) -> str:

@@ -1,8 +1,8 @@
 """JSON Lines dumps (`.jsonl`, `.ndjson`): one JSON object per line, as crawlers write them.
 
 Fields are found by name (or mapped with --jsonl-field ROLE=KEY, dotted keys reach nested
-objects); a record carrying `html` goes through the HTML path. Locator: `line=N;bytes=S-E`
-(N counts physical lines from 1; bytes in the decompressed file).
+objects); a record carrying `html` goes through the HTML path. Locator: `bytes=S-E` (in the
+decompressed file; no line number, so that a file read in parallel regions keeps the same ids).
 """
 
 from __future__ import annotations
@@ -29,13 +29,19 @@ AUTO_FIELDS = {
 ROLES = tuple(AUTO_FIELDS)
 
 
-def split_jsonl(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
-    """Non-blank lines as Pieces; lines over --max-record-bytes as Bad (never held whole)."""
+def split_jsonl(stream: DecodedStream, cfg: ReaderConfig, end: int | None = None) -> Splitter:
+    """Non-blank lines as Pieces; lines over --max-record-bytes as Bad (never held whole).
+
+    With `end` (a region of a large file), only lines starting before `end` are this region's;
+    the stream must start at a line start (the caller skips the previous region's last line).
+    """
     meta = {"fields": dict(cfg.jsonl_fields)}
     if cfg.paragraph_separator:
         meta["paragraph_separator"] = cfg.paragraph_separator
-    for n, line in enumerate(iter_lines(stream, cfg.max_record_bytes), start=1):
-        locator = f"line={n};bytes={line.start}-{line.end}"
+    for line in iter_lines(stream, cfg.max_record_bytes):
+        if end is not None and line.start >= end:
+            return
+        locator = f"bytes={line.start}-{line.end}"
         if line.too_long:
             yield Bad(
                 locator,

@@ -12,7 +12,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
 
 from transforms.csvdump import split_csv
-from transforms.decompress import CorruptInput, DecodedStream, DecompressedTooLarge, TruncatedInput
+from transforms.decompress import CorruptInput, DecodedStream, DecompressedTooLarge, TruncatedInput, detect_compression
 from transforms.feeds import split_feed
 from transforms.formats import FORMATS, Bad, FormatRecord, Piece, ReaderConfig, Skip, Splitter, detect_format
 from transforms.hashing import doc_id, raw_sha
@@ -33,6 +33,8 @@ class FileToRead:
     path: str
     rel_path: str
     size: int
+    start: int = 0  # a region [start, end) of a large splittable file; end None = the whole file
+    end: int | None = None
 
 
 def input_root(pattern: str) -> str:
@@ -79,6 +81,34 @@ class ExpandGlobs(SafeDoFn):
         yield TaggedOutput(FILES, json.dumps({"kind": "pattern", "pattern": pattern, "matched": len(files)}))
         for m in files:
             yield FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes)
+
+
+class SplitFiles(beam.DoFn):
+    """Large uncompressed JSONL files -> byte regions read in parallel (JSON Lines can be cut at any
+    newline). CSV (quoted newlines), compressed streams and WARC cannot be cut safely: they stay whole
+    and stream record by record."""
+
+    def __init__(self, config: ReaderConfig):
+        self.config = config
+
+    def process(self, element: FileToRead) -> Iterable[FileToRead]:
+        step = self.config.split_bytes
+        if element.size <= step or self.config.input_format not in ("auto", "jsonl"):
+            yield element
+            return
+        try:
+            with FileSystems.open(element.path, compression_type="uncompressed") as f:
+                head = f.read(_SNIFF_BYTES)
+        except Exception:  # noqa: BLE001 - the reader reports an unreadable file with its reason
+            yield element
+            return
+        fmt = self.config.input_format if self.config.input_format != "auto" else detect_format(element.rel_path, head)
+        if detect_compression(head) or fmt != "jsonl":
+            yield element
+            return
+        count("files.split")
+        for start in range(0, element.size, step):
+            yield FileToRead(element.path, element.rel_path, element.size, start, min(start + step, element.size))
 
 
 def _split_whole(fmt: str, data: bytes, size: int) -> Splitter:
@@ -134,6 +164,47 @@ class ReadFile(beam.DoFn):
             return split_warc(stream, cfg)
         raise RecordError("no_reader", f"no reader for format {fmt!r}")
 
+    def _read_region(self, element: FileToRead, handle, info: dict) -> Iterable:
+        """One region of a large plain JSONL file: the lines that start in [start, end)."""
+        info.update(format="jsonl", region=[element.start, element.end], size=element.size if element.start == 0 else 0)
+        if element.start:
+            handle.seek(element.start - 1)
+        stream = DecodedStream(handle, self.config.max_decompressed_bytes, detect=False, start=max(element.start - 1, 0))
+        if element.start:
+            stream.readline()  # the line running into this region belongs to the previous one
+        for event in split_jsonl(stream, self.config, element.end):
+            if isinstance(event, Bad):
+                info["rejected"] += 1
+                count(f"rejected.read.{event.error_type}")
+                yield TaggedOutput(
+                    REJECTS,
+                    Reject(
+                        element.path,
+                        event.locator,
+                        self.stage,
+                        event.error_type,
+                        event.message,
+                        event.raw,
+                        "jsonl",
+                        raw_size=event.raw_size,
+                    ),
+                )
+            else:
+                digest = raw_sha(event.raw)
+                info["records"] += 1
+                count("records.read")
+                yield FormatRecord(
+                    element.path,
+                    element.rel_path,
+                    event.locator,
+                    "jsonl",
+                    event.raw,
+                    digest,
+                    doc_id(element.rel_path, event.locator, digest),
+                    dict(event.meta),
+                )
+        yield TaggedOutput(FILES, json.dumps(info))
+
     def process(self, element: FileToRead) -> Iterable:
         info = {
             "kind": "file",
@@ -180,6 +251,9 @@ class ReadFile(beam.DoFn):
         with handle:
             stream = None
             try:
+                if element.end is not None:
+                    yield from self._read_region(element, handle, info)
+                    return
                 stream = DecodedStream(handle, self.config.max_decompressed_bytes)
                 info["compression"] = stream.codec
                 head = stream.peek(_SNIFF_BYTES)
@@ -257,7 +331,8 @@ class ReadInputs(beam.PTransform):
         )
         read = (
             matched.files_to_read
-            # MatchFiles-style expansion leaves all files on one worker: spread them out.
+            | "SplitLargeFiles" >> beam.ParDo(SplitFiles(self.reader.config))
+            # MatchFiles-style expansion leaves all files on one worker: spread them (and regions) out.
             | "SpreadFiles" >> beam.Reshuffle()
             | "Read" >> beam.ParDo(self.reader).with_outputs(REJECTS, FILES, main="records")
         )
@@ -290,6 +365,7 @@ def config_from_options(opts) -> ReaderConfig:
         csv_delimiter=_unescape(delimiter) if delimiter else None,
         paragraph_separator=_unescape(sep) if sep and sep != "auto" else None,
         jsonl_fields=pairs(getattr(opts, "jsonl_field", None)),
+        split_bytes=getattr(opts, "split_bytes", None) or ReaderConfig.split_bytes,
     )
 
 
