@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench eval clean
+.PHONY: setup run test lint format bench eval clean eval-html
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -31,9 +31,13 @@ format: setup
 
 bench: setup  ## throughput of the pure stages on generated articles
 	$(BIN)/python -m bench.stages
+	$(BIN)/python -m bench.readers
 
 eval: setup  ## every evaluation whose inputs are present (../shared)
 	$(BIN)/python -m bench.eval_all
+
+eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article-extraction (skipped when absent)
+	$(BIN)/python -m bench.eval_html
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache

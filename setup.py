@@ -28,6 +28,10 @@ setup(
         "google-re2>=1.1",  # linear-time matching of boilerplate rules
         "PyYAML>=6.0",
         "tzdata",  # IANA zones for --default-tz where the OS has none
+        "warcio>=1.7,<2",  # WARC record parsing (HTTP headers, chunked / content-encoded payloads)
+        "py3langid>=0.3,<1",  # offline language identification; its model ships inside the package
+        "zstandard>=0.22,<1",  # .zst input (trafilatura pulls it too; we use it directly)
+        "charset-normalizer>=3.3,<4",  # legacy-charset detection for undeclared non-UTF-8 records
     ],
     extras_require={
         "test": ["pytest>=8", "hypothesis>=6.100", "duckdb>=1.1", "ruff>=0.6"],

@@ -30,6 +30,9 @@ def rule_coverage() -> None:
 
 def main() -> None:
     rule_coverage()
+    from bench import eval_html  # issue 4: the HTML path on the article-extraction benchmark
+
+    eval_html.main(["--quiet"])
 
 
 if __name__ == "__main__":

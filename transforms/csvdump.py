@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import deque
 from collections.abc import Iterator
 
@@ -34,6 +35,7 @@ AUTO_COLUMNS = {
     "time": ("published", "published_at", "publish_date", "pubdate", "date_published", "date", "datetime", "time", "timestamp"),
 }
 ROLES = tuple(AUTO_COLUMNS)
+_SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
 
 
 def map_columns(header: list[str], explicit: dict[str, str]) -> dict[str, int]:
@@ -78,7 +80,7 @@ def _parse_row(text: str, delimiter: str) -> list[str]:
 def _field(value: str) -> str:
     """A field with bytes that were not UTF-8: the file is UTF-8 (its header and other rows parse),
     so the stray bytes are the usual Windows-1252 leftovers of a mixed dump."""
-    if any("\udc80" <= c <= "\udcff" for c in value):
+    if _SURROGATE.search(value):
         return value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="wirestrip_cp1252")
     return value
 
