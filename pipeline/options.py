@@ -200,8 +200,10 @@ def validate(opts: WirestripOptions) -> None:
         raise OptionsError("--max-reject-rate must be between 0 and 1")
     if opts.max_decompressed_bytes <= 0 or opts.split_bytes <= 0:
         raise OptionsError("--max-decompressed-bytes and --split-bytes must be positive")
-    roles = {"csv_column": ("text", "html", "id", "publisher", "url", "title", "time"),
-             "jsonl_field": ("text", "html", "url", "title", "time", "publisher", "id")}
+    roles = {
+        "csv_column": ("text", "html", "id", "publisher", "url", "title", "time"),
+        "jsonl_field": ("text", "html", "url", "title", "time", "publisher", "id"),
+    }
     for name, allowed in roles.items():
         for value in getattr(opts, name) or []:
             role, eq, target = value.partition("=")
