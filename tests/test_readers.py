@@ -303,7 +303,7 @@ def test_warc_html_responses_become_articles_and_the_rest_is_skipped(tmp_path, p
     }
     a, b = (parse(r) for r in recs)
     assert (a.url, a.paragraphs, b.url, b.language) == ("https://example.org/a", dumps.PARAS, "https://example.org/b", "de")
-    assert recs[0].locator.startswith("record=2;offset=")
+    assert recs[0].locator.startswith("record=2;offset=") and ";warc_date=20" in recs[0].locator
     assert reread_record(str(path), recs[1].locator, "warc") == recs[1].raw
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from transforms.records import RecordError
+from transforms.safe import count
 
 MAX_REPLACEMENT_SHARE = 0.05  # over 5% U+FFFD means the text is unreadable, not a few stray bytes
 _MIXED_SHARE = 0.02  # up to 2% invalid bytes in UTF-8 is a mixed dump, not a legacy file
@@ -69,7 +70,7 @@ def decode_bytes(raw: bytes, declared: str | None = None) -> Decoded:
             enc = None
         if enc and enc not in ("utf-8", "utf_8"):
             try:
-                return Decoded(raw.decode(enc), enc, 0, 0)
+                return _checked(Decoded(raw.decode(enc), enc, 0, 0))
             except UnicodeDecodeError:
                 pass
     if invalid <= max(1, len(raw) * _MIXED_SHARE) or _has_utf8_multibyte(raw):
@@ -87,6 +88,11 @@ def _has_utf8_multibyte(raw: bytes) -> bool:
 
 
 def _checked(d: Decoded) -> Decoded:
+    count("decode.records_not_utf8")
+    if d.replaced:
+        count("decode.replacement_chars", d.replaced)
+    if d.repaired:
+        count("decode.cp1252_repaired_bytes", d.repaired)
     if d.text and d.replaced / len(d.text) > MAX_REPLACEMENT_SHARE:
         raise RecordError("undecodable", f"{d.replaced} of {len(d.text)} characters undecodable as {d.encoding}")
     return d

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 
 import transforms.charset  # noqa: F401 - registers the wirestrip_cp1252 error handler
 from transforms.decompress import DecodedStream
-from transforms.formats import Bad, Piece, ReaderConfig, Splitter, split_paragraphs
+from transforms.formats import Bad, Piece, ReaderConfig, Splitter, split_paragraphs, strip_compression_suffix
 from transforms.lines import Line, iter_lines
 from transforms.records import ParsedArticle, RecordError
+from transforms.safe import count
 from transforms.timestamps import parse_timestamp
 
 # Column names recognised without --csv-column, per role, in order of preference (lower-case).
@@ -57,8 +58,7 @@ def map_columns(header: list[str], explicit: dict[str, str]) -> dict[str, int]:
 
 def sniff_delimiter(first_line: bytes, name: str) -> str:
     """Tab for .tsv/.tab files; otherwise the most frequent of tab, comma, semicolon, pipe in the header."""
-    base = name.lower().rstrip(".gz").rstrip(".bz2").rstrip(".zst")
-    if base.endswith((".tsv", ".tab")):
+    if strip_compression_suffix(name.lower()).endswith((".tsv", ".tab")):
         return "\t"
     counts = {d: first_line.count(d.encode()) for d in ("\t", ",", ";", "|")}
     best = max(counts, key=lambda d: counts[d])
@@ -81,6 +81,7 @@ def _field(value: str) -> str:
     """A field with bytes that were not UTF-8: the file is UTF-8 (its header and other rows parse),
     so the stray bytes are the usual Windows-1252 leftovers of a mixed dump."""
     if _SURROGATE.search(value):
+        count("decode.cp1252_repaired_bytes", len(_SURROGATE.findall(value)))
         return value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="wirestrip_cp1252")
     return value
 

@@ -23,7 +23,6 @@ _EXTENSIONS = {
     ".htm": "html",
     ".xhtml": "html",
     ".warc": "warc",
-    ".arc": "warc",
     ".rss": "rss",
     ".atom": "rss",
     ".xml": "rss",
@@ -101,7 +100,7 @@ def format_from_name(name: str) -> str | None:
 def format_from_content(head: bytes) -> str | None:
     """Format recognised from the first (decompressed) bytes, for unambiguous signatures only."""
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if h.startswith((b"WARC/", b"filedesc://")):
+    if h.startswith(b"WARC/"):
         return "warc"
     if h.startswith(b"<?xml") or h.startswith(b"<rss") or h.startswith(b"<feed"):
         if _FEED_ROOT.search(h[:4096]):
@@ -132,6 +131,8 @@ def detect_format(name: str, head: bytes) -> str | None:
     by_content = format_from_content(head)
     if by_content:
         return by_content
+    if head.startswith(b"filedesc://"):
+        return None  # the legacy ARC format: no reader (convert with `warcio recompress` / arc2warc)
     by_name = format_from_name(name)
     if by_name:
         return by_name  # a binary file named .txt is that reader's to reject, with its reason

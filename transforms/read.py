@@ -291,9 +291,10 @@ class ReadFile(beam.DoFn):
                             dict(event.meta),
                         )
             except tuple(_STREAM_ERRORS) as exc:
+                start = stream.pos if stream is not None else 0  # where the unfinished record starts
                 partial = stream.take_buffer() if stream is not None else b""
                 yield reject(
-                    f"bytes={exc.offset}-", _STREAM_ERRORS[type(exc)], f"{exc}; records before byte {exc.offset} were kept", partial or None
+                    f"bytes={start}-", _STREAM_ERRORS[type(exc)], f"{exc}; the records before byte {start} were kept", partial or None
                 )
             except RecordError as exc:
                 # Before any record: the whole file is the reject (its first bytes kept); after: the rest of it.

@@ -6,7 +6,8 @@ is rejected with its offset and reading resumes at the next `WARC/1.x` line, ins
 the rest of the file. The parser reads each record with warcio (HTTP headers, chunked and
 content-encoded payloads). warcinfo / request / metadata records, non-200 responses and non-HTML
 payloads are skipped (counted, with the reason), not rejected.
-Locator: `record=N;offset=O;length=L` (offsets in the decompressed file).
+Locator: `record=N;offset=O;length=L;warc_date=D` (offsets in the decompressed file; D is the
+record's WARC-Date, the crawl time, which is never used as published_at).
 """
 
 from __future__ import annotations
@@ -158,6 +159,10 @@ def split_warc(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
             continue
         raw = bytes(head) + block
         locator = f"record={n};offset={start};length={len(raw)}"
+        crawled = (headers.get_header("WARC-Date") or "").strip()
+        if crawled and ";" not in crawled:
+            # The crawl time rides in the locator: it is provenance, not a publication time.
+            locator += f";warc_date={crawled}"
         reason = _skip_reason(headers, block)
         if reason:
             yield Skip(locator, reason)
