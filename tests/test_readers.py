@@ -370,3 +370,72 @@ def test_txt_posts_reread_byte_exact(tmp_path):
     recs, _, info = read(path)
     assert info["format"] == "txt" and len(recs) == 2
     assert [reread_record(str(path), r.locator, "txt") for r in recs] == [r.raw for r in recs]
+
+
+# ---- more bad input ----------------------------------------------------------------------------
+
+
+def test_jsonl_huge_line_is_rejected_and_the_next_lines_kept(tmp_path):
+    data = dumps.jsonl_dump([{"text": "small one"}, {"text": "y" * 500_000}, {"text": "small two"}])
+    recs, rejects, _ = read(write(tmp_path, "h.jsonl", data), max_record_bytes=64_000)
+    assert [json.loads(r.raw)["text"] for r in recs] == ["small one", "small two"]
+    assert rejects[0].error_type == "record_too_large" and rejects[0].raw_size > 500_000 and len(rejects[0].raw) == 64_000
+
+
+def test_warc_record_over_the_size_bound_is_rejected_and_the_next_read(tmp_path):
+    big = dumps.page("Big", ["z" * 200_000])
+    records = [("response", "https://example.org/big", 200, "text/html", big.encode()), WARC_RECORDS[0]]
+    recs, rejects, _ = read(write(tmp_path, "big.warc", dumps.warc_dump(records)), max_record_bytes=100_000)
+    assert [r.error_type for r in rejects] == ["record_too_large"] and [r.meta["url"] for r in recs] == ["https://example.org/a"]
+
+
+def test_truncated_warc_gz_keeps_the_records_before_the_cut(tmp_path):
+    data = dumps.warc_dump(WARC_RECORDS * 3, gzip=True)
+    recs, rejects, info = read(write(tmp_path, "cut.warc.gz", data[: len(data) * 2 // 3]))
+    assert len(recs) >= 2 and all(r.meta["url"].startswith("https://example.org/") for r in recs)
+    assert [r.error_type for r in rejects] == ["truncated_input"] and info["skipped"] >= 4
+
+
+def test_gzip_with_garbage_after_a_member_is_corrupt_from_there(tmp_path):
+    good = gzip.compress(dumps.jsonl_dump([{"text": "kept line"}]))
+    recs, rejects, _ = read(write(tmp_path, "g.jsonl.gz", good + b"this is not gzip at all"))
+    assert [json.loads(r.raw)["text"] for r in recs] == ["kept line"]
+    assert rejects[0].error_type == "corrupt_input"
+
+
+def test_mostly_undecodable_record_is_rejected_and_legacy_text_detected():
+    from transforms.charset import decode_bytes
+
+    with pytest.raises(RecordError) as err:
+        decode_bytes(bytes(range(128, 256)) * 20, "utf-8")
+    assert err.value.error_type == "undecodable"
+    russian = "Городской совет одобрил план строительства велосипедных дорожек после долгих споров. " * 5
+    assert decode_bytes(russian.encode("cp1251")).text == russian
+
+
+def test_json_document_that_is_not_json_lines_is_not_guessed():
+    assert detect_format("data", b'[\n  {"text": "a"}\n]') is None
+    assert detect_format("data.json", b'{\n  "text": "a"\n}') is None
+
+
+def test_no_reader_opens_a_network_connection(tmp_path, monkeypatch):
+    import socket
+
+    attempts = []
+    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: attempts.append(addr))
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: attempts.append(a))
+    page = dumps.page(
+        "Net",
+        dumps.PARAS,
+        extra_head="<link rel='stylesheet' href='http://example.invalid/x.css'><script src='http://example.invalid/x.js'></script>",
+    )
+    html = page.replace("<p>", "<p><img src='http://example.invalid/i.png'>", 1)
+    path = write(tmp_path, "net.warc", dumps.warc_dump([("response", "http://example.invalid/a", 200, "text/html", html.encode())]))
+    for p in (
+        path,
+        write(tmp_path, "net.html", html.encode()),
+        write(tmp_path, "net.jsonl", dumps.jsonl_dump([{"url": "http://example.invalid/b", "html": html}])),
+    ):
+        recs, _, _ = read(p)
+        assert parse(recs[0]).paragraphs
+    assert attempts == []

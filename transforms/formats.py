@@ -18,7 +18,6 @@ _EXTENSIONS = {
     ".tab": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    ".json": "jsonl",
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
@@ -141,6 +140,8 @@ def detect_format(name: str, head: bytes) -> str | None:
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].rstrip()
     if first.startswith(b"{") and first.endswith(b"}"):
         return "jsonl"
+    if first.startswith((b"{", b"[")):
+        return None  # a JSON document (array, pretty-printed object), not lines: convert to JSON Lines
     return "txt"
 
 
