@@ -242,11 +242,26 @@ class DecodedStream:
         return self._buf[self._off : self._off + n]
 
     def read(self, n: int = -1) -> bytes:
-        """Up to n decompressed bytes (all remaining when n < 0); b'' at the end."""
-        while n < 0 or self._buffered() < n:
-            if not self._fill():
-                break
-        return self._take(self._buffered() if n < 0 else n)
+        """Up to n decompressed bytes (all remaining when n < 0); b'' at the end.
+
+        Pieces are joined once at the end (appending to one buffer would recopy it per fill). On a
+        stream error the bytes taken so far go back to the buffer, so `take_buffer()` returns them.
+        """
+        parts: list[bytes] = []
+        got = 0
+        try:
+            while True:
+                want = self._buffered() if n < 0 else min(self._buffered(), n - got)
+                if want:
+                    parts.append(self._take(want))
+                    got += want
+                if (n >= 0 and got >= n) or not self._fill():
+                    break
+        except (TruncatedInput, CorruptInput, DecompressedTooLarge):
+            self._buf, self._off = b"".join(parts) + self._buf[self._off :], 0
+            self.pos -= got
+            raise
+        return b"".join(parts)
 
     def readline(self, limit: int = -1) -> bytes:
         """One line including its newline, or at most `limit` bytes of it."""

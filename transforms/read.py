@@ -111,7 +111,7 @@ class SplitFiles(beam.DoFn):
             yield FileToRead(element.path, element.rel_path, element.size, start, min(start + step, element.size))
 
 
-def _split_whole(fmt: str, data: bytes, size: int) -> Splitter:
+def _split_whole(fmt: str, data: bytes) -> Splitter:
     """Splitters of the formats read whole (bounded by --max-file-bytes)."""
     if fmt == "txt":
         for n, (start, end) in enumerate(split_posts(data)):
@@ -155,7 +155,7 @@ class ReadFile(beam.DoFn):
             data = stream.read(cfg.max_file_bytes + 1)
             if len(data) > cfg.max_file_bytes:
                 raise RecordError("file_too_large", f"{fmt} file is over --max-file-bytes={cfg.max_file_bytes} (decompressed)")
-            return _split_whole(fmt, data, len(data))
+            return _split_whole(fmt, data)
         if fmt == "csv":
             return split_csv(stream, element.rel_path, cfg)
         if fmt == "jsonl":
@@ -170,8 +170,9 @@ class ReadFile(beam.DoFn):
         if element.start:
             handle.seek(element.start - 1)
         stream = DecodedStream(handle, self.config.max_decompressed_bytes, detect=False, start=max(element.start - 1, 0))
-        if element.start:
-            stream.readline()  # the line running into this region belongs to the previous one
+        if element.start:  # the line running into this region belongs to the previous one: skip it, bounded
+            while (part := stream.readline(1 << 20)) and not part.endswith(b"\n"):
+                pass
         for event in split_jsonl(stream, self.config, element.end):
             if isinstance(event, Bad):
                 info["rejected"] += 1
