@@ -9,21 +9,27 @@ from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.decompress import DecodedStream
+from transforms.decompress import CorruptInput, DecodedStream, TruncatedInput
 from transforms.formats import parse_locator
 
 _NO_LIMIT = 1 << 62
 
 
 def _read_range(source_uri: str, start: int, end: int) -> bytes:
+    """Decompressed bytes [start, end) of a file; a damaged stream gives what is readable."""
     with FileSystems.open(source_uri, compression_type="uncompressed") as f:
         stream = DecodedStream(f, _NO_LIMIT)
-        while start > 0:
-            skipped = stream.read(min(start, 1 << 20))
-            if not skipped:
-                break
-            start -= len(skipped)
-        return stream.read(end - stream.pos) if end > stream.pos else b""
+        try:
+            while start > 0:
+                skipped = stream.read(min(start, 1 << 20))
+                if not skipped:
+                    break
+                start -= len(skipped)
+            return stream.read(end - stream.pos) if end > stream.pos else b""
+        except (TruncatedInput, CorruptInput):
+            pos = stream.pos
+            readable = stream.take_buffer()  # starts at `pos`; the range starts `start` bytes in when still skipping
+            return readable[start : start + max(0, end - pos - start)]
 
 
 def reread_record(source_uri: str, locator: str, input_format: str) -> bytes:
@@ -33,9 +39,9 @@ def reread_record(source_uri: str, locator: str, input_format: str) -> bytes:
     """
     parts = parse_locator(locator)
     if parts.get("bytes"):
+        # `bytes=S-E`, or `bytes=S-` for the unreadable rest of a damaged file (a reject's locator)
         start, _, end = parts["bytes"].partition("-")
-        if end:
-            return _read_range(source_uri, int(start), int(end))
+        return _read_range(source_uri, int(start), int(end) if end else _NO_LIMIT)
     if "offset" in parts and "length" in parts:
         start = int(parts["offset"])
         return _read_range(source_uri, start, start + int(parts["length"]))
