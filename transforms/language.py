@@ -7,7 +7,7 @@ import threading
 
 MIN_CHARS = 40  # shorter texts give unreliable guesses: the page's declared language is kept then
 MIN_PROBABILITY = 0.80  # below this the declared language (if any) is trusted over the guess
-SAMPLE_CHARS = 4000  # the first few paragraphs decide; longer samples only cost time
+SAMPLE_CHARS = 1000  # ~150 words identify a language reliably; the cost grows with the sample
 _local = threading.local()
 
 
