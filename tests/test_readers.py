@@ -440,3 +440,27 @@ def test_no_reader_opens_a_network_connection(tmp_path, monkeypatch):
         recs, _, _ = read(p)
         assert parse(recs[0]).paragraphs
     assert attempts == []
+
+
+FORMAT_SAMPLES = {
+    "csv": ("d.csv", lambda: dumps.csv_dump([{"title": "T", "text": " ### ".join(dumps.PARAS)}, {"title": "U", "text": dumps.GERMAN[0]}])),
+    "jsonl": ("d.jsonl", lambda: dumps.jsonl_dump([{"text": p} for p in dumps.PARAS])),
+    "html": ("d.html", lambda: dumps.page("P", dumps.PARAS).encode()),
+    "warc": ("d.warc", lambda: dumps.warc_dump(WARC_RECORDS)),
+    "rss": ("d.rss", lambda: dumps.rss_dump([dumps.rss_item("R", content="<p>" + dumps.PARAS[0] + "</p>")])),
+    "txt": ("d.txt", lambda: ("Title\n\n" + "\n\n".join(dumps.PARAS)).encode()),
+}
+
+
+@pytest.mark.parametrize("codec", sorted(COMPRESSORS))
+@pytest.mark.parametrize("fmt", sorted(FORMAT_SAMPLES))
+def test_every_format_reads_the_same_under_every_compression(tmp_path, fmt, codec):
+    name, make = FORMAT_SAMPLES[fmt]
+    data = make()
+    plain, _, _ = read(write(tmp_path, name, data))
+    packed_path = write(tmp_path, name + {"gzip": ".gz", "bz2": ".bz2", "zstd": ".zst"}[codec], COMPRESSORS[codec](data))
+    packed, rejects, info = read(packed_path)
+    assert not rejects and info["compression"] == codec and info["format"] == fmt
+    assert plain and [(r.locator, r.raw, r.input_format) for r in packed] == [(r.locator, r.raw, r.input_format) for r in plain]
+    assert parse(packed[0]).paragraphs
+    assert reread_record(str(packed_path), packed[-1].locator, fmt) == packed[-1].raw
