@@ -340,7 +340,10 @@ class ReadInputs(beam.PTransform):
         )
         rejects = (matched[REJECTS], read[REJECTS]) | "ReadRejects" >> beam.Flatten()
         files = (matched[FILES], read[FILES]) | "FileInfo" >> beam.Flatten()
-        return {"records": read.records, REJECTS: rejects, FILES: files}
+        # One file's records would otherwise be parsed on the worker that read it (fusion): a single
+        # large WARC or JSONL file would keep one worker busy with HTML extraction. Spread them out.
+        records = read.records | "SpreadRecords" >> beam.Reshuffle()
+        return {"records": records, REJECTS: rejects, FILES: files}
 
 
 def config_from_options(opts) -> ReaderConfig:
