@@ -464,3 +464,10 @@ def test_every_format_reads_the_same_under_every_compression(tmp_path, fmt, code
     assert plain and [(r.locator, r.raw, r.input_format) for r in packed] == [(r.locator, r.raw, r.input_format) for r in plain]
     assert parse(packed[0]).paragraphs
     assert reread_record(str(packed_path), packed[-1].locator, fmt) == packed[-1].raw
+
+
+def test_html_publisher_from_jsonld_when_no_site_name(tmp_path):
+    ld = '<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "publisher": {"name": "Graph  News"}}]}</script>'
+    html = dumps.page("G", dumps.PARAS, extra_head=ld).replace("<meta property='og:site_name' content='Example Daily'>", "")
+    recs, _, _ = read(write(tmp_path, "g.html", html.encode()))
+    assert parse(recs[0]).publisher == "Graph News"

@@ -108,6 +108,15 @@ def _jsonld_objects(tree) -> list[dict]:
     return out
 
 
+def _jsonld_publisher(jsonld: list[dict]) -> str | None:
+    """The JSON-LD `publisher.name` of the page's article object, if any."""
+    for obj in jsonld:
+        pub = obj.get("publisher")
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str) and pub["name"].strip():
+            return " ".join(pub["name"].split())
+    return None
+
+
 def _published(tree, jsonld: list[dict]) -> str | None:
     value = _meta(tree, "property", "article:published_time")
     if value:
@@ -208,7 +217,7 @@ def extract_page(html: str | bytes, url: str | None = None, fragment: bool = Fal
     page.language = lang.split("-")[0].strip().lower()[:3] if lang else None
     canonical = next((el.get("href") for el in tree.iterfind(".//link[@rel]") if (el.get("rel") or "").lower() == "canonical"), None)
     page.canonical_url = (canonical or _meta(tree, "property", "og:url") or "").strip() or None
-    page.site_name = _meta(tree, "property", "og:site_name") or _meta(tree, "name", "application-name")
+    page.site_name = _meta(tree, "property", "og:site_name") or _jsonld_publisher(jsonld) or _meta(tree, "name", "application-name")
     page.description = _meta(tree, "name", "description") or _meta(tree, "property", "og:description")
     doc = trafilatura.bare_extraction(
         tree,
