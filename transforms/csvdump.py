@@ -88,6 +88,8 @@ def _field(value: str) -> str:
 
 def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig) -> Splitter:
     """Rows of a CSV/TSV stream as Pieces (meta: role -> value), broken rows as Bad."""
+    # The csv module refuses fields over 128 KiB by default; our bound is --max-record-bytes
+    # (a process-wide setting, only ever raised, so concurrent readers cannot lower each other's).
     csv.field_size_limit(max(csv.field_size_limit(), cfg.max_record_bytes))
     lines: Iterator[Line] = iter_lines(stream, cfg.max_record_bytes)
     pushed: deque[Line] = deque()

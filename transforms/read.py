@@ -223,7 +223,7 @@ class ReadFile(beam.DoFn):
         fmt = None
         head = b""
 
-        def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None, doc: str | None = None):
+        def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None):
             count(f"rejected.read.{error_type}")
             info["rejected"] += 1
             digest = raw_sha(raw) if raw is not None and raw_size in (None, len(raw)) else None
@@ -237,7 +237,6 @@ class ReadFile(beam.DoFn):
                     message=message,
                     raw=raw,
                     input_format=fmt,
-                    doc_id=doc,
                     raw_size=raw_size if raw_size is not None else (len(raw) if raw is not None else None),
                     raw_sha=digest,
                 ),

@@ -67,7 +67,7 @@ class _Rewindable:
         return line
 
 
-def _resync(src: _Rewindable, max_scan: int) -> int:
+def _resync(src: _Rewindable) -> int:
     """Skip to the next `WARC/1.x` line (left unread); return the number of bytes skipped."""
     skipped = 0
     while True:
@@ -93,7 +93,7 @@ def split_warc(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
             continue  # stray blank lines between records
         n += 1
         if not _VERSION.match(line):
-            skipped = len(line) + _resync(src, cfg.max_record_bytes)
+            skipped = len(line) + _resync(src)
             yield Bad(
                 f"record={n};offset={start};length={skipped}",
                 "warc_framing",
@@ -112,7 +112,7 @@ def split_warc(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
             headers = StatusAndHeadersParser(["WARC/1.0", "WARC/1.1"], verify=False).parse(io.BytesIO(bytes(head)))
             length = int(headers.get_header("Content-Length") or "")
         except (StatusAndHeadersParserException, ValueError) as exc:
-            skipped = len(head) + _resync(src, cfg.max_record_bytes)
+            skipped = len(head) + _resync(src)
             yield Bad(
                 f"record={n};offset={start};length={skipped}",
                 "warc_bad_header",
@@ -129,7 +129,7 @@ def split_warc(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
             trailer = src.read(4)
             if trailer != _TRAILER:
                 src.push(trailer)
-                _resync(src, cfg.max_record_bytes)
+                _resync(src)
             yield Bad(
                 f"record={n};offset={start};length={src.pos - start}",
                 "record_too_large",
@@ -147,7 +147,7 @@ def split_warc(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
             if cut >= 0:
                 src.push(rest[cut + 1 :])
             else:
-                _resync(src, cfg.max_record_bytes)
+                _resync(src)
             bad_len = src.pos - start
             yield Bad(
                 f"record={n};offset={start};length={bad_len}",
