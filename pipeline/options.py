@@ -109,7 +109,7 @@ class WirestripOptions(PipelineOptions):
             type=int,
             default=64 << 20,
             help="Uncompressed JSON Lines files larger than this are read as regions of this size in parallel "
-            "(other formats stream record by record). Default: 64 MiB.",
+            "(other formats stream record by record). Default: 64 MiB (a region takes seconds to read, so a GB file spreads over many workers).",
         )
         add(
             *_both("csv_column"),

@@ -19,7 +19,7 @@ import zstandard
 GZIP_MAGIC = b"\x1f\x8b"
 BZ2_MAGIC = b"BZh"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_CHUNK = 1 << 16  # raw bytes per read
+_CHUNK = 1 << 16  # raw bytes per read: one object-store request worth, small enough to bound one codec call
 _ZSTD_SLICE = 512  # see _Zstd.feed
 _OUT_CAP = 1 << 18  # decompressed bytes per codec call: a bomb is cut off within one call
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from transforms.decompress import DecodedStream
 
-_DRAIN = 1 << 20
+_DRAIN = 1 << 20  # the rest of an over-long line is skipped in 1 MiB pieces, never held whole
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def _split_whole(fmt: str, data: bytes) -> Splitter:
 
 
 WHOLE_FILE_FORMATS = ("txt", "html", "rss")  # one post file, one page, one feed: read whole, bounded
-_SNIFF_BYTES = 8192
+_SNIFF_BYTES = 8192  # enough to see a WARC/XML/HTML signature or a first JSON line
 _STREAM_ERRORS = {TruncatedInput: "truncated_input", CorruptInput: "corrupt_input", DecompressedTooLarge: "decompressed_too_large"}
 
 
