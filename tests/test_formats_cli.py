@@ -81,7 +81,7 @@ def test_articles_of_every_format(mixed_run):
     assert csv_row["text"] == "\n\n".join(dumps.PARAS) and csv_row["syndicated"] is True and csv_row["publisher"] == "Example Daily"
     assert next(a for a in arts if a["title"] == "TSV")["language"] == "de"
     warc = next(a for a in arts if a["input_format"] == "warc")
-    assert warc["url"] == "https://example.org/w" and warc["locator"].startswith("record=")
+    assert warc["url"] == "https://example.org/w" and warc["locator"].startswith("member=")  # a member-per-record WARC.gz
     assert {a["content_kind"] for a in arts if a["input_format"] == "rss"} == {"full", "summary"}
     for a in arts:  # every locator re-reads to the bytes whose hash the row carries
         if a["input_format"] != "rss":

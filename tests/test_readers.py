@@ -304,7 +304,8 @@ def test_warc_html_responses_become_articles_and_the_rest_is_skipped(tmp_path, p
     }
     a, b = (parse(r) for r in recs)
     assert (a.url, a.paragraphs, b.url, b.language) == ("https://example.org/a", dumps.PARAS, "https://example.org/b", "de")
-    assert recs[0].locator.startswith("record=2;offset=") and ";warc_date=20" in recs[0].locator
+    # plain: the record's offset in the file; gzip (one member per record): its member's compressed offset
+    assert recs[0].locator.startswith("member=" if packed else "record=2;offset=") and ";warc_date=20" in recs[0].locator
     assert reread_record(str(path), recs[1].locator, "warc") == recs[1].raw
 
 
@@ -461,7 +462,9 @@ def test_every_format_reads_the_same_under_every_compression(tmp_path, fmt, code
     packed_path = write(tmp_path, name + {"gzip": ".gz", "bz2": ".bz2", "zstd": ".zst"}[codec], COMPRESSORS[codec](data))
     packed, rejects, info = read(packed_path)
     assert not rejects and info["compression"] == codec and info["format"] == fmt
-    assert plain and [(r.locator, r.raw, r.input_format) for r in packed] == [(r.locator, r.raw, r.input_format) for r in plain]
+    assert plain and [(r.raw, r.input_format) for r in packed] == [(r.raw, r.input_format) for r in plain]
+    if (fmt, codec) != ("warc", "gzip"):  # a gzip WARC is read member by member, with member locators
+        assert [r.locator for r in packed] == [r.locator for r in plain]
     assert parse(packed[0]).paragraphs
     assert reread_record(str(packed_path), packed[-1].locator, fmt) == packed[-1].raw
 
@@ -471,3 +474,46 @@ def test_html_publisher_from_jsonld_when_no_site_name(tmp_path):
     html = dumps.page("G", dumps.PARAS, extra_head=ld).replace("<meta property='og:site_name' content='Example Daily'>", "")
     recs, _, _ = read(write(tmp_path, "g.html", html.encode()))
     assert parse(recs[0]).publisher == "Graph News"
+
+
+def _member_per_record_warc(n: int) -> bytes:
+    recs = [
+        ("response", f"https://example.org/{i}", 200 if i % 5 else 404, "text/html", dumps.page(f"P{i}", dumps.PARAS).encode())
+        for i in range(n)
+    ]
+    return dumps.warc_dump(recs, gzip=True)
+
+
+def test_large_warc_gz_is_read_in_regions_member_by_member(tmp_path):
+    path = write(tmp_path, "cc.warc.gz", _member_per_record_warc(60))
+    whole, rejects, info = read(path)
+    assert not rejects and len(whole) == 48 and info["skipped"] == 13  # 12 x 404 + warcinfo
+    cfg = ReaderConfig(max_file_bytes=1 << 20, max_record_bytes=1 << 20, split_bytes=4000)
+    regions = list(SplitFiles(cfg).process(FileToRead(str(path), path.name, path.stat().st_size)))
+    assert len(regions) > 5 and {r.region_format for r in regions} == {"warc"}
+    reader = ReadFile("auto", 1 << 20, 1 << 20, cfg)
+    outs = [o for r in regions for o in reader.process(r)]
+    got = [o for o in outs if isinstance(o, FormatRecord)]
+    assert [(r.locator, r.doc_id) for r in got] == [(r.locator, r.doc_id) for r in whole]
+    lines = [json.loads(o.value) for o in outs if isinstance(o, TaggedOutput) and o.tag == "files"]
+    assert sum(i["skipped"] for i in lines) == 13 and sum(i["records"] for i in lines) == 48
+    assert all(reread_record(str(path), r.locator, "warc") == r.raw for r in whole[::7])
+
+
+def test_warc_gzipped_as_one_stream_is_read_as_a_stream(tmp_path):
+    path = write(tmp_path, "one.warc.gz", gzip.compress(dumps.warc_dump(WARC_RECORDS)))
+    recs, rejects, _ = read(path)
+    assert not rejects and [r.locator.split(";")[0] for r in recs] == ["record=2", "record=6"]
+    cfg = ReaderConfig(split_bytes=100)
+    assert list(SplitFiles(cfg).process(FileToRead(str(path), path.name, path.stat().st_size))) == [
+        FileToRead(str(path), path.name, path.stat().st_size)
+    ]
+
+
+def test_corrupt_member_in_warc_gz_is_rejected_with_its_offset(tmp_path):
+    data = _member_per_record_warc(6)
+    cut = len(data) // 2
+    path = write(tmp_path, "bad.warc.gz", data[:cut] + b"\x00garbage" + data[cut + 9 :])
+    recs, rejects, _ = read(path)
+    assert rejects and rejects[0].error_type in ("corrupt_input", "truncated_input") and rejects[0].locator.startswith("member=")
+    assert recs and all(int(r.locator.split(";")[0][7:]) < cut for r in recs)

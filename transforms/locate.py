@@ -38,6 +38,15 @@ def reread_record(source_uri: str, locator: str, input_format: str) -> bytes:
     Raises ValueError for a locator this function cannot resolve (e.g. a whole-file reject).
     """
     parts = parse_locator(locator)
+    if "member" in parts:  # a record of a member-per-record WARC.gz: offsets are inside the member
+        from transforms.warcgz import read_member
+
+        with FileSystems.open(source_uri, compression_type="uncompressed") as f:
+            data = read_member(f, int(parts["member"]), _NO_LIMIT)
+        if "offset" in parts and "length" in parts:
+            start = int(parts["offset"])
+            return data[start : start + int(parts["length"])]
+        return data
     if parts.get("bytes"):
         # `bytes=S-E`, or `bytes=S-` for the unreadable rest of a damaged file (a reject's locator)
         start, _, end = parts["bytes"].partition("-")

@@ -21,6 +21,7 @@ from transforms.posttext import split_posts
 from transforms.records import RecordError, Reject
 from transforms.safe import REJECTS, SafeDoFn, count, short_traceback
 from transforms.warcfile import split_warc
+from transforms.warcgz import HashingReader, is_member_per_record, split_warc_members
 
 FILES = "files"  # tagged output: one JSON line per pattern and per file, for the manifest
 _GLOB_CHARS = "*?[{"
@@ -35,6 +36,7 @@ class FileToRead:
     size: int
     start: int = 0  # a region [start, end) of a large splittable file; end None = the whole file
     end: int | None = None
+    region_format: str = "jsonl"  # what a region holds: JSON Lines, or WARC.gz members ("warc")
 
 
 def input_root(pattern: str) -> str:
@@ -103,12 +105,22 @@ class SplitFiles(beam.DoFn):
             yield element
             return
         fmt = self.config.input_format if self.config.input_format != "auto" else detect_format(element.rel_path, head)
-        if detect_compression(head) or fmt != "jsonl":
+        codec = detect_compression(head)
+        if fmt == "warc" and codec == "gzip":
+            try:
+                with FileSystems.open(element.path, compression_type="uncompressed") as f:
+                    per_record = is_member_per_record(f, self.config.max_record_bytes)
+            except Exception:  # noqa: BLE001 - the reader reports it
+                per_record = False
+            if not per_record:
+                yield element
+                return
+        elif codec or fmt != "jsonl":
             yield element
             return
         count("files.split")
         for start in range(0, element.size, step):
-            yield FileToRead(element.path, element.rel_path, element.size, start, min(start + step, element.size))
+            yield FileToRead(element.path, element.rel_path, element.size, start, min(start + step, element.size), fmt)
 
 
 def _split_whole(fmt: str, data: bytes) -> Splitter:
@@ -164,32 +176,49 @@ class ReadFile(beam.DoFn):
             return split_warc(stream, cfg)
         raise RecordError("no_reader", f"no reader for format {fmt!r}")
 
-    def _read_region(self, element: FileToRead, handle, info: dict) -> Iterable:
-        """One region of a large plain JSONL file: the lines that start in [start, end)."""
-        info.update(format="jsonl", region=[element.start, element.end], size=element.size if element.start == 0 else 0)
-        if element.start:
-            handle.seek(element.start - 1)
-        stream = DecodedStream(handle, self.config.max_decompressed_bytes, detect=False, start=max(element.start - 1, 0))
-        if element.start:  # the line running into this region belongs to the previous one: skip it, bounded
-            while (part := stream.readline(1 << 20)) and not part.endswith(b"\n"):
-                pass
-        for event in split_jsonl(stream, self.config, element.end):
-            if isinstance(event, Bad):
-                info["rejected"] += 1
-                count(f"rejected.read.{event.error_type}")
-                yield TaggedOutput(
-                    REJECTS,
-                    Reject(
-                        element.path,
-                        event.locator,
-                        self.stage,
-                        event.error_type,
-                        event.message,
-                        event.raw,
-                        "jsonl",
-                        raw_size=event.raw_size,
-                    ),
-                )
+    def _reject(
+        self,
+        element: FileToRead,
+        fmt: str | None,
+        info: dict,
+        locator: str,
+        error_type: str,
+        message: str,
+        raw: bytes | None,
+        raw_size: int | None = None,
+    ) -> TaggedOutput:
+        """A read-stage reject, counted in the file's JSON line."""
+        count(f"rejected.read.{error_type}")
+        info["rejected"] += 1
+        whole = raw is not None and raw_size in (None, len(raw))
+        return TaggedOutput(
+            REJECTS,
+            Reject(
+                source_uri=element.path,
+                locator=locator,
+                stage=self.stage,
+                error_type=error_type,
+                message=message,
+                raw=raw,
+                input_format=fmt,
+                raw_size=raw_size if raw_size is not None else (len(raw) if raw is not None else None),
+                raw_sha=raw_sha(raw) if whole else None,
+            ),
+        )
+
+    def _emit(self, events: Splitter, element: FileToRead, fmt: str, info: dict) -> Iterable:
+        """Reader events -> records (RawRecord), rejects, and skips counted per reason in `info`."""
+        for event in events:
+            if isinstance(event, Skip):
+                info["skipped"] += 1
+                by = info.setdefault("skipped_by_reason", {})
+                by[event.reason] = by.get(event.reason, 0) + 1
+                count(f"skipped.read.{event.reason}")
+            elif isinstance(event, Bad):
+                yield self._reject(element, fmt, info, event.locator, event.error_type, event.message, event.raw, event.raw_size)
+            elif len(event.raw) > self.config.max_record_bytes:
+                message = f"record is {len(event.raw)} bytes, over --max-record-bytes={self.config.max_record_bytes}"
+                yield self._reject(element, fmt, info, event.locator, "record_too_large", message, event.raw)
             else:
                 digest = raw_sha(event.raw)
                 info["records"] += 1
@@ -198,12 +227,30 @@ class ReadFile(beam.DoFn):
                     element.path,
                     element.rel_path,
                     event.locator,
-                    "jsonl",
+                    fmt,
                     event.raw,
                     digest,
                     doc_id(element.rel_path, event.locator, digest),
                     dict(event.meta),
                 )
+
+    def _read_region(self, element: FileToRead, handle, info: dict) -> Iterable:
+        """One region of a large plain JSONL file (the lines that start in [start, end)) or of a
+        member-per-record WARC.gz (the members that start in it)."""
+        info.update(format=element.region_format, region=[element.start, element.end], size=element.size if element.start == 0 else 0)
+        if element.region_format == "warc":
+            info["compression"] = "gzip"
+            events = split_warc_members(handle, self.config, element.start, element.end)
+            yield from self._emit(events, element, "warc", info)
+            yield TaggedOutput(FILES, json.dumps(info))
+            return
+        if element.start:
+            handle.seek(element.start - 1)
+        stream = DecodedStream(handle, self.config.max_decompressed_bytes, detect=False, start=max(element.start - 1, 0))
+        if element.start:  # the line running into this region belongs to the previous one: skip it, bounded
+            while (part := stream.readline(1 << 20)) and not part.endswith(b"\n"):
+                pass
+        yield from self._emit(split_jsonl(stream, self.config, element.end), element, "jsonl", info)
         yield TaggedOutput(FILES, json.dumps(info))
 
     def process(self, element: FileToRead) -> Iterable:
@@ -219,28 +266,11 @@ class ReadFile(beam.DoFn):
             "rejected": 0,
             "skipped": 0,
         }
-        skipped_by: dict[str, int] = {}
         fmt = None
         head = b""
 
         def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None):
-            count(f"rejected.read.{error_type}")
-            info["rejected"] += 1
-            digest = raw_sha(raw) if raw is not None and raw_size in (None, len(raw)) else None
-            return TaggedOutput(
-                REJECTS,
-                Reject(
-                    source_uri=element.path,
-                    locator=locator,
-                    stage=self.stage,
-                    error_type=error_type,
-                    message=message,
-                    raw=raw,
-                    input_format=fmt,
-                    raw_size=raw_size if raw_size is not None else (len(raw) if raw is not None else None),
-                    raw_sha=digest,
-                ),
-            )
+            return self._reject(element, fmt, info, locator, error_type, message, raw, raw_size)
 
         try:
             handle = FileSystems.open(element.path, compression_type="uncompressed")
@@ -262,34 +292,21 @@ class ReadFile(beam.DoFn):
                     raise RecordError("unknown_format", f"no reader accepts this file (binary content, first bytes {head[:16]!r})")
                 if fmt not in FORMATS:
                     raise RecordError("no_reader", f"no reader for format {fmt!r}")
-                for event in self._events(fmt, stream, element):
-                    if isinstance(event, Skip):
-                        info["skipped"] += 1
-                        skipped_by[event.reason] = skipped_by.get(event.reason, 0) + 1
-                        count(f"skipped.read.{event.reason}")
-                    elif isinstance(event, Bad):
-                        yield reject(event.locator, event.error_type, event.message, event.raw, event.raw_size)
-                    elif len(event.raw) > self.config.max_record_bytes:
-                        yield reject(
-                            event.locator,
-                            "record_too_large",
-                            f"record is {len(event.raw)} bytes, over --max-record-bytes={self.config.max_record_bytes}",
-                            event.raw,
-                        )
-                    else:
-                        digest = raw_sha(event.raw)
-                        info["records"] += 1
-                        count("records.read")
-                        yield FormatRecord(
-                            element.path,
-                            element.rel_path,
-                            event.locator,
-                            fmt,
-                            event.raw,
-                            digest,
-                            doc_id(element.rel_path, event.locator, digest),
-                            dict(event.meta),
-                        )
+                if fmt == "warc" and stream.codec == "gzip":
+                    handle.seek(0)
+                    if is_member_per_record(handle, self.config.max_record_bytes):
+                        # Member-per-record WARC.gz: locators name each record's member (the same
+                        # whether the file is read whole or in regions); hashed on the way.
+                        handle.seek(0)
+                        hashing = HashingReader(handle)
+                        stream = None
+                        yield from self._emit(split_warc_members(hashing, self.config), element, fmt, info)
+                        info["size"], info["xxh3_128"] = hashing.drain()
+                        yield TaggedOutput(FILES, json.dumps(info))
+                        return
+                    handle.seek(0)
+                    stream = DecodedStream(handle, self.config.max_decompressed_bytes)
+                yield from self._emit(self._events(fmt, stream, element), element, fmt, info)
             except tuple(_STREAM_ERRORS) as exc:
                 start = stream.pos if stream is not None else 0  # where the unfinished record starts
                 partial = stream.take_buffer() if stream is not None else b""
@@ -309,8 +326,6 @@ class ReadFile(beam.DoFn):
                     info["size"], info["xxh3_128"] = stream.drain()
             except OSError:
                 pass
-        if skipped_by:
-            info["skipped_by_reason"] = dict(sorted(skipped_by.items()))
         yield TaggedOutput(FILES, json.dumps(info))
 
 
