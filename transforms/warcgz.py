@@ -81,8 +81,13 @@ def iter_members(f: BinaryIO, start: int, end: int | None, max_bytes: int, scan:
                 continue
             scan = False
         yield member
-        if member.error in ("truncated_input", "corrupt_input"):
+        if member.error == "truncated_input":
             return
+        if member.error == "corrupt_input":  # resume at the next member that holds a WARC record
+            pos += 1
+            f.seek(pos)
+            buf, eof, scan = b"", False, True
+            continue
         pos += member.length
 
 
@@ -147,27 +152,44 @@ def split_warc_members(f: BinaryIO, cfg: ReaderConfig, start: int = 0, end: int 
 
 
 class HashingReader:
-    """Sequential reads of a file, hashed on the way (the manifest's xxh3-128 of the whole file)."""
+    """A file hashed as it is read (the manifest's xxh3-128 of the whole file): every byte is
+    hashed once, in order, whatever seeks the reader makes; `drain()` hashes the unread rest."""
 
     def __init__(self, f: BinaryIO):
         self._f = f
         self._digest = xxhash.xxh3_128()
-        self.size = 0
+        self._pos = 0
+        self._hashed = 0  # bytes [0, _hashed) are in the digest
 
     def read(self, n: int = -1) -> bytes:
         chunk = self._f.read(n)
-        self._digest.update(chunk)
-        self.size += len(chunk)
+        end = self._pos + len(chunk)
+        if end > self._hashed and self._pos <= self._hashed:
+            self._digest.update(chunk[self._hashed - self._pos :])
+            self._hashed = end
+        elif self._pos > self._hashed:  # a forward jump: hash the skipped bytes first
+            self._f.seek(self._hashed)
+            while self._hashed < self._pos:
+                gap = self._f.read(min(_CHUNK, self._pos - self._hashed))
+                if not gap:
+                    break
+                self._digest.update(gap)
+                self._hashed += len(gap)
+            self._f.seek(end)
+            self._digest.update(chunk)
+            self._hashed = end
+        self._pos = end
         return chunk
 
     def seek(self, offset: int) -> None:
-        if offset != self.size:
-            raise ValueError("HashingReader only reads forward from where it is")
+        self._f.seek(offset)
+        self._pos = offset
 
     def drain(self) -> tuple[int, str]:
+        self.seek(self._hashed)
         while self.read(_CHUNK):
             pass
-        return self.size, self._digest.hexdigest()
+        return self._hashed, self._digest.hexdigest()
 
 
 def read_member(f: BinaryIO, offset: int, max_bytes: int) -> bytes:
