@@ -108,7 +108,7 @@ class WirestripOptions(PipelineOptions):
             dest="split_bytes",
             type=int,
             default=64 << 20,
-            help="Uncompressed JSON Lines files larger than this are read as regions of this size in parallel "
+            help="Uncompressed JSON Lines and member-per-record WARC.gz files larger than this are read as regions of this size in parallel "
             "(other formats stream record by record). Default: 64 MiB (a region takes seconds to read, so a GB file spreads over many workers).",
         )
         add(

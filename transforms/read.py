@@ -86,9 +86,10 @@ class ExpandGlobs(SafeDoFn):
 
 
 class SplitFiles(beam.DoFn):
-    """Large uncompressed JSONL files -> byte regions read in parallel (JSON Lines can be cut at any
-    newline). CSV (quoted newlines), compressed streams and WARC cannot be cut safely: they stay whole
-    and stream record by record."""
+    """Large files that can be cut safely -> byte regions read in parallel: uncompressed JSON Lines
+    (cut at any newline) and WARC.gz written one gzip member per record (cut at member starts).
+    CSV (quoted newlines), other compressed streams and plain WARC stay whole and stream record by
+    record."""
 
     def __init__(self, config: ReaderConfig):
         self.config = config
