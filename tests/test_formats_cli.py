@@ -11,6 +11,7 @@ import zstandard
 
 from tests import dumps
 from tests.conftest import read_table, run_cli
+from tests.test_readers import _member_per_record_warc
 from transforms.locate import reread_record
 
 RUN_DATE = "2025-09-01"
@@ -40,6 +41,7 @@ def mixed_run(tmp_path_factory) -> Path:
         gzip=True,
     )
     (src / "f.warc.gz").write_bytes(warc)
+    (src / "cc.warc.gz").write_bytes(_member_per_record_warc(12))  # ~10 kB: read as regions below
     (src / "g.rss").write_bytes(
         dumps.rss_dump([dumps.rss_item("R", content="<p>" + dumps.PARAS[0] + "</p>"), dumps.rss_item("S", summary="A summary only.")])
     )
@@ -61,12 +63,17 @@ def test_every_format_reconciles_with_skips_counted(mixed_run):
     m = _manifest(mixed_run)
     c = m["counts"]
     assert m["status"] == "succeeded" and c["ok"] is True
-    assert c["skipped"] == 2  # the WARC's warcinfo record and its 404 response
+    assert c["skipped"] == 2 + 4  # each WARC's warcinfo record and its 404 responses
     by_format = {}
     for f in m["files"]:
         by_format.setdefault(f["format"], []).append(f)
     assert len(by_format["jsonl"]) > 3  # c.jsonl was read as several regions, plus the .zst and the cut .gz
-    assert [f["skipped_by_reason"] for f in by_format["warc"]] == [{"http_status_404": 1, "warc_type_warcinfo": 1}]
+    assert len(by_format["warc"]) > 3  # cc.warc.gz was read as several regions
+    reasons: dict[str, int] = {}
+    for f in by_format["warc"]:
+        for k, v in f.get("skipped_by_reason", {}).items():
+            reasons[k] = reasons.get(k, 0) + v
+    assert reasons == {"http_status_404": 4, "warc_type_warcinfo": 2}
 
 
 def test_articles_of_every_format(mixed_run):
@@ -74,13 +81,13 @@ def test_articles_of_every_format(mixed_run):
     fmts = {}
     for a in arts:
         fmts[a["input_format"]] = fmts.get(a["input_format"], 0) + 1
-    assert fmts["csv"] == 2 and fmts["html"] == 1 and fmts["warc"] == 1 and fmts["rss"] == 2
+    assert fmts["csv"] == 2 and fmts["html"] == 1 and fmts["warc"] == 1 + 9 and fmts["rss"] == 2
     assert fmts["jsonl"] >= 41 + 1  # 40 region lines + the zst page + what the cut gzip still held
     assert all(a["language"] in ("en", "de") for a in arts)
     csv_row = next(a for a in arts if a["title"] == "CSV story")
     assert csv_row["text"] == "\n\n".join(dumps.PARAS) and csv_row["syndicated"] is True and csv_row["publisher"] == "Example Daily"
     assert next(a for a in arts if a["title"] == "TSV")["language"] == "de"
-    warc = next(a for a in arts if a["input_format"] == "warc")
+    warc = next(a for a in arts if a["input_format"] == "warc" and a["source_uri"].endswith("f.warc.gz"))
     assert warc["url"] == "https://example.org/w" and warc["locator"].startswith("member=")  # a member-per-record WARC.gz
     assert {a["content_kind"] for a in arts if a["input_format"] == "rss"} == {"full", "summary"}
     for a in arts:  # every locator re-reads to the bytes whose hash the row carries
