@@ -11,6 +11,7 @@ Parser state (lxml parser, trafilatura config) is per thread and built in DoFn.s
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ def _state():
     if st is None:
         from trafilatura.settings import use_config
 
+        # trafilatura logs a warning per page it finds too little text in; we reject such pages
+        # with a reason (no_main_text), so its log line is noise on a large run.
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
         config = use_config()
         config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # timeouts use signals: not in worker threads
         parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
