@@ -26,7 +26,11 @@ SEEDS = {
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(sorted(SEEDS)), cut=st.floats(0, 1), flips=st.lists(st.tuples(st.floats(0, 0.999), st.integers(0, 255)), max_size=4))
+@given(
+    name=st.sampled_from(sorted(SEEDS)),
+    cut=st.floats(0, 1),
+    flips=st.lists(st.tuples(st.floats(0, 0.999), st.integers(0, 255)), max_size=4),
+)
 def test_damaged_files_never_crash_and_counts_match(tmp_path, name, cut, flips):
     data = bytearray(SEEDS[name][: int(len(SEEDS[name]) * cut)])
     for where, value in flips:
