@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench bench-scale eval eval-clean clean
+.PHONY: setup run test lint format bench bench-scale eval eval-clean eval-html clean
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,7 @@ format: setup
 bench: setup  ## throughput of the pure stages on generated articles
 	$(BIN)/python -m bench.stages
 	$(BIN)/python -m bench.clean_speed
+	$(BIN)/python -m bench.readers
 
 N ?= 10000
 bench-scale: setup  ## the whole pipeline on N generated articles: articles/s, MB/s, peak RSS (N=100000 for the target)
@@ -42,6 +43,9 @@ eval: setup  ## every evaluation whose inputs are present (../shared)
 
 eval-clean: setup  ## boilerplate/provenance scores on a labelled corpus generated from ../shared
 	$(BIN)/python -m bench.eval_clean
+
+eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article-extraction (skipped when absent)
+	$(BIN)/python -m bench.eval_html
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache

@@ -29,6 +29,10 @@ setup(
         "PyYAML>=6.0",
         "tzdata",  # IANA zones for --default-tz where the OS has none
         "duckdb>=1.3,<3",  # `wirestrip report` runs its queries in DuckDB (1.3: lambda x: syntax)
+        "warcio>=1.7,<2",  # WARC record parsing (HTTP headers, chunked / content-encoded payloads)
+        "py3langid>=0.3,<1",  # offline language identification; its model ships inside the package
+        "zstandard>=0.22,<1",  # .zst input (trafilatura pulls it too; we use it directly)
+        "charset-normalizer>=3.3,<4",  # legacy-charset detection for undeclared non-UTF-8 records
     ],
     extras_require={
         "test": [

@@ -33,6 +33,11 @@ def main() -> None:
     print("\neval-clean (boilerplate and provenance on a generated labelled corpus):")
     eval_clean.main([])
 
+    print("\neval-html (our HTML path vs bare trafilatura on the article-extraction benchmark):")
+    from bench import eval_html  # issue 4: the HTML path on the article-extraction benchmark
+
+    eval_html.main(["--quiet"])
+
 
 if __name__ == "__main__":
     main()

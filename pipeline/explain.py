@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pyarrow.dataset as ds
 
 from transforms.learned import parse_learned_lines
-from transforms.locate import LocateError, reread_record
+from transforms.locate import reread_record
 from transforms.textdecode import decode_text
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m"
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     table, row = found
     try:
         raw = reread_record(row["source_uri"], row["locator"], row["input_format"])
-    except LocateError as exc:
+    except (ValueError, OSError) as exc:  # bad locator, or the source moved, changed or vanished
         print(f"wirestrip explain: {exc}", file=sys.stderr)
         return 1
     try:

@@ -11,7 +11,7 @@ from pipeline.options import WirestripOptions
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from transforms.partition_write import WritePartitioned
 from transforms.progress import Progress, is_file_info
-from transforms.read import FILES, ReadInputs
+from transforms.read import FILES, ReadInputs, config_from_options
 from transforms.rows import RunContext
 from transforms.rules import RuleSet
 from transforms.safe import REJECTS
@@ -29,7 +29,9 @@ def build(
     prior_learned: list[dict] | None = None,
 ) -> None:
     """Add the whole run to `p`, writing every table into the `staging` layout."""
-    read = p | "ReadInputs" >> ReadInputs(opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes)
+    read = p | "ReadInputs" >> ReadInputs(
+        opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes, config_from_options(opts)
+    )
     every = opts.progress_seconds
     records = read["records"] | "ProgressRead" >> Progress("read", "records", every)
     processed = records | "Process" >> ProcessRecords(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 MIB = 1 << 20
-FORMATS = ("auto", "txt")
+FORMATS = ("auto", "txt", "csv", "tsv", "jsonl", "html", "warc", "rss")
 PARTITION_BY = ("ingest_date", "published_date")  # ingest_date: one partition per run date, cheap reruns
 
 
@@ -142,6 +142,52 @@ class WirestripOptions(PipelineOptions):
             metavar="GLOB",
             help="Learned lines of earlier runs (OUT/learned/**/*.jsonl) to apply in this run too. Repeatable.",
         )
+        # Reader options (issue 4): formats beyond the scraped-post text.
+        add(
+            *_both("max_decompressed_bytes"),
+            dest="max_decompressed_bytes",
+            type=int,
+            default=16 << 30,
+            help="A compressed file that decompresses past this is cut there: records before are kept, the rest "
+            "rejected (bounds decompression bombs; a CC-NEWS WARC.gz is ~1 GiB packed, ~5 GiB unpacked). Default: 16 GiB.",
+        )
+        add(
+            *_both("split_bytes"),
+            dest="split_bytes",
+            type=int,
+            default=64 << 20,
+            help="Uncompressed JSON Lines and member-per-record WARC.gz files larger than this are read as regions of this size in parallel "
+            "(other formats stream record by record). Default: 64 MiB (a region takes seconds to read, so a GB file spreads over many workers).",
+        )
+        add(
+            *_both("csv_column"),
+            dest="csv_column",
+            action="append",
+            metavar="ROLE=NAME",
+            help="Map a CSV column to a role (text, html, id, publisher, url, title, time); repeatable. "
+            "Unmapped roles are found by common column names (text/body/content, title/headline, url/link...).",
+        )
+        add(
+            *_both("csv_delimiter"),
+            dest="csv_delimiter",
+            metavar="CHAR",
+            help="CSV field delimiter ('\\t' for tab). Default: tab for .tsv, else detected from the header line.",
+        )
+        add(
+            *_both("paragraph_separator"),
+            dest="paragraph_separator",
+            metavar="SEP",
+            help="What joins paragraphs in CSV/JSONL text fields ('\\n' allowed). Default: auto, the first of "
+            "' ### ', '|||', a blank line, a newline that the text contains.",
+        )
+        add(
+            *_both("jsonl_field"),
+            dest="jsonl_field",
+            action="append",
+            metavar="ROLE=KEY",
+            help="Map a JSON key (dotted for nested objects) to a role (text, html, url, title, time, publisher, id); repeatable. "
+            "Unmapped roles are found by common keys (text, html, url, title, published/date, source/publisher...).",
+        )
 
 
 class OptionsError(ValueError):
@@ -215,3 +261,14 @@ def validate(opts: WirestripOptions) -> None:
             f"--output {opts.output!r}: no Beam filesystem serves this path (local paths, gs://, s3://...; "
             "write local paths without file://, and install apache-beam[gcp] / [aws] for buckets)"
         ) from None
+    if opts.max_decompressed_bytes <= 0 or opts.split_bytes <= 0:
+        raise OptionsError("--max-decompressed-bytes and --split-bytes must be positive")
+    roles = {
+        "csv_column": ("text", "html", "id", "publisher", "url", "title", "time"),
+        "jsonl_field": ("text", "html", "url", "title", "time", "publisher", "id"),
+    }
+    for name, allowed in roles.items():
+        for value in getattr(opts, name) or []:
+            role, eq, target = value.partition("=")
+            if not eq or not target.strip() or role.strip() not in allowed:
+                raise OptionsError(f"--{name.replace('_', '-')} {value!r}: expected ROLE=NAME with ROLE one of {', '.join(allowed)}")

@@ -30,7 +30,14 @@ ARTICLES_SCHEMA = versioned_schema(
             nullable=False,
         ),
         field("source_uri", pa.string(), "Path or URI of the file the record came from.", nullable=False),
-        field("locator", pa.string(), "Where in the file: post=N;bytes=START-END for text dumps.", nullable=False),
+        field(
+            "locator",
+            pa.string(),
+            "Where in the file: post=N;bytes=S-E (txt), row=N;bytes=S-E (csv), bytes=S-E (jsonl), page=0;bytes=0-E (html), "
+            "record=N;offset=O;length=L;warc_date=D or member=C;... (warc.gz, C the compressed member offset), item=N (rss). "
+            "Byte offsets are in the decompressed file.",
+            nullable=False,
+        ),
         field("input_format", pa.string(), "txt, csv, jsonl, html, warc or rss.", nullable=False),
         field("raw_sha", pa.string(), "xxh3-128 hex digest of the raw record bytes.", nullable=False),
         field("url", pa.string(), "Article URL when the input gives one."),

@@ -12,7 +12,12 @@ REJECTS_SCHEMA = versioned_schema(
     [
         field("doc_id", pa.string(), "Id the record would have had (null when the file itself failed)."),
         field("source_uri", pa.string(), "Path or URI of the file the record came from.", nullable=False),
-        field("locator", pa.string(), "Where in the file (as in articles); 'file' when the whole file failed.", nullable=False),
+        field(
+            "locator",
+            pa.string(),
+            "Where in the file (as in articles); 'file' when the whole file failed; 'bytes=S-' for the unreadable rest of a damaged file.",
+            nullable=False,
+        ),
         field("input_format", pa.string(), "Format the reader assumed."),
         field("stage", pa.string(), "Stage that rejected it: read, decode, parse, clean, fingerprint.", nullable=False),
         field(

@@ -1,40 +1,68 @@
-"""Re-reading one record from its source by its locator (for `wirestrip explain`).
+"""Re-read one record's raw bytes from its source, given the locator a reader wrote.
 
-This branch supports the scraped-post text format only (locators `post=N;bytes=START-END`, byte
-offsets into the file as read, uncompressed); the readers' owner extends it to every format.
+Used by `wirestrip explain` and for audits: the bytes returned are exactly the `raw` whose hash
+is `raw_sha` in the output. Byte-range locators (`bytes=S-E`, WARC `offset=O;length=L`) are
+offsets in the decompressed file; feed items (`item=N`) are re-serialised from the parsed feed.
 """
 
 from __future__ import annotations
 
-import re
-
 from apache_beam.io.filesystems import FileSystems
 
-_TXT_LOCATOR = re.compile(r"^post=(\d+);bytes=(\d+)-(\d+)$")
+from transforms.decompress import CorruptInput, DecodedStream, TruncatedInput
+from transforms.formats import parse_locator
+
+_NO_LIMIT = 1 << 62
 
 
-class LocateError(ValueError):
-    """The record cannot be re-read: unknown format, bad locator, or the source changed or vanished."""
+def _read_range(source_uri: str, start: int, end: int) -> bytes:
+    """Decompressed bytes [start, end) of a file; a damaged stream gives what is readable."""
+    with FileSystems.open(source_uri, compression_type="uncompressed") as f:
+        stream = DecodedStream(f, _NO_LIMIT)
+        try:
+            while start > 0:
+                skipped = stream.read(min(start, 1 << 20))
+                if not skipped:
+                    break
+                start -= len(skipped)
+            return stream.read(end - stream.pos) if end > stream.pos else b""
+        except (TruncatedInput, CorruptInput):
+            pos = stream.pos
+            readable = stream.take_buffer()  # starts at `pos`; the range starts `start` bytes in when still skipping
+            return readable[start : start + max(0, end - pos - start)]
 
 
 def reread_record(source_uri: str, locator: str, input_format: str) -> bytes:
-    """The raw bytes of one record, read again from `source_uri` at `locator`."""
-    if input_format != "txt":
-        raise LocateError(f"re-reading {input_format!r} records is not supported here (only txt)")
-    m = _TXT_LOCATOR.match(locator)
-    if m is None:
-        raise LocateError(f"locator {locator!r} is not post=N;bytes=START-END")
-    start, end = int(m.group(2)), int(m.group(3))
-    if end < start:
-        raise LocateError(f"locator {locator!r} has its end before its start")
-    try:
+    """The raw bytes of the record at `locator` in `source_uri` (any input format, compressed or not).
+
+    Raises ValueError for a locator this function cannot resolve (e.g. a whole-file reject).
+    """
+    parts = parse_locator(locator)
+    if "member" in parts:  # a record of a member-per-record WARC.gz: offsets are inside the member
+        from transforms.warcgz import read_member
+
         with FileSystems.open(source_uri, compression_type="uncompressed") as f:
-            f.seek(start)
-            data = f.read(end - start)
-    except OSError as exc:
-        raise LocateError(f"cannot read {source_uri}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - Beam filesystems raise their own types (BeamIOError)
-        raise LocateError(f"cannot read {source_uri}: {exc}") from None
-    if len(data) != end - start:
-        raise LocateError(f"{source_uri} is shorter than the locator {locator!r}: the file changed since the run")
-    return data
+            data = read_member(f, int(parts["member"]), _NO_LIMIT)
+        if "offset" in parts and "length" in parts:
+            start = int(parts["offset"])
+            return data[start : start + int(parts["length"])]
+        return data
+    if parts.get("bytes"):
+        # `bytes=S-E`, or `bytes=S-` for the unreadable rest of a damaged file (a reject's locator)
+        start, _, end = parts["bytes"].partition("-")
+        return _read_range(source_uri, int(start), int(end) if end else _NO_LIMIT)
+    if "offset" in parts and "length" in parts:
+        start = int(parts["offset"])
+        return _read_range(source_uri, start, start + int(parts["length"]))
+    if "item" in parts:
+        from transforms.feeds import split_feed
+
+        data = _read_range(source_uri, 0, _NO_LIMIT)
+        n = int(parts["item"])
+        for event in split_feed(data):
+            if event.locator == f"item={n}":
+                return event.raw
+        raise ValueError(f"{source_uri} has no feed item {n}")
+    if parts.get("page") is not None or locator == "file":
+        return _read_range(source_uri, 0, _NO_LIMIT)
+    raise ValueError(f"cannot re-read locator {locator!r} ({input_format})")

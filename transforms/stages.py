@@ -7,16 +7,26 @@ from collections.abc import Callable, Iterable
 
 import apache_beam as beam
 
+from transforms import htmlpage, language
 from transforms.cleaner import clean_article
+from transforms.csvdump import parse_csv_row
+from transforms.feeds import parse_feed_item
+from transforms.htmlpage import parse_html
+from transforms.jsonl import parse_jsonl
 from transforms.learned import MIN_SHARE, MIN_SUPPORT, LearnBoilerplate, group_of, line_key
 from transforms.posttext import parse_post
 from transforms.records import CleanArticle, ParsedArticle, RawRecord, RecordError, Reject
 from transforms.rows import RunContext, article_row, reject_row
 from transforms.rules import RuleSet
 from transforms.safe import REJECTS, SafeDoFn, count
+from transforms.warcfile import parse_warc
 
 Parser = Callable[[RawRecord, str], ParsedArticle]
 PARSERS: dict[str, Parser] = {"txt": parse_post}
+# Formats of issue 4. Their per-thread state (lxml parser, trafilatura config, language model)
+# is built by the setup hooks, from ParseRecords.setup().
+PARSERS.update({"csv": parse_csv_row, "jsonl": parse_jsonl, "html": parse_html, "warc": parse_warc, "rss": parse_feed_item})
+PARSER_SETUP: tuple[Callable[[], None], ...] = (htmlpage.setup, language.setup)
 
 
 class ParseRecords(SafeDoFn):
@@ -27,11 +37,18 @@ class ParseRecords(SafeDoFn):
     def __init__(self, default_tz: str):
         self.default_tz = default_tz
 
+    def setup(self) -> None:
+        for hook in PARSER_SETUP:
+            hook()
+
     def process_one(self, record: RawRecord) -> Iterable[ParsedArticle]:
         parser = PARSERS.get(record.input_format)
         if parser is None:
             raise RecordError("no_parser", f"no parser for input format {record.input_format!r}")
-        yield parser(record, self.default_tz)
+        article = parser(record, self.default_tz)
+        # Every format gets a language: from the text, the declared one when the text is too short.
+        article.language = language.detect_language(article.paragraphs, article.language)
+        yield article
 
 
 class CleanArticles(SafeDoFn):

@@ -1,0 +1,65 @@
+"""Reader options on the command line, and the article-extraction metric used by `make eval-html`."""
+
+from __future__ import annotations
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from bench.eval_html import page_counts, score
+from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
+from tests.conftest import run_cli
+from transforms.read import config_from_options
+
+
+def _opts(*args: str) -> WirestripOptions:
+    opts = PipelineOptions(normalise_argv(["--input", "x", "--output", "y", *args])).view_as(WirestripOptions)
+    validate(opts)
+    return opts
+
+
+def test_reader_options_reach_the_reader_config():
+    cfg = config_from_options(
+        _opts(
+            "--format",
+            "tsv",
+            "--csv-column",
+            "text=story",
+            "--csv_column",
+            "time=when",
+            "--paragraph-separator",
+            "\\n",
+            "--jsonl-field",
+            "text=doc.body",
+            "--max-decompressed-bytes",
+            "1000",
+            "--split-bytes",
+            "4096",
+        )
+    )
+    assert cfg.input_format == "tsv" and cfg.csv_delimiter == "\t"
+    assert cfg.csv_columns == (("text", "story"), ("time", "when")) and cfg.jsonl_fields == (("text", "doc.body"),)
+    assert (cfg.paragraph_separator, cfg.max_decompressed_bytes, cfg.split_bytes) == ("\n", 1000, 4096)
+    assert config_from_options(_opts()).paragraph_separator is None
+
+
+@pytest.mark.parametrize(
+    "args", [("--csv-column", "body"), ("--csv-column", "colour=x"), ("--jsonl-field", "text="), ("--max-decompressed-bytes", "0")]
+)
+def test_bad_reader_options_are_usage_errors(args):
+    with pytest.raises(OptionsError):
+        _opts(*args)
+
+
+def test_unknown_format_choice_exits_2(tmp_path):
+    assert run_cli("--input", str(tmp_path), "--output", str(tmp_path / "o"), "--format", "xls") == 2
+
+
+def test_metric_matches_a_hand_computed_page():
+    true = "a b c d e f"  # shingles: abcd bcde cdef
+    pred = "a b c d e x y"  # shingles: abcd bcde cdex dexy
+    tp, fp, fn = page_counts(true, pred)
+    assert (round(tp * 5), round(fp * 5), round(fn * 5)) == (2, 2, 1)
+    p, r, f1 = score([(tp, fp, fn), page_counts("", "only predicted words here"), page_counts("w x y z", "")])
+    # the second page has no true shingles (left out of recall), the third no predicted ones (out of precision)
+    assert p == pytest.approx((0.5 + 0.0) / 2) and r == pytest.approx((2 / 3 + 0.0) / 2)
+    assert f1 == pytest.approx(2 * p * r / (p + r))

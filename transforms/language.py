@@ -1,0 +1,36 @@
+"""Language of an article's text, offline: py3langid ships its model inside the package (no
+download at run time). The identifier is per thread and built in DoFn.setup() via `setup()`."""
+
+from __future__ import annotations
+
+import threading
+
+MIN_CHARS = 40  # shorter texts give unreliable guesses: the page's declared language is kept then
+MIN_PROBABILITY = 0.80  # below this the declared language (if any) is trusted over the guess
+SAMPLE_CHARS = 1000  # ~150 words identify a language reliably; the cost grows with the sample
+_local = threading.local()
+
+
+def _identifier():
+    ident = getattr(_local, "ident", None)
+    if ident is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        ident = _local.ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return ident
+
+
+def setup() -> None:
+    """Load this thread's model now (called from DoFn.setup())."""
+    _identifier()
+
+
+def detect_language(paragraphs: list[str], declared: str | None = None) -> str | None:
+    """ISO 639-1 code of the text; the declared code when the text is too short or unclear."""
+    text = "\n".join(paragraphs)[:SAMPLE_CHARS]
+    if len(text.strip()) < MIN_CHARS:
+        return declared
+    lang, prob = _identifier().classify(text)
+    if prob < MIN_PROBABILITY and declared:
+        return declared
+    return str(lang)
