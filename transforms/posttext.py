@@ -25,6 +25,7 @@ from transforms.textdecode import decode_text
 from transforms.timestamps import parse_timestamp
 
 POST_SEPARATOR = re.compile(rb"^[ \t]*(?:={5,}|\x0c)[ \t]*\r?$", re.MULTILINE)
+_CONTENT = re.compile(rb"\S")  # bytes.strip()'s whitespace set: a range holding none of it is empty
 
 # "Paris:" or "New Delhi:" alone on a line: up to four capitalised words. Anything longer is
 # prose, and a lower-case start is never a place name.
@@ -33,7 +34,7 @@ _DATELINE_LOOKAHEAD = 3  # the dateline follows the (repeated) title within a st
 _TITLE_KEY = re.compile(r"[\W_]+")
 
 
-def split_posts(data: bytes) -> list[tuple[int, int]]:
+def split_posts(data: bytes | bytearray) -> list[tuple[int, int]]:
     """Byte ranges [start, end) of the posts in a file, separator lines excluded.
 
     Whitespace-only stretches between separators hold no record and are not returned; a file
@@ -45,7 +46,7 @@ def split_posts(data: bytes) -> list[tuple[int, int]]:
         ranges.append((start, m.start()))
         start = m.end() + 1 if data[m.end() : m.end() + 1] == b"\n" else m.end()
     ranges.append((start, len(data)))
-    kept = [(s, e) for s, e in ranges if data[s:e].strip()]
+    kept = [(s, e) for s, e in ranges if _CONTENT.search(data, s, e)]  # no slice copies: data may be 100s of MB
     return kept or [(0, len(data))]
 
 

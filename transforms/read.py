@@ -13,6 +13,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
 
 from transforms.hashing import doc_id, raw_sha
+from transforms.localfiles import is_local, open_regular, unlisted_entries
 from transforms.posttext import split_posts
 from transforms.records import RawRecord, RecordError, Reject
 from transforms.safe import REJECTS, SafeDoFn, count
@@ -70,11 +71,14 @@ class ExpandGlobs(SafeDoFn):
                 metadata = []
             else:
                 raise RecordError("match_failed", f"cannot list {pattern!r}: {exc}") from None
-        files = sorted((m for m in metadata if not m.path.endswith("/")), key=lambda m: m.path)
+        files = [FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes) for m in metadata if not m.path.endswith("/")]
+        # Entries Beam's local listing drops silently (broken symlinks, unlistable folders): ReadFile rejects them.
+        listed = {f.path for f in files}
+        files += [FileToRead(p, relative_name(p, root), 0) for p in unlisted_entries(pattern, listed)]
+        files.sort(key=lambda f: f.path)
         count("files.matched", len(files))
         yield TaggedOutput(FILES, json.dumps({"kind": "pattern", "pattern": pattern, "matched": len(files)}))
-        for m in files:
-            yield FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes)
+        yield from files
 
 
 class ReadFile(SafeDoFn):
@@ -116,18 +120,23 @@ class ReadFile(SafeDoFn):
         # Only the scraped-post text reader exists so far; every file is read as one.
         return "txt"
 
-    def _read_bounded(self, path: str) -> tuple[bytes, int, str]:
-        """First max_file_bytes bytes, the full size and the xxh3-128 of the whole file."""
+    def _read_bounded(self, path: str) -> tuple[bytearray, int, str]:
+        """First max_file_bytes (+1) bytes, the full size and the xxh3-128 of the whole file.
+
+        The buffer is returned as is (no bytes() copy): records are cut from it by memoryview,
+        so a file costs about its size once, not two or three times."""
         digest = xxhash.xxh3_128()
         kept = bytearray()
         size = 0
-        with FileSystems.open(path, compression_type="uncompressed") as f:
+        # Local inputs: regular files only (a FIFO or /dev/zero behind a symlink would never end).
+        opened = open_regular(path) if is_local(path) else FileSystems.open(path, compression_type="uncompressed")
+        with opened as f:
             while chunk := f.read(_CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
                 if len(kept) <= self.max_file_bytes:
                     kept.extend(chunk[: self.max_file_bytes + 1 - len(kept)])
-        return bytes(kept), size, digest.hexdigest()
+        return kept, size, digest.hexdigest()
 
     def process_one(self, element: FileToRead) -> Iterable:
         fmt = self.format_of(element)
@@ -158,31 +167,40 @@ class ReadFile(SafeDoFn):
                     stage=self.stage,
                     error_type="file_too_large",
                     message=f"file is {size} bytes, over --max-file-bytes={self.max_file_bytes}",
-                    raw=data[: self.max_file_bytes],
+                    # Never carry more than one record's worth through the pipeline; size and hash stay whole.
+                    raw=bytes(memoryview(data)[: self.max_record_bytes]),
                     input_format=fmt,
                     raw_size=size,
                     raw_sha=sha,
                 ),
             )
             return
+        view = memoryview(data)
         for n, (start, end) in enumerate(split_posts(data)):
-            raw = data[start:end]
             locator = f"post={n};bytes={start}-{end}"
-            digest = raw_sha(raw)
-            record = RawRecord(element.path, element.rel_path, locator, fmt, raw, digest, doc_id(element.rel_path, locator, digest))
-            if len(raw) > self.max_record_bytes:
+            digest = raw_sha(view[start:end])
+            rid = doc_id(element.rel_path, locator, digest)
+            if end - start > self.max_record_bytes:
                 count("rejected.read.record_too_large")
                 info["rejected"] += 1
                 yield TaggedOutput(
                     REJECTS,
-                    Reject.of(
-                        record,
-                        self.stage,
-                        "record_too_large",
-                        f"record is {len(raw)} bytes, over --max-record-bytes={self.max_record_bytes}",
+                    Reject(
+                        source_uri=element.path,
+                        locator=locator,
+                        stage=self.stage,
+                        error_type="record_too_large",
+                        message=f"record is {end - start} bytes, over --max-record-bytes={self.max_record_bytes}",
+                        # Only the first max_record_bytes travel on: a 100 MB line must not be copied through every stage.
+                        raw=bytes(view[start : start + self.max_record_bytes]),
+                        input_format=fmt,
+                        doc_id=rid,
+                        raw_size=end - start,
+                        raw_sha=digest,
                     ),
                 )
                 continue
+            record = RawRecord(element.path, element.rel_path, locator, fmt, bytes(view[start:end]), digest, rid)
             info["records"] += 1
             count("records.read")
             yield record
