@@ -32,6 +32,7 @@ _CONTENT = re.compile(rb"\S")  # bytes.strip()'s whitespace set: a range holding
 DATELINE_LINE = re.compile(r"^(?P<city>[A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,3})\s*:$")
 _DATELINE_LOOKAHEAD = 3  # the dateline follows the (repeated) title within a standfirst or two
 _TITLE_KEY = re.compile(r"[\W_]+")
+_SEPARATOR_TEXT = re.compile(r"={5,}$")
 
 
 def split_posts(data: bytes | bytearray) -> list[tuple[int, int]]:
@@ -64,6 +65,8 @@ def parse_post(record: RawRecord, default_tz: str = "UTC") -> ParsedArticle:
     lines = [ln for ln in lines if ln]
     if not lines:
         raise RecordError("empty", "record has no non-blank line")
+    if all(_SEPARATOR_TEXT.match(ln) for ln in lines):  # a file of separators only: no post, not a post titled "====="
+        raise RecordError("empty", "record holds only post separator lines")
     article = ParsedArticle(record=record, title=lines[0])
     i = 1
     if i < len(lines):
@@ -71,7 +74,8 @@ def parse_post(record: RawRecord, default_tz: str = "UTC") -> ParsedArticle:
         if stamp is not None:
             article.published_at, article.published_tz_assumed = stamp
             i += 1
-    if i < len(lines) and title_key(lines[i]) == title_key(article.title):
+    # A title without letters or digits ("***") has an empty key: it must not make the next line a "repeat".
+    if i < len(lines) and title_key(lines[i]) == title_key(article.title) != "":
         article.removed.append(Removed("layout.repeated_title", "repeated_title", lines[i], -1))
         i += 1
     body = lines[i:]
