@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench eval clean
+.PHONY: setup run test lint format bench eval clean adversarial
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: setup  ## throughput of the pure stages on generated articles
 
 eval: setup  ## every evaluation whose inputs are present (../shared)
 	$(BIN)/python -m bench.eval_all
+
+adversarial: setup  ## run every adversarial case (generated into a temp folder) and print time and peak memory
+	$(BIN)/python -m tests.adversarial.measure > /dev/null
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Run the pipeline over each adversarial case, in this process, and report exit code, wall time
 and peak resident memory per case (one JSON line each).
 
-    python -m tests.adversarial.measure WORKDIR [--skip-heavy] [--only NAME ...]
+    python -m tests.adversarial.measure [WORKDIR] [--skip-heavy] [--only NAME ...]   (or: make adversarial)
 
 Peak memory is the process's VmHWM (Linux), reset before each case through /proc/self/clear_refs,
 so each figure is that case's own peak including the Python and Beam baseline (reported first
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import os
 import stat
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,7 +71,8 @@ def run_case(case: Case, workdir: Path) -> dict:
     argv = ["--input", f"{folder}/{case.pattern}", "--output", str(out), "--run-date", RUN_DATE, *args]
     reset = _reset_peak()
     t0 = time.monotonic()
-    with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the JSON lines
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):  # stdout carries the JSON lines
         code = main(argv)
     seconds = time.monotonic() - t0
     return {
@@ -84,12 +87,13 @@ def run_case(case: Case, workdir: Path) -> dict:
         "folder": str(folder),
         "output": str(out),
         "expect": expect,
+        "log": log.getvalue()[-2000:],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workdir", type=Path)
+    parser.add_argument("workdir", type=Path, nargs="?", help="where cases and outputs go (kept); default: a temporary folder, removed")
     parser.add_argument("--skip-heavy", action="store_true", help="leave out the ~100 MB case")
     parser.add_argument("--only", nargs="*", default=None, help="case names to run")
     args = parser.parse_args(argv)
@@ -101,8 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     _reset_peak()
     print(json.dumps({"case": "baseline", "peak_rss_mb": round(_peak_rss_mb(), 1)}), flush=True)
     cases = [c for c in CASES if (args.only is None or c.name in args.only) and not (args.skip_heavy and c.heavy)]
-    for case in sorted(cases, key=lambda c: c.heavy):  # the heavy case last
-        print(json.dumps(run_case(case, args.workdir)), flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="wirestrip-adversarial-") as tmp:
+        workdir = args.workdir or Path(tmp)
+        for case in sorted(cases, key=lambda c: c.heavy):  # the heavy case last
+            results.append(run_case(case, workdir))
+            print(json.dumps(results[-1]), flush=True)
+    print(f"\n{'case':28} {'exit':>4} {'records':>7} {'input MB':>9} {'seconds':>8} {'peak RSS MB':>11}", file=sys.stderr)
+    for r in results:
+        n = sum(len(v) for v in r["expect"].values())
+        print(
+            f"{r['case']:28} {r['exit']:>4} {n:>7} {r['input_bytes'] / 1e6:>9.1f} {r['seconds']:>8.2f} {r['peak_rss_mb']:>11.1f}",
+            file=sys.stderr,
+        )
     return 0
 
 
