@@ -19,7 +19,8 @@ import pytest
 import transforms.stages as stages
 from bench.synth import posts
 from tests.conftest import ROOT, SAMPLES, read_table, run_cli
-from transforms.safe import raw_record_of
+from transforms.records import RecordError
+from transforms.safe import REJECTS, SafeDoFn, raw_record_of
 
 RUN_DATE = "2025-08-02"
 LINEAGE = ("run_id", "ingested_at")  # differ between runs by design
@@ -187,3 +188,48 @@ def test_same_rows_with_other_worker_counts_and_running_modes(tmp_path):
     assert len(base[0]) == 60 and len(base[1]) == 5
     for name, got in results.items():
         assert got == base, name
+
+
+class _BrokenRepr(Exception):
+    def __repr__(self) -> str:
+        raise RuntimeError("repr exploded")
+
+
+class _RaisesOdd(SafeDoFn):
+    """Fails on two records with exceptions that are hard to report: a 10 MB message, a broken repr."""
+
+    stage = "test"
+
+    def process_one(self, rec):
+        if rec.locator == "post=1":
+            raise ValueError("x" * 10_000_000)
+        if rec.locator == "post=2":
+            raise _BrokenRepr()
+        if rec.locator == "post=3":
+            raise RecordError("quoted_input", "bad line: " + "y" * 10_000_000)
+        yield rec.locator
+
+
+def test_huge_or_unprintable_exceptions_still_give_one_bounded_reject():
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from tests.test_posttext import record
+
+    recs = [record(f"T{i}\n\nbody {i}", f"post={i}") for i in range(5)]
+    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+        out = p | beam.Create(recs) | beam.ParDo(_RaisesOdd()).with_outputs(REJECTS, main="ok")
+        assert_that(out.ok, equal_to(["post=0", "post=4"]))
+        why = out[REJECTS] | beam.Map(lambda r: (r.locator, r.error_type, len(r.message) < 6000, r.message.split("\n")[0][-40:]))
+        assert_that(
+            why,
+            equal_to(
+                [
+                    ("post=1", "exception", True, "x" * 13 + "… [9998014 more characters]"),
+                    ("post=2", "exception", True, "<_BrokenRepr whose repr() failed>"),
+                    ("post=3", "quoted_input", True, "y" * 13 + "… [9998010 more characters]"),
+                ]
+            ),
+            label="rejects",
+        )

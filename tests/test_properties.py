@@ -283,3 +283,44 @@ def test_ids_and_hashes_do_not_depend_on_the_process():
         assert proc.returncode == 0, proc.stderr[-2000:]
         runs.append(json.loads(proc.stdout))
     assert runs[0] == runs[1] and len(runs[0]) >= 14
+
+
+MULTI_POST_BYTES = st.lists(st.one_of(st.binary(max_size=300), post_bytes()), min_size=1, max_size=6).flatmap(
+    lambda parts: st.sampled_from([b"\n=====\n", b"\n\x0c\n", b"\r\n=======\r\n"]).map(lambda sep: sep.join(parts))
+)
+
+
+@FAST
+@given(st.one_of(ANY_BYTES, MULTI_POST_BYTES), st.integers(32, 4000), st.integers(8, 2000))
+def test_reader_accounts_for_every_post_of_a_file(data, max_file, max_record):
+    """ReadFile on any file: each post is a record or a reject, the file line counts them, bytes are the file's."""
+    import tempfile
+
+    from apache_beam.pvalue import TaggedOutput
+
+    from transforms.read import FILES, FileToRead, ReadFile
+    from transforms.records import RawRecord
+    from transforms.safe import REJECTS
+
+    with tempfile.NamedTemporaryFile(suffix=".txt") as f:
+        f.write(data)
+        f.flush()
+        outputs = list(ReadFile("txt", max_file, max_record).process(FileToRead(f.name, "x.txt", len(data))))
+    records = [o for o in outputs if isinstance(o, RawRecord)]
+    rejects = [o.value for o in outputs if isinstance(o, TaggedOutput) and o.tag == REJECTS]
+    (info,) = [json.loads(o.value) for o in outputs if isinstance(o, TaggedOutput) and o.tag == FILES]
+    assert (info["records"], info["rejected"], info["size"]) == (len(records), len(rejects), len(data))
+    if len(data) > max_file:
+        assert [r.error_type for r in rejects] == ["file_too_large"] and not records
+        assert rejects[0].raw == data[: min(max_record, max_file)] and rejects[0].raw_size == len(data)
+        return
+    ranges = split_posts(data)
+    assert len(records) + len(rejects) == len(ranges)
+    for r in records:
+        start, end = map(int, r.locator.split("bytes=")[1].split("-"))
+        assert r.raw == data[start:end] and len(r.raw) <= max_record and r.raw_sha == raw_sha(r.raw)
+    for rej in rejects:
+        start, end = map(int, rej.locator.split("bytes=")[1].split("-"))
+        assert rej.error_type == "record_too_large" and rej.raw_size == end - start > max_record
+        assert rej.raw == data[start : start + max_record] and rej.raw_sha == raw_sha(data[start:end])
+    assert len({r.doc_id for r in records} | {r.doc_id for r in rejects}) == len(ranges)

@@ -168,7 +168,7 @@ class ReadFile(SafeDoFn):
                     error_type="file_too_large",
                     message=f"file is {size} bytes, over --max-file-bytes={self.max_file_bytes}",
                     # Never carry more than one record's worth through the pipeline; size and hash stay whole.
-                    raw=bytes(memoryview(data)[: self.max_record_bytes]),
+                    raw=bytes(memoryview(data)[: min(self.max_record_bytes, self.max_file_bytes)]),
                     input_format=fmt,
                     raw_size=size,
                     raw_sha=sha,
