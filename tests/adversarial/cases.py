@@ -252,6 +252,18 @@ def build_folder_given_as_file(folder: Path) -> Expect:
     return {"story.txt": ("not_a_regular_file",)}
 
 
+def build_file_names(folder: Path) -> Expect:
+    """Names a scraper can produce: bytes that are not UTF-8, a newline, glob characters, a leading
+    dash, 255 bytes. The not-UTF-8 name is shown as \\xNN in source_uri (Parquet strings are UTF-8)."""
+    fd = os.open(os.fsencode(folder) + b"/latin1_caf\xe9.txt", os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, GOOD.encode())
+    os.close(fd)
+    names = ["new\nline.txt", "[brackets] and *star?.txt", "-rf --all.txt", "emoji 📰 ünïcode.txt", "x" * 251 + ".txt"]
+    for name in names:
+        _write(folder, name, GOOD)
+    return {"latin1_caf\\xe9.txt": (ARTICLE,), **{name: (ARTICLE,) for name in names}}
+
+
 def build_nothing(folder: Path) -> Expect:
     _write(folder, "not_matched.dat", GOOD)
     return {}
@@ -284,6 +296,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case("filesystem_oddities", "symlinks (file, broken, loop, folder, /dev/zero), FIFO, no permissions", build_filesystem_oddities),
     Case("folder_given_as_file", "--input names a folder without the trailing '/'", build_folder_given_as_file, pattern="story.txt"),
+    Case("file_names", "file names with non-UTF-8 bytes, a newline, glob characters, a leading dash, 255 bytes", build_file_names),
     Case("glob_matching_nothing", "an input glob that matches no file", build_nothing, pattern="*.txt"),
     Case("empty_files", "empty, whitespace-only and title-only files", build_empty_files),
     Case("long_line_100mb", "100 MB without a newline, default limits", build_long_line_100mb, heavy=True),
