@@ -173,3 +173,32 @@ def test_parser_patterns_are_linear_on_long_bait_lines():
     t_large = _best_time(lambda: (split_posts(large), parse_post(record(large))))
     assert t_large / t_small < 16 * 4, (t_small, t_large)
     assert t_large < 2.0
+
+
+def _alias_bomb(levels: int = 10) -> str:
+    """YAML 'billion laughs': each level lists the previous one nine times (9**10 strings if expanded)."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "version: *l9\nrules: []\n",
+        "version: bomb\nrules:\n  - {id: bomb.rule, family: x, kind: junk, scope: line, pattern: zzz, reason: x, yields: {tags: *l9}}\n",
+    ],
+    ids=["version", "yields"],
+)
+def test_rule_file_alias_bomb_is_refused_quickly(tmp_path, capsys, tail):
+    """A rule file is YAML: aliases are shared, not copied, until something str()s them. Nested values
+    where scalars belong are refused (exit 2) before anything expands."""
+    from tests.conftest import SAMPLES, run_cli
+
+    rules = tmp_path / "bomb.yaml"
+    rules.write_text(_alias_bomb() + tail)
+    t0 = time.monotonic()
+    code = run_cli("--input", f"{SAMPLES}/local/*.txt", "--output", str(tmp_path / "out"), "--rules", str(rules))
+    assert code == 2 and time.monotonic() - t0 < 5
+    assert "must be" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
