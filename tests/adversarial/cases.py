@@ -101,6 +101,16 @@ def build_many_posts_and_lines(folder: Path) -> Expect:
     }
 
 
+def build_many_files(folder: Path) -> Expect:
+    """1,000 small files spread over folders nested 12 deep: per-file cost and listing depth."""
+    expect: Expect = {}
+    for i in range(1000):
+        name = "/".join(f"d{(i >> k) % 2}" for k in range(12)) + f"/post_{i:04d}.txt"
+        _write(folder, name, post(f"Post {i}", f"Body {i}."))
+        expect[name] = (ARTICLE,)
+    return expect
+
+
 # --- bytes that are not clean UTF-8 text ---------------------------------------------------------
 
 
@@ -285,6 +295,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case("long_paragraph", "a 2 MB paragraph under the default limits", build_long_paragraph),
     Case("many_posts_and_lines", "2,000 posts in a file; 100,000 lines in a post; a file of separators", build_many_posts_and_lines),
+    Case("many_files", "1,000 files in folders nested 12 deep", build_many_files),
     Case("nul_bytes", "NUL bytes in the head, after the sniff window, in one post of three, everywhere", build_nul_bytes),
     Case("encodings", "latin-1, lying BOMs, UTF-16/32, overlong and surrogate UTF-8, mixed posts, gzip named .txt", build_encodings),
     Case(
