@@ -143,9 +143,11 @@ def test_every_rule_is_linear_on_backtracking_bait():
             rules.match_line(line)
             rules.find_inline(line)
 
-    small, large = lines(2_000), lines(64_000)
-    t_small, t_large = _best_time(lambda: scan(small)), _best_time(lambda: scan(large))
-    assert t_large / t_small < 32 * 4, (t_small, t_large)  # linear: ~25-32; quadratic would be ~1,000
+    # The same number of characters as 32 short lines or as one line 32x longer: linear time means
+    # about the same time for both, quadratic would mean ~32x more for the long lines.
+    small, large = lines(2_000) * 32, lines(64_000)
+    t_small, t_large = _best_time(lambda: scan(small), 5), _best_time(lambda: scan(large), 5)
+    assert t_large / t_small < 4, (t_small, t_large)
     assert t_small / len(small) < MAX_RULE_SECONDS_AT_LINE_CAP, t_small
 
 
@@ -169,9 +171,15 @@ def test_parser_patterns_are_linear_on_long_bait_lines():
         )
 
     small, large = bait(20_000), bait(320_000)
-    t_small = _best_time(lambda: (split_posts(small), parse_post(record(small))))
-    t_large = _best_time(lambda: (split_posts(large), parse_post(record(large))))
-    assert t_large / t_small < 16 * 4, (t_small, t_large)
+
+    def run(data: bytes, times: int) -> None:
+        for _ in range(times):
+            split_posts(data)
+            parse_post(record(data))
+
+    # 16 short baits against one 16x longer: about equal if linear, ~16x apart if quadratic.
+    t_small, t_large = _best_time(lambda: run(small, 16), 5), _best_time(lambda: run(large, 1), 5)
+    assert t_large / t_small < 4, (t_small, t_large)
     assert t_large < 2.0
 
 
