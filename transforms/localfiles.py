@@ -9,6 +9,7 @@ the manifest. And it opens whatever matched: a FIFO blocks the run forever, a sy
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import stat
@@ -46,9 +47,20 @@ def unlisted_entries(pattern: str, listed: set[str]) -> list[str]:
             path = os.path.join(dirpath, name)
             if path not in listed and match(path) and not os.path.exists(path):
                 found.append(path)
-    # A directory that could not be listed may hold matching files: surface it so it is rejected, not forgotten.
-    found.extend(e.filename for e in errors if isinstance(e.filename, str) and e.filename != root)
+    # A directory that could not be listed (the root included) may hold matching files: surface it so it is rejected, not forgotten.
+    found.extend(e.filename for e in errors if isinstance(e.filename, str) and _may_hold_matches(e.filename, pattern))
     return sorted(set(found))
+
+
+def _may_hold_matches(directory: str, pattern: str) -> bool:
+    """Whether files below `directory` could match `pattern` (component by component, up to a '**')."""
+    parts = pattern.split("/")
+    for i, name in enumerate(directory.rstrip("/").split("/")):
+        if "**" in parts[i]:
+            return True
+        if i >= len(parts) - 1 or not fnmatch.fnmatchcase(name, parts[i]):
+            return False  # past the pattern's last folder, or a folder the pattern does not name
+    return True
 
 
 def open_regular(path: str) -> BinaryIO:
