@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench eval clean adversarial
+.PHONY: setup run test lint format bench eval clean
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,7 @@ bench: setup  ## throughput of the pure stages on generated articles
 eval: setup  ## every evaluation whose inputs are present (../shared)
 	$(BIN)/python -m bench.eval_all
 
+.PHONY: adversarial
 adversarial: setup  ## run every adversarial case (generated into a temp folder) and print time and peak memory
 	$(BIN)/python -m tests.adversarial.measure > /dev/null
 
