@@ -47,6 +47,10 @@ eval-clean: setup  ## boilerplate/provenance scores on a labelled corpus generat
 eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article-extraction (skipped when absent)
 	$(BIN)/python -m bench.eval_html
 
+.PHONY: adversarial
+adversarial: setup  ## run every adversarial case (generated into a temp folder) and print time and peak memory
+	$(BIN)/python -m tests.adversarial.measure > /dev/null
+
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache
 

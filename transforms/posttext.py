@@ -25,15 +25,17 @@ from transforms.textdecode import decode_text
 from transforms.timestamps import parse_timestamp
 
 POST_SEPARATOR = re.compile(rb"^[ \t]*(?:={5,}|\x0c)[ \t]*\r?$", re.MULTILINE)
+_CONTENT = re.compile(rb"\S")  # bytes.strip()'s whitespace set: a range holding none of it is empty
 
 # "Paris:" or "New Delhi:" alone on a line: up to four capitalised words. Anything longer is
 # prose, and a lower-case start is never a place name.
 DATELINE_LINE = re.compile(r"^(?P<city>[A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){0,3})\s*:$")
 _DATELINE_LOOKAHEAD = 3  # the dateline follows the (repeated) title within a standfirst or two
 _TITLE_KEY = re.compile(r"[\W_]+")
+_SEPARATOR_TEXT = re.compile(r"={5,}$")
 
 
-def split_posts(data: bytes) -> list[tuple[int, int]]:
+def split_posts(data: bytes | bytearray) -> list[tuple[int, int]]:
     """Byte ranges [start, end) of the posts in a file, separator lines excluded.
 
     Whitespace-only stretches between separators hold no record and are not returned; a file
@@ -45,7 +47,7 @@ def split_posts(data: bytes) -> list[tuple[int, int]]:
         ranges.append((start, m.start()))
         start = m.end() + 1 if data[m.end() : m.end() + 1] == b"\n" else m.end()
     ranges.append((start, len(data)))
-    kept = [(s, e) for s, e in ranges if data[s:e].strip()]
+    kept = [(s, e) for s, e in ranges if _CONTENT.search(data, s, e)]  # no slice copies: data may be 100s of MB
     return kept or [(0, len(data))]
 
 
@@ -63,6 +65,8 @@ def parse_post(record: RawRecord, default_tz: str = "UTC") -> ParsedArticle:
     lines = [ln for ln in lines if ln]
     if not lines:
         raise RecordError("empty", "record has no non-blank line")
+    if all(_SEPARATOR_TEXT.match(ln) for ln in lines):  # a file of separators only: no post, not a post titled "====="
+        raise RecordError("empty", "record holds only post separator lines")
     article = ParsedArticle(record=record, title=lines[0])
     i = 1
     if i < len(lines):
@@ -70,7 +74,8 @@ def parse_post(record: RawRecord, default_tz: str = "UTC") -> ParsedArticle:
         if stamp is not None:
             article.published_at, article.published_tz_assumed = stamp
             i += 1
-    if i < len(lines) and title_key(lines[i]) == title_key(article.title):
+    # A title without letters or digits ("***") has an empty key: it must not make the next line a "repeat".
+    if i < len(lines) and title_key(lines[i]) == title_key(article.title) != "":
         article.removed.append(Removed("layout.repeated_title", "repeated_title", lines[i], -1))
         i += 1
     body = lines[i:]

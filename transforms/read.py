@@ -17,6 +17,7 @@ from transforms.feeds import split_feed
 from transforms.formats import FORMATS, Bad, FormatRecord, Piece, ReaderConfig, Skip, Splitter, detect_format
 from transforms.hashing import doc_id, raw_sha
 from transforms.jsonl import split_jsonl
+from transforms.localfiles import is_local, open_regular, unlisted_entries
 from transforms.posttext import split_posts
 from transforms.records import RecordError, Reject
 from transforms.safe import REJECTS, SafeDoFn, count, short_traceback
@@ -78,11 +79,14 @@ class ExpandGlobs(SafeDoFn):
                 metadata = []
             else:
                 raise RecordError("match_failed", f"cannot list {pattern!r}: {exc}") from None
-        files = sorted((m for m in metadata if not m.path.endswith("/")), key=lambda m: m.path)
+        files = [FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes) for m in metadata if not m.path.endswith("/")]
+        # Entries Beam's local listing drops silently (broken symlinks, unlistable folders): ReadFile rejects them.
+        listed = {f.path for f in files}
+        files += [FileToRead(p, relative_name(p, root), 0) for p in unlisted_entries(pattern, listed)]
+        files.sort(key=lambda f: f.path)
         count("files.matched", len(files))
         yield TaggedOutput(FILES, json.dumps({"kind": "pattern", "pattern": pattern, "matched": len(files)}))
-        for m in files:
-            yield FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes)
+        yield from files
 
 
 class SplitFiles(beam.DoFn):
@@ -274,7 +278,10 @@ class ReadFile(beam.DoFn):
             return self._reject(element, fmt, info, locator, error_type, message, raw, raw_size)
 
         try:
-            handle = FileSystems.open(element.path, compression_type="uncompressed")
+            # Local inputs: regular files only (a FIFO or /dev/zero behind a symlink would never end).
+            handle = (
+                open_regular(element.path) if is_local(element.path) else FileSystems.open(element.path, compression_type="uncompressed")
+            )
         except Exception as exc:  # noqa: BLE001 - any failure to open is this file's reject, not the run's crash
             yield reject("file", "unreadable_file", f"cannot open {element.path}: {exc!r}", None)
             yield TaggedOutput(FILES, json.dumps(info))

@@ -23,6 +23,22 @@ class RunContext:
     redact_removed: bool = False  # --redact-removed: mask e-mail addresses and phone numbers in rejects too
 
 
+def utf8_safe(text: str | None) -> str | None:
+    """`text` as valid UTF-8. POSIX file names may hold bytes that are not UTF-8, which Python keeps
+    as lone surrogates; Beam's coders and Parquet reject those (one such name failed the whole
+    run), so they are shown as \\xNN escapes instead."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that did not come from a file name
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def content_hash(text: str) -> str:
     """xxh3-128 of the normalised clean text: equal for exact duplicates up to typography, spacing and case."""
     return text_hash(normalise(text))
@@ -34,7 +50,7 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
     text = clean.text
     return {
         "doc_id": rec.doc_id,
-        "source_uri": rec.source_uri,
+        "source_uri": utf8_safe(rec.source_uri),
         "locator": rec.locator,
         "input_format": rec.input_format,
         "raw_sha": rec.raw_sha,
@@ -76,12 +92,12 @@ def reject_row(rej: Reject, ctx: RunContext) -> dict:
     truncated = raw is not None and len(raw) > ctx.max_reject_raw_bytes
     return {
         "doc_id": rej.doc_id,
-        "source_uri": rej.source_uri,
+        "source_uri": utf8_safe(rej.source_uri),
         "locator": rej.locator,
         "input_format": rej.input_format,
         "stage": rej.stage,
         "error_type": rej.error_type,
-        "message": message,
+        "message": utf8_safe(message),
         "raw": raw[: ctx.max_reject_raw_bytes] if raw is not None else None,
         "raw_size": rej.raw_size if rej.raw_size is not None else (len(raw) if raw is not None else None),
         "raw_sha": sha,

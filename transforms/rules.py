@@ -179,6 +179,9 @@ def validate_rule(raw: Any, where: str) -> Rule:
     yields = raw.get("yields") or {}
     if not isinstance(yields, dict) or set(yields) - YIELDS:
         raise RuleError(f"{label}: yields must be a mapping with keys among {sorted(YIELDS)}")
+    # Scalars only: a nested value could be a YAML alias bomb, which str() would expand to gigabytes.
+    if not all(isinstance(v, str | bool | int | float) for v in yields.values()):
+        raise RuleError(f"{label}: yields values must be strings or booleans, not lists or mappings")
     rule = Rule(
         id=rid,
         family=raw["family"],
@@ -208,6 +211,8 @@ def parse_rules(text: str, source: str) -> tuple[list[Rule], str]:
         raise RuleError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
         raise RuleError(f"{source}: expected a mapping with a 'rules' list")
+    if not isinstance(doc.get("version"), str | int | float | None):  # scalar: never str() a nested (alias-bomb) value
+        raise RuleError(f"{source}: 'version' must be a string")
     version = str(doc.get("version") or xxhash.xxh3_64_hexdigest(text.encode())[:8])
     rules = [validate_rule(r, source) for r in doc["rules"]]
     return rules, version

@@ -23,10 +23,22 @@ def count(name: str, n: int = 1) -> None:
     Metrics.counter(NAMESPACE, name).inc(n)
 
 
+_MAX_MESSAGE_CHARS = 2000  # an exception may quote its input (a whole 8 MB line); the raw bytes are in the row already
+
+
+def bounded(text: str, limit: int = _MAX_MESSAGE_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how much was cut."""
+    return text if len(text) <= limit else f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
 def short_traceback(exc: BaseException) -> str:
     """repr of the exception plus its last frames: exception objects themselves may not pickle."""
+    try:
+        head = bounded(repr(exc))
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not turn one reject into a lost bundle
+        head = f"<{type(exc).__name__} whose repr() failed>"
     frames = traceback.format_tb(exc.__traceback__)[-_TRACEBACK_FRAMES:]
-    return f"{exc!r}\n{''.join(frames)}".strip()
+    return f"{head}\n{''.join(frames)}".strip()
 
 
 def raw_record_of(element: Any) -> RawRecord:
@@ -62,7 +74,7 @@ class SafeDoFn(beam.DoFn):
         try:
             outputs = list(self.process_one(element))
         except RecordError as exc:
-            error_type, message = exc.error_type, exc.message
+            error_type, message = exc.error_type, bounded(str(exc.message))
         except Exception as exc:  # noqa: BLE001 - every failure must become a reject, not a lost bundle
             error_type, message = "exception", short_traceback(exc)
         else:

@@ -41,11 +41,14 @@ def parse_timestamp(value: str, default_tz: str = "UTC") -> tuple[datetime, bool
     dt = _parse_naive_or_aware(s[: suffix.start()] if suffix else s)
     if dt is None:
         return None
-    if dt.tzinfo is None:
-        if explicit_utc:
-            return dt.replace(tzinfo=UTC), False
-        return dt.replace(tzinfo=ZoneInfo(default_tz)).astimezone(UTC), True
-    return dt.astimezone(UTC), False
+    try:
+        if dt.tzinfo is None:
+            if explicit_utc:
+                return dt.replace(tzinfo=UTC), False
+            return dt.replace(tzinfo=ZoneInfo(default_tz)).astimezone(UTC), True
+        return dt.astimezone(UTC), False
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it: no UTC instant to store
+        return None
 
 
 def _parse_naive_or_aware(s: str) -> datetime | None:

@@ -1,0 +1,235 @@
+"""Faults injected into full runs: a stage that raises on one record loses no other record, and a
+run killed while it writes leaves readers the previous output, and its rerun gives exactly the
+output of a run that was never interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import transforms.stages as stages
+from bench.synth import posts
+from tests.conftest import ROOT, SAMPLES, read_table, run_cli
+from transforms.records import RecordError
+from transforms.safe import REJECTS, SafeDoFn, raw_record_of
+
+RUN_DATE = "2025-08-02"
+LINEAGE = ("run_id", "ingested_at")  # differ between runs by design
+
+
+def make_dump(folder: Path, n_files: int = 12, per_file: int = 5) -> Path:
+    """Generated posts (seeded), several per file, plus the malformed samples."""
+    folder.mkdir(parents=True)
+    texts = posts(n_files * per_file, seed=11, target_bytes=800)
+    for i in range(n_files):
+        (folder / f"dump_{i:02d}.txt").write_text("\n=====\n".join(texts[i * per_file : (i + 1) * per_file]))
+    for bad in (SAMPLES / "malformed").iterdir():
+        (folder / bad.name).write_bytes(bad.read_bytes())
+    return folder
+
+
+def content(out: Path, table: str) -> list[dict]:
+    return [{k: v for k, v in row.items() if k not in LINEAGE} for row in read_table(out, table)]
+
+
+def one_manifest(out: Path) -> dict:
+    (path,) = (out / "_manifests").glob("*.json")
+    return json.loads(path.read_text())
+
+
+# --- one record raises: every other record is written --------------------------------------------
+
+POISON = "Poisoned post for the fault test"
+
+
+def _raise_on_poison(fn, exc: Exception):
+    def wrapped(first, *args):
+        if POISON.encode() in raw_record_of(first).raw:  # RawRecord, ParsedArticle or CleanArticle
+            raise exc
+        return fn(first, *args)
+
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "stage,target,exc",
+    [
+        ("parse", "parse_post", RuntimeError("injected parser failure")),
+        ("clean", "clean_article", ValueError("injected cleaner failure")),  # a ValueError that is not a RecordError
+        ("fingerprint", "article_row", KeyError("injected row failure")),
+    ],
+)
+def test_a_stage_raising_on_one_record_loses_no_other(tmp_path, monkeypatch, stage, target, exc):
+    dump = make_dump(tmp_path / "dump")
+    with open(dump / "dump_03.txt", "a") as f:  # one poisoned post in the middle of a multi-post file
+        f.write(f"\n=====\n{POISON}\n\nIts body would be fine.\n\nMore body.\n")
+    reference = tmp_path / "ref"
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(reference), "--run-date", RUN_DATE) == 0
+
+    if target == "parse_post":
+        monkeypatch.setitem(stages.PARSERS, "txt", _raise_on_poison(stages.PARSERS["txt"], exc))
+    else:
+        monkeypatch.setattr(stages, target, _raise_on_poison(getattr(stages, target), exc))
+    out = tmp_path / "out"
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE) == 0
+
+    ref_articles = content(reference, "articles")
+    poisoned = [r for r in ref_articles if r["title"] == POISON]
+    assert len(poisoned) == 1
+    # Every other article is written, identical to the uninterrupted run's.
+    assert content(out, "articles") == [r for r in ref_articles if r["title"] != POISON]
+    new_rejects = [r for r in read_table(out, "rejects") if r["doc_id"] == poisoned[0]["doc_id"]]
+    (rej,) = new_rejects
+    assert (rej["stage"], rej["error_type"]) == (stage, "exception")
+    assert rej["message"].startswith(repr(exc)) and "File " in rej["message"] and len(rej["message"]) < 4000  # short traceback
+    assert POISON.encode() in rej["raw"] and rej["locator"].startswith("post=5;")
+    counts = one_manifest(out)["counts"]
+    assert counts["ok"] and counts["rejected"] == len(content(reference, "rejects")) + 1
+
+
+# --- killed while writing ---------------------------------------------------------------------------
+
+# The driver of the killed run: Beam's Parquet sink sleeps before it closes each file, so a SIGKILL
+# lands while a half-written file exists. Only this test slows the write; the product has no hook.
+SLOW_WRITE_DRIVER = """
+import sys, time
+from apache_beam.io import parquetio
+_close = parquetio._ParquetSink.close
+def slow_close(self, writer):
+    time.sleep(float(sys.argv[1]))
+    return _close(self, writer)
+parquetio._ParquetSink.close = slow_close
+from pipeline.run import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _staged_temp_files(out: Path) -> list[Path]:
+    return [p for p in (out / "_staging").rglob("*") if p.is_file()] if (out / "_staging").exists() else []
+
+
+def _readable_files(out: Path, table: str) -> int:
+    """Every Parquet file a reader globbing OUT/<table>/** would open must be complete."""
+    files = sorted((out / table).rglob("*.parquet")) if (out / table).exists() else []
+    for f in files:
+        pq.read_table(f)  # raises on a truncated or half-written file
+    return len(files)
+
+
+@pytest.mark.slow
+def test_killed_write_leaves_previous_output_and_rerun_matches_uninterrupted(tmp_path):
+    dump = make_dump(tmp_path / "dump")
+    args = ["--input", f"{dump}/*.txt", "--run-date", RUN_DATE, "--num-shards", "2"]
+    reference = tmp_path / "ref"
+    assert run_cli(*args, "--output", str(reference)) == 0
+
+    out = tmp_path / "out"
+    assert run_cli("--input", f"{dump}/dump_0[0-2].txt", "--run-date", RUN_DATE, "--output", str(out)) == 0
+    previous = content(out, "articles")
+    assert 0 < len(previous) < len(content(reference, "articles"))
+
+    rng = random.Random(8)  # kill points: as soon as a staged file exists, then at seeded random delays after it
+    for extra_delay in (0.0, rng.uniform(0.2, 1.5), rng.uniform(0.2, 3.0)):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SLOW_WRITE_DRIVER, "2.0", *args, "--output", str(out)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not _staged_temp_files(out) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it was killed: the slow write did not take"
+        time.sleep(extra_delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        # Readers see the previous run's complete output, never a partial file.
+        assert content(out, "articles") == previous
+        assert _readable_files(out, "articles") >= 1 and _readable_files(out, "rejects") >= 1
+        assert not [m for m in (out / "_manifests").glob("*.json") if json.loads(m.read_text())["status"] == "succeeded"][1:]
+
+    assert run_cli(*args, "--output", str(out)) == 0
+    assert content(out, "articles") == content(reference, "articles")
+    assert content(out, "rejects") == content(reference, "rejects")
+    # The killed runs' staging folders stay behind, but no reader globbing the tables meets them.
+    import duckdb
+
+    n = duckdb.connect().execute(f"select count(*) from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true)").fetchone()[0]
+    assert n == len(content(reference, "articles"))
+
+
+# --- determinism across runners -------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_same_rows_with_other_worker_counts_and_running_modes(tmp_path):
+    dump = make_dump(tmp_path / "dump")
+    runs = {
+        "in_memory": (),
+        "multi_threading_2": ("--direct_running_mode", "multi_threading", "--direct_num_workers", "2"),
+        "multi_processing_2": ("--direct_running_mode", "multi_processing", "--direct_num_workers", "2", "--num-shards", "3"),
+    }
+    results = {}
+    for name, extra in runs.items():
+        out = tmp_path / name
+        assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE, *extra) == 0
+        results[name] = (content(out, "articles"), content(out, "rejects"))
+    base = results["in_memory"]
+    assert len(base[0]) == 60 and len(base[1]) == 5
+    for name, got in results.items():
+        assert got == base, name
+
+
+class _BrokenRepr(Exception):
+    def __repr__(self) -> str:
+        raise RuntimeError("repr exploded")
+
+
+class _RaisesOdd(SafeDoFn):
+    """Fails on two records with exceptions that are hard to report: a 10 MB message, a broken repr."""
+
+    stage = "test"
+
+    def process_one(self, rec):
+        if rec.locator == "post=1":
+            raise ValueError("x" * 10_000_000)
+        if rec.locator == "post=2":
+            raise _BrokenRepr()
+        if rec.locator == "post=3":
+            raise RecordError("quoted_input", "bad line: " + "y" * 10_000_000)
+        yield rec.locator
+
+
+def test_huge_or_unprintable_exceptions_still_give_one_bounded_reject():
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from tests.test_posttext import record
+
+    recs = [record(f"T{i}\n\nbody {i}", f"post={i}") for i in range(5)]
+    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+        out = p | beam.Create(recs) | beam.ParDo(_RaisesOdd()).with_outputs(REJECTS, main="ok")
+        assert_that(out.ok, equal_to(["post=0", "post=4"]))
+        why = out[REJECTS] | beam.Map(lambda r: (r.locator, r.error_type, len(r.message) < 6000, r.message.split("\n")[0][-40:]))
+        assert_that(
+            why,
+            equal_to(
+                [
+                    ("post=1", "exception", True, "x" * 13 + "… [9998014 more characters]"),
+                    ("post=2", "exception", True, "<_BrokenRepr whose repr() failed>"),
+                    ("post=3", "quoted_input", True, "y" * 13 + "… [9998010 more characters]"),
+                ]
+            ),
+            label="rejects",
+        )
