@@ -6,6 +6,7 @@ from transforms.records import RecordError
 
 _BINARY_SNIFF = 8192  # bytes inspected for binary content: enough to see a header or a NUL run
 _MAX_CONTROL_SHARE = 0.10  # text files carry almost no C0 controls; 10% means binary
+_CONTROLS = bytes(b for b in range(32) if b < 9 or 13 < b < 32)  # C0 controls other than tab/newlines
 # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one. Without this check a
 # UTF-16 file would be called binary (its NUL bytes) and the user would not know why.
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE"), (b"\xff\xfe", "UTF-16LE"), (b"\xfe\xff", "UTF-16BE"))
@@ -30,7 +31,7 @@ def decode_text(raw: bytes) -> str:
     if nul >= 0:
         raise RecordError("binary_content", f"NUL byte at offset {nul}: not a text record")
     head = raw[:_BINARY_SNIFF]
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROLS))  # counted in C, not byte by byte
     if controls / len(head) > _MAX_CONTROL_SHARE:
         raise RecordError("binary_content", f"{controls} control bytes in the first {len(head)}: not a text record")
     try:
