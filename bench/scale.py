@@ -1,6 +1,6 @@
 """`make bench-scale N=100000`: the whole pipeline on N generated articles, against the limit.
 
-Prints, with its inputs: (a) the limit, the pure stage functions (parse, clean, row + hash) in a
+Prints, with its inputs: (a) the limit, the pure stage functions (parse, language, clean, row + hash) in a
 plain loop over 2 processes; (b) the pipeline end to end on the local runner (multi_processing,
 2 workers), with start-up measured apart on a one-file run; MB/s; peak RSS of the whole process
 tree; rejects.
@@ -45,6 +45,7 @@ def _flush(root: Path, files: int, size: int, batch: list[str]) -> tuple[int, in
 
 
 def _stage_chunk(paths: list[str]) -> int:
+    from transforms import language
     from transforms.cleaner import clean_article
     from transforms.hashing import doc_id, raw_sha
     from transforms.posttext import parse_post, split_posts
@@ -61,7 +62,9 @@ def _stage_chunk(paths: list[str]) -> int:
             raw, loc = data[s:e], f"post={n};bytes={s}-{e}"
             rec = RawRecord(path, path, loc, "txt", raw, raw_sha(raw), doc_id(path, loc, raw_sha(raw)))
             try:
-                article_row(clean_article(parse_post(rec), rules), ctx)
+                parsed = parse_post(rec)
+                parsed.language = language.detect_language(parsed.paragraphs, parsed.language)
+                article_row(clean_article(parsed, rules), ctx)
             except RecordError:
                 pass
             done += 1

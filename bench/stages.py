@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime
 
 from bench.synth import posts
+from transforms import language
 from transforms.cleaner import clean_article
 from transforms.hashing import doc_id, raw_sha
 from transforms.posttext import parse_post
@@ -34,6 +35,11 @@ def main(n: int = 5000) -> None:
     t = time.perf_counter()
     parsed = [parse_post(r) for r in records]
     timings["parse"] = time.perf_counter() - t
+    language.setup()
+    t = time.perf_counter()
+    for p in parsed:
+        p.language = language.detect_language(p.paragraphs, p.language)
+    timings["language"] = time.perf_counter() - t
     t = time.perf_counter()
     cleaned = [clean_article(p, rules) for p in parsed]
     timings["clean"] = time.perf_counter() - t
