@@ -52,10 +52,10 @@ POISON = "Poisoned post for the fault test"
 
 
 def _raise_on_poison(fn, exc: Exception):
-    def wrapped(first, *args):
+    def wrapped(first, *args, **kwargs):
         if POISON.encode() in raw_record_of(first).raw:  # RawRecord, ParsedArticle or CleanArticle
             raise exc
-        return fn(first, *args)
+        return fn(first, *args, **kwargs)
 
     return wrapped
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import apache_beam as beam
+import xxhash
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
 
@@ -141,6 +142,30 @@ def _split_whole(fmt: str, data: bytes) -> Splitter:
         raise ValueError(fmt)
 
 
+class FileTooLarge(RecordError):
+    """A whole-read file over --max-file-bytes: its full size and hash, and a bounded prefix."""
+
+    def __init__(self, message: str, prefix: bytes, size: int, digest: str):
+        super().__init__("file_too_large", message)
+        self.prefix, self.size, self.digest = prefix, size, digest
+
+
+def _too_large(fmt: str, data: bytes, stream: DecodedStream, cfg: ReaderConfig) -> FileTooLarge:
+    """Hash the rest of an oversized file in 1 MiB chunks (bounded by the decompression cap) so the
+    reject names its whole size and hash; only a --max-record-bytes prefix travels on."""
+    digest = xxhash.xxh3_128(data)
+    size = len(data)
+    try:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+        exact = ""
+    except tuple(_STREAM_ERRORS) as exc:  # past the decompression cap or damaged: the size is a lower bound
+        exact = f"; at least: {exc}"
+    message = f"{fmt} file is {size} bytes, over --max-file-bytes={cfg.max_file_bytes} (decompressed){exact}"
+    return FileTooLarge(message, data[: min(cfg.max_record_bytes, cfg.max_file_bytes)], size, digest.hexdigest() if not exact else None)
+
+
 WHOLE_FILE_FORMATS = ("txt", "html", "rss")  # one post file, one page, one feed: read whole, bounded
 _SNIFF_BYTES = 8192  # enough to see a WARC/XML/HTML signature or a first JSON line
 _STREAM_ERRORS = {TruncatedInput: "truncated_input", CorruptInput: "corrupt_input", DecompressedTooLarge: "decompressed_too_large"}
@@ -171,7 +196,7 @@ class ReadFile(beam.DoFn):
         if fmt in WHOLE_FILE_FORMATS:
             data = stream.read(cfg.max_file_bytes + 1)
             if len(data) > cfg.max_file_bytes:
-                raise RecordError("file_too_large", f"{fmt} file is over --max-file-bytes={cfg.max_file_bytes} (decompressed)")
+                raise _too_large(fmt, data, stream, cfg)
             return _split_whole(fmt, data)
         if fmt == "csv":
             return split_csv(stream, element.rel_path, cfg)
@@ -191,11 +216,17 @@ class ReadFile(beam.DoFn):
         message: str,
         raw: bytes | None,
         raw_size: int | None = None,
+        digest: str | None = None,
     ) -> TaggedOutput:
         """A read-stage reject, counted in the file's JSON line."""
         count(f"rejected.read.{error_type}")
         info["rejected"] += 1
-        whole = raw is not None and raw_size in (None, len(raw))
+        size = raw_size if raw_size is not None else (len(raw) if raw is not None else None)
+        if digest is None and raw is not None and size == len(raw):
+            digest = raw_sha(raw)
+        # Only a bounded prefix travels through the shuffle (the rejects table keeps
+        # --max-reject-raw-bytes of it); size and hash describe the whole record.
+        kept = raw[: self.config.max_record_bytes] if raw is not None else None
         return TaggedOutput(
             REJECTS,
             Reject(
@@ -204,10 +235,11 @@ class ReadFile(beam.DoFn):
                 stage=self.stage,
                 error_type=error_type,
                 message=message,
-                raw=raw,
+                raw=kept,
                 input_format=fmt,
-                raw_size=raw_size if raw_size is not None else (len(raw) if raw is not None else None),
-                raw_sha=raw_sha(raw) if whole else None,
+                doc_id=doc_id(element.rel_path, locator, digest) if digest else None,
+                raw_size=size,
+                raw_sha=digest,
             ),
         )
 
@@ -274,14 +306,18 @@ class ReadFile(beam.DoFn):
         fmt = None
         head = b""
 
-        def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None):
-            return self._reject(element, fmt, info, locator, error_type, message, raw, raw_size)
+        def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None, digest=None):
+            return self._reject(element, fmt, info, locator, error_type, message, raw, raw_size, digest)
 
         try:
             # Local inputs: regular files only (a FIFO or /dev/zero behind a symlink would never end).
             handle = (
                 open_regular(element.path) if is_local(element.path) else FileSystems.open(element.path, compression_type="uncompressed")
             )
+        except RecordError as exc:  # not a regular file, a broken link: open_regular says which
+            yield reject("file", exc.error_type, exc.message, None)
+            yield TaggedOutput(FILES, json.dumps(info))
+            return
         except Exception as exc:  # noqa: BLE001 - any failure to open is this file's reject, not the run's crash
             yield reject("file", "unreadable_file", f"cannot open {element.path}: {exc!r}", None)
             yield TaggedOutput(FILES, json.dumps(info))
@@ -321,6 +357,8 @@ class ReadFile(beam.DoFn):
                 yield reject(
                     f"bytes={start}-", _STREAM_ERRORS[type(exc)], f"{exc}; the records before byte {start} were kept", partial or None
                 )
+            except FileTooLarge as exc:
+                yield reject("file", exc.error_type, exc.message, exc.prefix, exc.size, exc.digest)
             except RecordError as exc:
                 # Before any record: the whole file is the reject (its first bytes kept); after: the rest of it.
                 whole = info["records"] + info["rejected"] + info["skipped"] == 0
