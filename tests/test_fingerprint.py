@@ -1,0 +1,103 @@
+"""Fingerprints: shingles over the normalised text, MinHash/LSH keys, SimHash, pair verification."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from transforms.fingerprint import (
+    DedupParams,
+    band_keys,
+    estimated_overlap,
+    exact_overlap,
+    fingerprint,
+    is_edge,
+    minhash,
+    shingle_hashes,
+    simhash64,
+    words,
+)
+from transforms.normalize import normalise
+
+STORY = (
+    "Ferry crews in Marseille stopped work on Friday over what their union called unsafe rosters, "
+    "stranding thousands of travellers bound for Corsica at the start of the holiday weekend. "
+    "The operator said it had offered talks and accused the union of breaking an agreement signed in March. "
+    "Port officials said three crossings were cancelled and two more delayed into the night, "
+    "while queues of cars stretched along the harbour road. The regional council urged both sides to meet "
+    "before Monday, when the summer timetable begins and bookings double."
+)
+
+
+def test_words_equal_the_normalised_words_on_ascii_and_unicode():
+    import re
+
+    for text in (STORY, "“Curly” quotes—and dashes, ﬁne ligatures, ÉCOLE Straße", "tab\tand  NBSP\u00a0words"):
+        assert words(text) == re.findall(r"\w+", normalise(text))
+
+
+def test_shingles_ignore_typography_case_and_spacing():
+    a = shingle_hashes(STORY, 3)
+    b = shingle_hashes(STORY.upper().replace(" ", "  ").replace("'", "\u2019"), 3)
+    assert a.dtype == np.uint64 and np.array_equal(a, b)
+    assert np.all(np.diff(a.astype(object)) > 0)  # unique and sorted
+    assert len(shingle_hashes("a b c d", 3)) == 2 and len(shingle_hashes("a b", 3)) == 1 and len(shingle_hashes("", 3)) == 0
+    assert not np.array_equal(shingle_hashes("a b c", 3), shingle_hashes("c b a", 3))  # word order matters
+
+
+def test_minhash_is_deterministic_and_estimates_jaccard():
+    p = DedupParams()
+    full = fingerprint(STORY, p)
+    assert full.signature.shape == (128,) and full.signature.dtype == np.uint32
+    assert np.array_equal(minhash(full.hashes, p), fingerprint(STORY, p).signature)
+    trimmed = fingerprint(STORY[: STORY.index(" The operator")], p)  # trimmed at a sentence end
+    exact = exact_overlap(full.hashes, trimmed.hashes)
+    est = estimated_overlap(full.signature, trimmed.signature, full.size, trimmed.size)
+    assert abs(est.jaccard - exact.jaccard) < 0.15 and exact.containment == 1.0
+    assert est.containment > 0.8 and est.method == "estimated" and exact.method == "exact"
+    other = DedupParams(seed=7)
+    assert not np.array_equal(minhash(full.hashes, other), full.signature)
+
+
+def test_band_keys_fold_the_band_index_and_match_equal_bands():
+    p = DedupParams()
+    sig = np.zeros(128, dtype=np.uint32)  # every band holds the same values
+    keys = band_keys(sig, p)
+    assert len(keys) == 32 and len(set(keys)) == 32  # band index folded in: no cross-band collisions
+    assert all(-(1 << 63) <= k < (1 << 63) for k in keys)
+    a, b = fingerprint(STORY, p), fingerprint(STORY + " One more closing line added by the site.", p)
+    assert set(band_keys(a.signature, p)) & set(band_keys(b.signature, p))
+
+
+def test_teaser_shares_lead_keys_with_its_story():
+    p = DedupParams()
+    teaser = STORY.split(". ")[0] + ". " + STORY.split(". ")[1] + "."
+    full, short = fingerprint(STORY, p), fingerprint(teaser, p)
+    assert set(short.lead_keys) & set(full.lead_keys)
+    assert set(full.keys(p)) >= set(full.lead_keys)
+
+
+def test_simhash_is_signed_int64_and_close_for_copies():
+    s1, s2 = simhash64(STORY), simhash64(STORY.replace("Friday", "Saturday"))
+    assert -(1 << 63) <= s1 < (1 << 63)
+    assert bin((s1 ^ s2) & ((1 << 64) - 1)).count("1") < 16
+    assert simhash64("") == 0
+
+
+def test_edge_rule_teaser_needs_enough_shared_shingles():
+    p = DedupParams()
+    full = fingerprint(STORY, p)
+    one_line = fingerprint("Ferry crews in Marseille stopped work on Friday.", p)  # contained, but tiny
+    o = exact_overlap(one_line.hashes, full.hashes)
+    assert o.containment == 1.0 and o.shared < p.min_shared_shingles and not is_edge(o, p)
+    half = fingerprint(STORY[: len(STORY) * 2 // 3], p)
+    assert is_edge(exact_overlap(half.hashes, full.hashes), p)
+
+
+def test_params_validate_and_serialise():
+    p = DedupParams()
+    assert p.as_dict()["bands"] == 32 and p.fingerprint_settings()["normalization_version"] == "n1"
+    with pytest.raises(ValueError):
+        DedupParams(bands=64, rows=4)
+    with pytest.raises(ValueError):
+        DedupParams(verify="maybe")
