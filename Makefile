@@ -33,6 +33,7 @@ bench: setup  ## throughput of the pure stages on generated articles
 	$(BIN)/python -m bench.stages
 	$(BIN)/python -m bench.clean_speed
 	$(BIN)/python -m bench.readers
+	$(BIN)/python -m bench.dedup_bench signatures
 
 N ?= 10000
 bench-scale: setup  ## the whole pipeline on N generated articles: articles/s, MB/s, peak RSS (N=100000 for the target)
@@ -43,6 +44,13 @@ eval: setup  ## every evaluation whose inputs are present (../shared)
 
 eval-clean: setup  ## boilerplate/provenance scores on a labelled corpus generated from ../shared
 	$(BIN)/python -m bench.eval_clean
+
+eval-dedup: setup  ## near-dup clusters vs labels on a corpus generated from ../shared, datasketch side by side (SWEEP=1: bands x rows, thresholds)
+	$(BIN)/python -m bench.eval_dedup $(if $(SWEEP),--sweep)
+
+DEDUP_DOCS ?= 100000
+bench-dedup: setup  ## the whole dedup stage on the local runner for DEDUP_DOCS generated rows and a tenth of them: time, peak memory
+	$(BIN)/python -m bench.dedup_bench stage --docs $(DEDUP_DOCS)
 
 eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article-extraction (skipped when absent)
 	$(BIN)/python -m bench.eval_html
@@ -55,6 +63,7 @@ clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache
 
 .PHONY: schemas report bench-output
+.PHONY: eval-dedup bench-dedup
 schemas: setup  ## regenerate schemas/bigquery/*.json and docs/data_dictionary.md from schemas/
 	$(BIN)/python -m schemas.export
 
