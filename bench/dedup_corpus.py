@@ -116,7 +116,7 @@ HEADLINE_SUFFIX = ("", "", " - report", " as talks go on", ": what we know", " (
 
 # Structural edit of a copy and its weight: the mix aims at the issue's real-copy Jaccard
 # distribution (median ~0.68, a quarter below ~0.42, a tenth below ~0.23); eval-dedup prints ours.
-STRUCTURE = (("full", 30), ("trim", 45), ("teaser", 15), ("trim_extend", 10))
+STRUCTURE = (("full", 45), ("trim", 37), ("teaser", 8), ("trim_extend", 10))
 
 
 @dataclass(frozen=True)

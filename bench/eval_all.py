@@ -38,6 +38,11 @@ def main() -> None:
 
     eval_html.main(["--quiet"])
 
+    print("\neval-dedup (near-duplicate clusters and originals on a generated labelled corpus, datasketch side by side):")
+    from bench import eval_dedup  # issue 5
+
+    eval_dedup.main([])
+
 
 if __name__ == "__main__":
     main()

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import argparse
 import glob
+import re
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from math import comb
 from pathlib import Path
 
@@ -165,7 +166,7 @@ def score_clusters(urls: list[str], truth: list[str], pred: list[Hashable]) -> d
 
 def _line(name: str, s: dict[str, float]) -> str:
     return (
-        f"  {name:<44} pairwise P {s['P']:.4f} R {s['R']:.4f} F1 {s['F1']:.4f} | "
+        f"  {name:<62} pairwise P {s['P']:.4f} R {s['R']:.4f} F1 {s['F1']:.4f} | "
         f"B-cubed P {s['B3P']:.4f} R {s['B3R']:.4f} F1 {s['B3F1']:.4f} | ARI {s['ARI']:.4f}"
     )
 
@@ -197,17 +198,30 @@ def original_chosen(corpus: Corpus, by_url: dict[str, dict]) -> tuple[int, int, 
     return right, joined, copy_right, copy_n
 
 
+def edit_kinds(edits: list[str]) -> list[str]:
+    """The edit groups of one copy: its structure (full, teaser1/2, trim by share cut, + context) and each other edit."""
+    head, *rest = edits
+    out = []
+    m = re.match(r"trim([\d.]+)", head)
+    if m:
+        cut = float(m.group(1))
+        out.append("trim 5-30%" if cut < 0.3 else "trim 30-50%" if cut < 0.5 else "trim 50-70%")
+        if head.endswith("+context"):
+            out.append("context added")
+    else:
+        out.append(head)
+    return out + [re.sub(r"[\d.]+$", "", e) for e in rest]
+
+
 def recall_by_edit(corpus: Corpus, pred_of: dict[str, Hashable]) -> dict[str, tuple[int, int]]:
-    """Per structural edit kind of a copy: (copies in the original's predicted cluster, copies)."""
+    """Per edit group of a copy (`edit_kinds`): (copies in the original's predicted cluster, copies)."""
     originals = {d.story: d.url for d in corpus.docs if d.role == "original"}
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for d in corpus.docs:
         if d.role != "copy":
             continue
-        kinds = [d.edits[0].rstrip("0123456789.").replace("+context", "") or d.edits[0], *d.edits[1:]]
         hit = pred_of[d.url] == pred_of[originals[d.story]]
-        for k in kinds:
-            k = "words" if k.startswith("words") else k
+        for k in edit_kinds(d.edits):
             out[k][0] += hit
             out[k][1] += 1
     return {k: (v[0], v[1]) for k, v in sorted(out.items())}
@@ -227,14 +241,14 @@ def true_pair_similarity(corpus: Corpus, text_of: dict[str, str]) -> list[float]
 
 
 def datasketch_clusters(
-    ids: list[str], hashes: list, num_perm: int, bands: int, rows: int, threshold: float | None, seed: int = 1
+    ids: list[str], hashes: list, num_perm: int, bands: int, rows: int, keep: Callable[[int, int, float], bool] | None, seed: int = 1
 ) -> list[str] | None:
     """datasketch MinHashLSH at (bands, rows): each document's candidates joined by union-find.
 
     `hashes` are our 64-bit shingle hashes of each clean text (the same shingles as ours); they
     go to datasketch as integers (its hashfunc takes their low 32 bits, its affine32 scheme).
-    With `threshold`, a candidate pair is kept only when datasketch's Jaccard estimate reaches it.
-    None when datasketch is not installed.
+    With `keep(i, j, jaccard_estimate)`, a candidate pair (positions i, j) is joined only when it
+    says so. Empty texts have no signature and stay singletons. None when datasketch is absent.
     """
     try:
         from datasketch import MinHash, MinHashLSH
@@ -242,17 +256,16 @@ def datasketch_clusters(
         return None
     sigs = MinHash.bulk([[int(h) for h in hs] for hs in hashes], num_perm=num_perm, seed=seed, hashfunc=lambda h: h & 0xFFFFFFFF)
     lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))
-    indexed = [(i, m) for i, m, hs in zip(ids, sigs, hashes, strict=True) if len(hs)]  # an empty text has no signature
+    indexed = [n for n, hs in enumerate(hashes) if len(hs)]
     with lsh.insertion_session() as session:
-        for i, m in indexed:
-            session.insert(i, m)
-    pos = {x: n for n, x in enumerate(ids)}
-    uf = UnionFind(ids)
-    for i, m in indexed:
-        for j in lsh.query(m):
-            if j != i and (threshold is None or m.jaccard(sigs[pos[j]]) >= threshold):
-                uf.union(i, j)
-    return uf.labels(ids)
+        for n in indexed:
+            session.insert(n, sigs[n])
+    uf = UnionFind(range(len(ids)))
+    for n in indexed:
+        for m in lsh.query(sigs[n]):
+            if m > n and (keep is None or keep(n, m, sigs[n].jaccard(sigs[m]))):
+                uf.union(n, m)
+    return [ids[root] for root in uf.labels(range(len(ids)))]
 
 
 # ---------------------------------------------------------------- main
@@ -265,13 +278,6 @@ def _params():
     except ImportError:
         return None
     return DedupParams()
-
-
-def _param(params, *names: str, default=None):
-    for n in names:
-        if hasattr(params, n):
-            return getattr(params, n)
-    return default
 
 
 def evaluate(corpus: Corpus, rows: list[dict], show: int = 0) -> dict:
@@ -326,26 +332,35 @@ def evaluate(corpus: Corpus, rows: list[dict], show: int = 0) -> dict:
 
 
 def baseline(urls: list[str], truth: list[str], text_of: dict[str, str], params) -> None:
-    """datasketch MinHashLSH side by side on the same clean texts and shingles."""
+    """datasketch MinHashLSH side by side on the same clean texts and shingles, three ways: raw
+    candidates; candidates whose Jaccard estimate reaches our threshold; candidates passing our
+    own edge rule (is_edge: Jaccard, or containment with enough shared shingles) on datasketch's
+    estimate and the set sizes. No lead keys, no original check: plain MinHashLSH + union-find."""
     try:
         import datasketch
     except ImportError:
         print("  datasketch MinHashLSH: skipped, datasketch is not installed (pip install '.[bench]')")
         return
-    from transforms.fingerprint import shingle_hashes
+    from transforms.fingerprint import Overlap, is_edge, shingle_hashes
 
-    k = _param(params, "shingle_size", default=3)
-    num_perm = _param(params, "num_perm", default=128)
-    bands, rows_ = _param(params, "bands", default=32), _param(params, "rows", default=4)
-    jt = _param(params, "jaccard_threshold", "min_jaccard", "jaccard")
+    k, num_perm, bands, rows_ = params.shingle_size, params.num_perm, params.bands, params.rows
     hashes = [shingle_hashes(text_of.get(u, ""), k) for u in urls]
-    label = f"datasketch {datasketch.__version__} MinHashLSH ({bands}x{rows_}, {num_perm} perm, k={k})"
-    t = time.perf_counter()
-    pred = datasketch_clusters(urls, hashes, num_perm, bands, rows_, None)
-    print(_line(label + ", candidates", score_clusters(urls, truth, pred)) + f"  [{time.perf_counter() - t:.1f}s]")
-    if jt is not None:
-        pred = datasketch_clusters(urls, hashes, num_perm, bands, rows_, float(jt))
-        print(_line(f"  ... verified: its Jaccard estimate >= {jt}", score_clusters(urls, truth, pred)))
+    sizes = [len(h) for h in hashes]
+
+    def by_rule(i: int, j: int, jac: float) -> bool:
+        small = min(sizes[i], sizes[j])
+        inter = min(jac * (sizes[i] + sizes[j]) / (1.0 + jac), float(small))
+        return is_edge(Overlap(jac, inter / small, round(inter), "estimated"), params)
+
+    label = f"datasketch {datasketch.__version__} MinHashLSH {bands}x{rows_}"
+    for name, keep in (
+        (", candidates (unverified)", None),
+        (f", verified: J estimate >= {params.jaccard_threshold}", lambda i, j, jac: jac >= params.jaccard_threshold),
+        (", verified by our edge rule on its estimates", by_rule),
+    ):
+        t = time.perf_counter()
+        pred = datasketch_clusters(urls, hashes, num_perm, bands, rows_, keep)
+        print(_line(label + name, score_clusters(urls, truth, pred)) + f"  [{time.perf_counter() - t:.1f}s]")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -171,3 +171,12 @@ def test_corpus_is_deterministic_and_labels_do_not_leak(tmp_path):
     lines = [json.loads(ln) for f in files for ln in f.read_text().splitlines()]
     assert sorted(r["url"] for r in lines) == sorted(urls)
     assert set(json.loads(labels.read_text())) == set(urls)
+
+
+def test_edit_kinds_group_copies_for_recall():
+    from bench.eval_dedup import edit_kinds
+
+    assert edit_kinds(["trim0.31+context", "words0.020", "headline"]) == ["trim 30-50%", "context added", "words", "headline"]
+    assert edit_kinds(["trim0.05"]) == ["trim 5-30%"]
+    assert edit_kinds(["trim0.70"]) == ["trim 50-70%"]
+    assert edit_kinds(["teaser1", "lead_new_top"]) == ["teaser1", "lead_new_top"]
