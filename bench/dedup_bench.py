@@ -19,13 +19,17 @@ python -m bench.dedup_bench stage [--docs N] [--workers W]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
 import statistics
+import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 from bench.eval_clean import SHARED
 
@@ -139,15 +143,244 @@ def signatures(n: int, repeat: int) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- the dedup stage
+
+STAGE_SEED = 5
+SHARD_DOCS = 1000  # rows per generated shard: 100 shards at 100k spread over the workers
+SYNDICATED_SHARE = 0.30  # the issue's mix: ~30% of stories carry copies
+MAX_COPIES = 5  # 1-5 copies each (mean 3): about 1 in 2 rows is a copy
+
+
+def _sentence_pool() -> list[str]:
+    from bench.scale_corpus import BBC, _bbc_sentences
+
+    if BBC.exists():
+        return _bbc_sentences()
+    from bench.synth import sentence
+
+    rng = random.Random(STAGE_SEED)
+    return [sentence(rng, rng.randint(12, 28)) for _ in range(40000)]
+
+
+def _blank_row() -> dict:
+    from schemas import ARTICLES_SCHEMA
+
+    return dict.fromkeys(ARTICLES_SCHEMA.names)
+
+
+def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> Iterator[dict]:
+    """`n` article rows of one shard, deterministic in (pool, shard, n, seed): stories of ~2 KB
+    drawn from the sentence pool, ~30% with 1-5 copies (trimmed 0-70% from the end, one word in
+    fifty changed, later published_at, another publisher). Copies never cross shards."""
+    from transforms.normalize import NORMALIZATION_VERSION
+    from transforms.rows import content_hash
+
+    rng = random.Random(f"{seed}:{shard}")
+    base = _blank_row()
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    made = 0
+    story = 0
+    while made < n:
+        paras, size = [], 0
+        while size < 2000:
+            p = " ".join(rng.choice(pool) for _ in range(rng.randint(2, 4)))
+            paras.append(p)
+            size += len(p) + 2
+        when = start + timedelta(minutes=rng.randrange(365 * 24 * 60))
+        copies = rng.randint(1, MAX_COPIES) if rng.random() < SYNDICATED_SHARE else 0
+        for c in range(min(1 + copies, n - made)):
+            body = paras
+            if c:
+                keep = max(1, round(len(paras) * (1 - rng.uniform(0.0, 0.7))))
+                body = [" ".join(w if rng.random() >= 0.02 else w.upper() for w in p.split(" ")) for p in paras[:keep]]
+            text = "\n\n".join(body)
+            doc = f"bench-{seed}-{shard:05d}-{story:05d}-{c}"
+            row = dict(base)
+            row.update(
+                doc_id=xxhash_hex(doc),
+                source_uri=f"bench://{shard:05d}.jsonl",
+                locator=f"story={story};copy={c}",
+                input_format="jsonl",
+                url=f"https://outlet{rng.randrange(40)}.example/{doc}",
+                title=f"Story {story} of shard {shard}",
+                text=text,
+                published_at=when + timedelta(minutes=c * rng.randint(5, 600)),
+                publisher=f"Outlet {rng.randrange(40)}",
+                content_hash=content_hash(text),
+                normalization_version=NORMALIZATION_VERSION,
+                language="en",
+            )
+            yield row
+            made += 1
+        story += 1
+
+
+def xxhash_hex(s: str) -> str:
+    import xxhash
+
+    return xxhash.xxh3_128_hexdigest(s.encode())
+
+
+def _proc_tree(pid: int) -> dict[int, int]:
+    """Resident bytes of a process and each of its descendants (from /proc)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    parent: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry)] = int(fields[1])
+        rss[int(entry)] = int(fields[21]) * page
+    tree, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        if p in rss:
+            tree[p] = rss[p]
+        todo += [c for c, pp in parent.items() if pp == p]
+    return tree
+
+
+def stage_child(docs: int, mode: str, workers: int) -> None:
+    """(In the child process) generate timing apart, then the dedup stage; print one JSON line."""
+    import apache_beam as beam
+    from apache_beam.metrics.metric import MetricsFilter
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.runners import OfflineDirectRunner, with_quiet_workers
+    from transforms.dedup import Dedup
+    from transforms.fingerprint import DedupParams
+
+    pool = _sentence_pool()
+    shards = [(s, min(SHARD_DOCS, docs - s * SHARD_DOCS)) for s in range((docs + SHARD_DOCS - 1) // SHARD_DOCS)]
+    t = time.perf_counter()
+    total_bytes = 0
+    for s, n in shards:
+        total_bytes += sum(len(r["text"].encode()) for r in shard_rows(pool, s, n))
+    gen_seconds = time.perf_counter() - t
+
+    class GenerateShard(beam.DoFn):
+        def setup(self) -> None:
+            self.pool = _sentence_pool()
+
+        def process(self, shard: tuple[int, int]):
+            yield from shard_rows(self.pool, *shard)
+
+    argv = [f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
+    options = PipelineOptions(with_quiet_workers(argv))
+    t = time.perf_counter()
+    with beam.Pipeline(runner=OfflineDirectRunner(), options=options) as p:
+        rows = p | "shards" >> beam.Create(shards) | "rows" >> beam.Reshuffle() | "generate" >> beam.ParDo(GenerateShard())
+        out = rows | "dedup" >> Dedup(DedupParams())
+        for name in sorted(out):
+            _ = out[name] | f"count {name}" >> beam.Map(_count_output, name)
+    wall = time.perf_counter() - t
+    metrics = p.result.metrics().query(MetricsFilter())
+    counters = {c.key.metric.name: c.committed for c in metrics["counters"]}
+    dists = {
+        d.key.metric.name: {"max": d.committed.max, "mean": round(d.committed.mean, 2), "count": d.committed.count}
+        for d in metrics["distributions"]
+        if d.committed
+    }
+    gauges = {g.key.metric.name: g.committed.value for g in metrics["gauges"] if g.committed}
+    import resource
+
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(json.dumps({"docs": docs, "bytes": total_bytes, "gen_seconds": gen_seconds, "wall": wall, "counters": counters,
+                      "distributions": dists, "gauges": gauges, "self_maxrss": self_rss, "children_maxrss": child_rss}))  # fmt: skip
+
+
+def _count_output(_row, name: str) -> None:
+    from transforms.safe import count
+
+    count(f"bench.out.{name}")
+
+
+def stage_run(docs: int, mode: str, workers: int) -> dict:
+    """One size in a child process, its process tree sampled every 0.2 s for resident memory."""
+    cmd = [sys.executable, "-m", "bench.dedup_bench", "stage-child", "--docs", str(docs), "--mode", mode, "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = {"tree": 0, "root": 0, "other": 0}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            tree = _proc_tree(proc.pid)
+            peak["tree"] = max(peak["tree"], sum(tree.values()))
+            peak["root"] = max(peak["root"], tree.get(proc.pid, 0))
+            peak["other"] = max([peak["other"], *(v for k, v in tree.items() if k != proc.pid)])
+            done.wait(0.2)
+
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    done.set()
+    th.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"dedup stage bench failed ({proc.returncode}):\n{err[-4000:]}")
+    res = json.loads(out.strip().splitlines()[-1])
+    res["peak"] = peak
+    return res
+
+
+def stage(docs: int, mode: str, workers: int) -> int:
+    """Print the dedup stage's time and memory at docs/10 and docs."""
+    from bench.scale_corpus import source
+
+    print(
+        f"dedup stage (transforms.dedup.Dedup, default DedupParams) on the local runner, {mode}"
+        f"{f' x{workers} workers' if mode == 'multi_processing' else ''}; rows generated in the pipeline from {source()}, "
+        f"~{SYNDICATED_SHARE:.0%} stories with 1-{MAX_COPIES} copies, seed {STAGE_SEED}"
+    )
+    results = []
+    for n in (max(1, docs // 10), docs):
+        r = stage_run(n, mode, workers)
+        results.append(r)
+        pk = r["peak"]
+        print(
+            f"  N={n:>7,}: {r['bytes'] / n:,.0f} bytes/doc; wall {r['wall']:.1f}s ({n / r['wall']:,.0f} docs/s; generating the rows alone: "
+            f"{r['gen_seconds']:.1f}s); peak RSS: process tree {pk['tree'] / 2**20:,.0f} MiB, controller {pk['root'] / 2**20:,.0f} MiB, "
+            f"largest worker {pk['other'] / 2**20:,.0f} MiB (getrusage: self {r['self_maxrss'] / 2**20:,.0f} MiB, children {r['children_maxrss'] / 2**20:,.0f} MiB)"
+        )
+        keys = sorted(k for k in r["counters"] if "dedup" in k or k.startswith("bench."))
+        print("    counters: " + ", ".join(f"{k}={r['counters'][k]:,}" for k in keys))
+        for k, v in sorted(r["distributions"].items()):
+            print(f"    distribution {k}: {v}")
+        for k, v in sorted(r["gauges"].items()):
+            print(f"    gauge {k}: {v}")
+    small, big = results
+    grow = lambda key: big["peak"][key] / max(1, small["peak"][key])  # noqa: E731
+    print(
+        f"  growth x{big['docs'] / small['docs']:.0f} docs: wall x{big['wall'] / small['wall']:.1f}, process tree RSS x{grow('tree'):.2f}, "
+        f"controller x{grow('root'):.2f}, largest worker x{grow('other'):.2f}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="dedup_bench", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("signatures")
     s.add_argument("--docs", type=int, default=3000)
     s.add_argument("--repeat", type=int, default=3)
+    for name in ("stage", "stage-child"):
+        st = sub.add_parser(name)
+        st.add_argument("--docs", type=int, default=100_000)
+        st.add_argument("--mode", choices=("in_memory", "multi_processing"), default="multi_processing")
+        st.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     if args.cmd == "signatures":
         return signatures(args.docs, args.repeat)
+    if args.cmd == "stage":
+        return stage(args.docs, args.mode, args.workers)
+    if args.cmd == "stage-child":
+        stage_child(args.docs, args.mode, args.workers)
+        return 0
     return 2
 
 

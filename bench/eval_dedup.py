@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import re
 import sys
 import tempfile
@@ -404,8 +405,57 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def sweep(corpus: Corpus, rows: list[dict], params) -> None:  # filled in once the Dedup transform is wired
-    print("sweep: not available yet")
+SWEEP = (  # (label, DedupParams overrides): LSH shapes at the default thresholds, then the thresholds at 32 x 4
+    ("bands x rows 16x8", {"bands": 16, "rows": 8}),
+    ("bands x rows 21x6", {"bands": 21, "rows": 6}),
+    ("bands x rows 32x4 (default)", {}),
+    ("bands x rows 42x3", {"bands": 42, "rows": 3}),
+    ("bands x rows 64x2", {"bands": 64, "rows": 2}),
+    ("no lead keys", {"lead_windows": 0}),
+    ("jaccard 0.4", {"jaccard_threshold": 0.4}),
+    ("jaccard 0.6", {"jaccard_threshold": 0.6}),
+    ("jaccard 0.5 only (no containment)", {"containment_threshold": 1.01}),
+    ("containment 0.5", {"containment_threshold": 0.5}),
+    ("containment 0.7", {"containment_threshold": 0.7}),
+    ("containment 0.8", {"containment_threshold": 0.8}),
+    ("min shared shingles 10", {"min_shared_shingles": 10}),
+    ("min shared shingles 40", {"min_shared_shingles": 40}),
+    ("verify estimated (signatures)", {"verify": "estimated"}),
+)
+
+
+def sweep(corpus: Corpus, rows: list[dict], params) -> None:
+    """The dedup stage alone (transforms.dedup.Dedup), once per SWEEP setting, on the pipeline's own
+    clean article rows, all settings as branches of one Beam pipeline on the local runner."""
+    import dataclasses
+
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.runners import OfflineDirectRunner
+    from transforms.dedup import Dedup
+
+    labels = corpus.label_of()
+    urls = [d.url for d in corpus.docs]
+    truth = [d.story for d in corpus.docs]
+    clean = [{k: v for k, v in r.items() if k not in ("cluster_id", "is_canonical", "duplicate_of", "similarity", "containment", "similarity_method", "cluster_size")} for r in rows if r.get("url") in labels]  # fmt: skip
+    print(f"sweep: the dedup stage alone on the same {len(clean)} clean rows, one Beam branch per setting:")
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="eval-dedup-sweep-") as tmp:
+        with beam.Pipeline(runner=OfflineDirectRunner(), options=PipelineOptions([])) as p:
+            src = p | "rows" >> beam.Create(clean)
+            for n, (_, override) in enumerate(SWEEP):
+                out = src | f"dedup {n}" >> Dedup(dataclasses.replace(params, **override))
+                _ = (
+                    out["rows"]
+                    | f"pairs {n}" >> beam.Map(lambda r: json.dumps([r["url"], r["cluster_id"]]))
+                    | f"write {n}" >> beam.io.WriteToText(f"{tmp}/s{n:02d}", shard_name_template="")
+                )
+        print(f"  ({time.perf_counter() - t:.0f}s for {len(SWEEP)} settings)")
+        for n, (label, override) in enumerate(SWEEP):
+            got = dict(json.loads(line) for line in Path(f"{tmp}/s{n:02d}").read_text().splitlines())
+            pred = [got.get(u) or f"missing:{u}" for u in urls]
+            print(_line(f"{label} {override or ''}", score_clusters(urls, truth, pred)))
 
 
 if __name__ == "__main__":
