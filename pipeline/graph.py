@@ -1,4 +1,4 @@
-"""The wirestrip pipeline graph: read -> parse -> clean -> fingerprint -> write, rejects beside."""
+"""The wirestrip pipeline graph: read -> parse -> clean -> fingerprint -> near-duplicate clusters -> write, rejects beside."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import json
 import apache_beam as beam
 
 from pipeline.layout import Layout, published_date
-from pipeline.options import WirestripOptions
-from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
+from pipeline.options import WirestripOptions, dedup_params
+from schemas import ARTICLES_SCHEMA, CLUSTERS_SCHEMA, INDEX_SCHEMA, REJECTS_SCHEMA
+from transforms.dedup import Dedup
+from transforms.dedup_index import staging_dir
 from transforms.partition_write import WritePartitioned
 from transforms.progress import Progress, is_file_info
 from transforms.read import FILES, ReadInputs, config_from_options
@@ -39,6 +41,12 @@ def build(
     )
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)
+    if opts.dedup:
+        dedup = articles | "Dedup" >> Dedup(dedup_params(opts), opts.index, ingest_date, ctx.run_id, opts.index_retention_days)
+        articles = dedup["rows"]
+        dedup["clusters"] | "WriteClusters" >> WriteTable(staging.partition("clusters", ingest_date), CLUSTERS_SCHEMA, opts.num_shards)
+        if "index" in dedup:  # the updated index, committed by run.py beside the output
+            dedup["index"] | "WriteIndex" >> WriteTable(staging_dir(opts.index, ctx.run_id), INDEX_SCHEMA, opts.num_shards)
     if opts.partition_by == "published_date":
         articles | "WriteArticles" >> WritePartitioned(
             staging.table("articles"), "published_date", _published_partition, ingest_date, ARTICLES_SCHEMA, opts.num_shards or 1

@@ -7,6 +7,7 @@ Local disk (commit by directory rename):
     OUT/articles/ingest_date=D/part-*.parquet                      --partition-by ingest_date (default)
     OUT/articles/published_date=P/ingest_date=D/part-*.parquet     --partition-by published_date
     OUT/rejects/ingest_date=D/part-*.parquet                       rejects have no publication date
+    OUT/clusters/ingest_date=D/part-*.parquet                      near-duplicate clusters as of run date D
     OUT/_manifests/<run_id>.json
     OUT/_staging/<run_id>/...          the same tree, written by the run, renamed into place at commit
     OUT/_staging/<run_id>.commit.json  commit journal: rolled forward by the next run if a commit was killed
@@ -31,8 +32,9 @@ from urllib.parse import quote
 
 from apache_beam.io.filesystems import FileSystems
 
-TABLES = ("articles", "rejects", "learned")  # learned: corpus-learned boilerplate lines (JSON Lines)
-TABLE_SUFFIX = {"articles": ".parquet", "rejects": ".parquet", "learned": ".jsonl"}
+# learned: corpus-learned boilerplate lines (JSON Lines); clusters: doc_id -> cluster as of each run
+TABLES = ("articles", "rejects", "learned", "clusters")
+TABLE_SUFFIX = {"articles": ".parquet", "rejects": ".parquet", "learned": ".jsonl", "clusters": ".parquet"}
 PARTITION_KEYS = ("ingest_date", "published_date")
 # Hive's, Spark's, pyarrow's and DuckDB's spelling of a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"

@@ -189,6 +189,111 @@ class WirestripOptions(PipelineOptions):
             "Unmapped roles are found by common keys (text, html, url, title, published/date, source/publisher...).",
         )
 
+        # Near-duplicate clusters (issue 5): defaults and their reasons in transforms/fingerprint.py and docs/dedup.md.
+        add(
+            *_both("no_dedup"),
+            dest="dedup",
+            action="store_false",
+            default=True,
+            help="Skip near-duplicate detection: cluster columns stay null and no clusters table is written.",
+        )
+        add(
+            *_both("dedup_verify"),
+            dest="dedup_verify",
+            default="exact",
+            choices=("exact", "estimated"),
+            help="Verify LSH candidates and cluster members on shingle sets (exact) or from MinHash signatures "
+            "and set sizes (estimated: less shuffle, Jaccard error ~0.04). Default: exact.",
+        )
+        add(*_both("dedup_shingle_size"), dest="dedup_shingle_size", type=int, default=3, help="Words per shingle. Default: 3.")
+        add(*_both("dedup_num_perm"), dest="dedup_num_perm", type=int, default=128, help="MinHash permutations. Default: 128.")
+        add(
+            *_both("dedup_bands"),
+            dest="dedup_bands",
+            type=int,
+            default=32,
+            help="LSH bands; bands x rows <= permutations. Default: 32 (x 4 rows: candidate threshold ~0.42 Jaccard).",
+        )
+        add(*_both("dedup_rows"), dest="dedup_rows", type=int, default=4, help="Signature rows per LSH band. Default: 4.")
+        add(
+            *_both("dedup_min_shingles"),
+            dest="dedup_min_shingles",
+            type=int,
+            default=20,
+            help="Texts with fewer shingles stay out of LSH (exact duplicates still cluster). Default: 20.",
+        )
+        add(
+            *_both("dedup_jaccard"),
+            dest="dedup_jaccard",
+            type=float,
+            default=0.5,
+            help="Two copies when the Jaccard similarity reaches this... Default: 0.5.",
+        )
+        add(
+            *_both("dedup_containment"),
+            dest="dedup_containment",
+            type=float,
+            default=0.6,
+            help="...or when this share of the shorter copy's shingles is in the longer one... Default: 0.6.",
+        )
+        add(
+            *_both("dedup_min_shared"),
+            dest="dedup_min_shared",
+            type=int,
+            default=20,
+            help="...with at least this many shared shingles (a one-line teaser cannot glue stories). Default: 20.",
+        )
+        add(
+            *_both("dedup_hot_bucket"),
+            dest="dedup_hot_bucket",
+            type=int,
+            default=100,
+            help="An LSH bucket with more docs yields a star to its smallest doc instead of all pairs. Default: 100.",
+        )
+        add(
+            *_both("dedup_max_rounds"),
+            dest="dedup_max_rounds",
+            type=int,
+            default=12,
+            help="Connected-components rounds unrolled in the graph; the run fails if they do not converge. Default: 12.",
+        )
+        add(
+            "--index",
+            dest="index",
+            metavar="DIR",
+            help="Cross-batch fingerprint index (any Beam filesystem path): read as it stood before --run-date, "
+            "written back as DIR/run_date=D/. Copies of earlier runs' stories join their clusters.",
+        )
+        add(
+            *_both("index_retention_days"),
+            dest="index_retention_days",
+            type=int,
+            default=0,
+            help="Drop index entries published and first seen more than this many days before --run-date. Default: 0 (keep all).",
+        )
+
+
+def dedup_params(opts: WirestripOptions):
+    """The DedupParams of a command line (raises OptionsError on a bad combination)."""
+    from transforms.fingerprint import DedupParams
+
+    try:
+        return DedupParams(
+            shingle_size=opts.dedup_shingle_size,
+            num_perm=opts.dedup_num_perm,
+            bands=opts.dedup_bands,
+            rows=opts.dedup_rows,
+            min_shingles=opts.dedup_min_shingles,
+            jaccard_threshold=opts.dedup_jaccard,
+            containment_threshold=opts.dedup_containment,
+            min_shared_shingles=opts.dedup_min_shared,
+            hot_bucket=opts.dedup_hot_bucket,
+            verify=opts.dedup_verify,
+            max_rounds=opts.dedup_max_rounds,
+        )
+    except ValueError as exc:
+        raise OptionsError(f"dedup options: {exc}") from None
+
 
 class OptionsError(ValueError):
     """A bad command line; the message says what to fix."""
@@ -263,6 +368,14 @@ def validate(opts: WirestripOptions) -> None:
         ) from None
     if opts.max_decompressed_bytes <= 0 or opts.split_bytes <= 0:
         raise OptionsError("--max-decompressed-bytes and --split-bytes must be positive")
+    if opts.index_retention_days < 0:
+        raise OptionsError("--index-retention-days must be 0 (keep all) or more")
+    if opts.index and not opts.dedup:
+        raise OptionsError("--index needs near-duplicate detection; drop --no-dedup")
+    for name in ("dedup_jaccard", "dedup_containment"):
+        if not 0.0 < getattr(opts, name) <= 1.0:
+            raise OptionsError(f"--{name.replace('_', '-')} must be in (0, 1]")
+    dedup_params(opts)
     roles = {
         "csv_column": ("text", "html", "id", "publisher", "url", "title", "time"),
         "jsonl_field": ("text", "html", "url", "title", "time", "publisher", "id"),

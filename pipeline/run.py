@@ -26,9 +26,10 @@ from pipeline.dataset import partition_scheme
 from pipeline.graph import build
 from pipeline.layout import TABLES, Layout, is_local
 from pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
-from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
+from pipeline.options import OptionsError, WirestripOptions, dedup_params, normalise_argv, validate
 from pipeline.runners import runner_for, with_quiet_workers
-from schemas import ARTICLES_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
+from schemas import ARTICLES_SCHEMA_VERSION, CLUSTERS_SCHEMA_VERSION, INDEX_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
+from transforms.dedup_index import check_params, commit_index, discard_staging
 from transforms.learned import load_learned_files
 from transforms.normalize import NORMALIZATION_VERSION
 from transforms.rows import RunContext
@@ -84,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
                 "would mix two layouts in one dataset (use another --output)"
             )
         prior_learned = load_learned_files(opts.learned_lines)
+        run_date = opts.run_date or datetime.now(UTC).date().isoformat()
+        params = dedup_params(opts)
+        index_read = check_params(opts.index, run_date, params) if opts.index else None  # other settings: exit 2
     except (OptionsError, RuleError, ValueError) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
@@ -91,7 +95,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if exc.code else EXIT_OK
 
     started = datetime.now(UTC)
-    run_date = opts.run_date or started.date().isoformat()
     run_id = f"{started:%Y%m%dT%H%M%S}Z-{secrets.token_hex(4)}"
     ctx = RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes, opts.redact_removed)
     out = Layout(opts.output)
@@ -102,8 +105,18 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": started.isoformat(),
         "pipeline_version": __version__,
         "rules_version": rules.version,
-        "schema_versions": {"articles": ARTICLES_SCHEMA_VERSION, "rejects": REJECTS_SCHEMA_VERSION},
+        "schema_versions": {
+            "articles": ARTICLES_SCHEMA_VERSION,
+            "rejects": REJECTS_SCHEMA_VERSION,
+            "clusters": CLUSTERS_SCHEMA_VERSION,
+            "dedup_index": INDEX_SCHEMA_VERSION,
+        },
         "normalization_version": NORMALIZATION_VERSION,
+        "dedup": (
+            {"params": params.as_dict(), "index": opts.index, "index_version_read": index_read, "retention_days": opts.index_retention_days}
+            if opts.dedup
+            else None
+        ),
         "argv": argv,
         "options": {k: v for k, v in sorted(options.get_all_options(drop_default=True).items())},
         "output": opts.output,
@@ -123,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         manifest.update(status="failed", error=short_traceback(exc), finished_at=datetime.now(UTC).isoformat())
         write_json(out.manifest(run_id), manifest)
         remove_tree(staging.root)
+        if opts.index:
+            discard_staging(opts.index, run_id)
         _say(f"error: the run failed ({exc!r}); nothing was committed. Manifest: {out.manifest(run_id)}")
         return EXIT_FAILED
 
@@ -140,12 +155,16 @@ def main(argv: list[str] | None = None) -> int:
         manifest.update(status="failed", error="counts do not reconcile", finished_at=datetime.now(UTC).isoformat())
         write_json(out.manifest(run_id), manifest)
         remove_tree(staging.root)
+        if opts.index:
+            discard_staging(opts.index, run_id)
         _say(
             f"error: read={counts['read']} but written+rejected+skipped={counts['written'] + counts['rejected'] + counts['skipped']}; nothing was committed"
         )
         return EXIT_FAILED
 
     manifest["partition_by"] = opts.partition_by
+    if opts.index:  # just before the output commit: see transforms/dedup_index.py for a kill in between
+        manifest["dedup"]["index_version_written"] = commit_index(opts.index, run_id, run_date, params)
     if is_local(out.root):
         # Tables partitioned by ingest date alone are always replaced, even when this run wrote no row to them.
         always = tuple(t for t in TABLES if opts.partition_by == "ingest_date" or t != "articles")

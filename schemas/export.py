@@ -15,10 +15,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from schemas.articles import ARTICLES_SCHEMA
+from schemas.clusters import CLUSTERS_SCHEMA
 from schemas.fields import field_doc
+from schemas.index import INDEX_SCHEMA
 from schemas.rejects import REJECTS_SCHEMA
 
-SCHEMAS = {"articles": ARTICLES_SCHEMA, "rejects": REJECTS_SCHEMA}
+SCHEMAS = {"articles": ARTICLES_SCHEMA, "rejects": REJECTS_SCHEMA, "clusters": CLUSTERS_SCHEMA, "dedup_index": INDEX_SCHEMA}
 ROOT = Path(__file__).resolve().parents[1]
 BIGQUERY_DIR = ROOT / "schemas" / "bigquery"
 DICTIONARY = ROOT / "docs" / "data_dictionary.md"
