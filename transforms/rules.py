@@ -96,8 +96,12 @@ class RuleSet:
     def __post_init__(self) -> None:
         self.line_rules = [r for r in self.rules if r.scope != "inline"]
         self.inline_rules = [r for r in self.rules if r.scope == "inline"]
-        self._line_set, self._line_regex = _compile_set(self.line_rules)
-        self._inline_set, self._inline_regex = _compile_set(self.inline_rules)
+        # Compiled on first use: Beam unpickles a copy of the rules for every DoFn instance, and
+        # most never match a line (the driver's, the learned pass's); a rule's own program is only
+        # needed once the set says it matched.
+        self._line_set = self._inline_set = None
+        self._line_regex: dict[int, Any] = {}
+        self._inline_regex: dict[int, Any] = {}
 
     def __getstate__(self) -> dict:
         # RE2 objects do not pickle; Beam ships the rules as data and recompiles on the worker.
@@ -107,14 +111,22 @@ class RuleSet:
         self.rules, self.version = state["rules"], state["version"]
         self.__post_init__()
 
+    def _regex(self, cache: dict[int, Any], rules: list[Rule], i: int) -> Any:
+        regex = cache.get(i)
+        if regex is None:
+            regex = cache[i] = re2.compile(rules[i].regex_source, _re2_options())
+        return regex
+
     def match_line(self, line: str) -> list[tuple[Rule, dict[str, str]]]:
         """Whole-line rules matching `line`, in registry order, with their named groups."""
         if not self.line_rules:
             return []
+        if self._line_set is None:
+            self._line_set = _compile_set(self.line_rules)
         hits = sorted(self._line_set.Match(line) or ())
         out = []
         for i in hits:
-            m = self._line_regex[i].search(line)
+            m = self._regex(self._line_regex, self.line_rules, i).search(line)
             if m is not None:
                 out.append((self.line_rules[i], {k: v for k, v in m.groupdict().items() if v}))
         return out
@@ -123,9 +135,11 @@ class RuleSet:
         """Non-overlapping inline spans in `line`: (rule, start, end, groups), left to right."""
         if not self.inline_rules:
             return []
+        if self._inline_set is None:
+            self._inline_set = _compile_set(self.inline_rules)
         spans = []
         for i in sorted(self._inline_set.Match(line) or ()):
-            for m in self._inline_regex[i].finditer(line):
+            for m in self._regex(self._inline_regex, self.inline_rules, i).finditer(line):
                 if m.end() > m.start():
                     spans.append((self.inline_rules[i], m.start(), m.end(), {k: v for k, v in m.groupdict().items() if v}))
         spans.sort(key=lambda s: (s[1], -s[2]))
@@ -144,18 +158,16 @@ def _re2_options() -> Any:
     return opts
 
 
-def _compile_set(rules: list[Rule]) -> tuple[Any, list[Any]]:
+def _compile_set(rules: list[Rule]) -> Any:
     opts = _re2_options()
     # Whole-line rules go in a full-match set (anchored at both ends by RE2 itself: about twice as
     # fast as searching for ^...$); inline rules in a search set.
     whole = bool(rules) and rules[0].scope != "inline"
     rset = re2.Set.FullMatchSet(opts) if whole else re2.Set.SearchSet(opts)
-    compiled = []
     for r in rules:
         rset.Add(r.set_source if whole else r.regex_source)
-        compiled.append(re2.compile(r.regex_source, opts))
     rset.Compile()
-    return rset, compiled
+    return rset
 
 
 def validate_rule(raw: Any, where: str) -> Rule:
