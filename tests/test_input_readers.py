@@ -212,11 +212,42 @@ def test_truncated_stream_keeps_what_was_readable_and_rejects_the_rest(tmp_path,
     assert reread_record(str(tmp_path / "cut.jsonl.x"), rej.locator, "jsonl") == (rej.raw or b"")
 
 
-def test_decompression_bomb_is_cut_at_the_bound(tmp_path):
-    bomb = gzip.compress(b'{"text": "' + b"a" * (50 << 20) + b'"}\n')
+@pytest.mark.parametrize("codec", sorted(COMPRESSORS))
+def test_decompression_bomb_is_cut_at_the_bound(tmp_path, codec):
+    bomb = COMPRESSORS[codec](b'{"text": "' + b"a" * (50 << 20) + b'"}\n')
     assert len(bomb) < 100_000
-    recs, rejects, _ = read(write(tmp_path, "bomb.jsonl.gz", bomb), max_decompressed_bytes=4 << 20)
-    assert not recs and rejects[0].error_type == "decompressed_too_large"
+    name = "bomb.jsonl." + {"gzip": "gz", "bz2": "bz2", "zstd": "zst"}[codec]
+    recs, rejects, info = read(write(tmp_path, name, bomb), max_decompressed_bytes=4 << 20)
+    assert not recs and [r.error_type for r in rejects] == ["decompressed_too_large"] and info["compression"] == codec
+    assert len(rejects[0].raw or b"") <= 1 << 20  # a bounded prefix travels, never the expansion
+
+
+def test_csv_with_a_10_mb_field_parses_or_is_rejected_by_the_record_bound(tmp_path):
+    big = "word " * (2 << 20)  # a 10 MB text field
+    data = dumps.csv_dump([{"id": "1", "title": "Big", "text": big}, {"id": "2", "title": "Small", "text": dumps.PARAS[0]}])
+    path = write(tmp_path, "big.csv", data)
+    recs, rejects, _ = read(path, max_file_bytes=64 << 20, max_record_bytes=16 << 20)
+    assert [len(r.raw) > 10 << 20 for r in recs] == [True, False] and not rejects  # multi-MB fields parse
+    recs, rejects, _ = read(path, max_file_bytes=64 << 20, max_record_bytes=1 << 20)
+    assert len(recs) == 1 and [r.error_type for r in rejects] == ["record_too_large"]  # the row after it is kept
+    assert rejects[0].raw_size > 10 << 20 and len(rejects[0].raw) <= 1 << 20
+
+
+def test_deeply_nested_html_is_read_in_bounded_time(tmp_path):
+    import time
+
+    depth = 50_000  # far beyond libxml2's default depth limit (256) and Python's recursion limit
+    html = "<html><head><title>Deep</title></head><body>" + "<div>" * depth + "<p>" + dumps.PARAS[0] + "</p>" + "</div>" * depth
+    t0 = time.monotonic()
+    recs, rejects, _ = read(write(tmp_path, "deep.html", (html + "</body></html>").encode()))
+    outcome = []
+    for rec in recs:
+        try:
+            outcome.append(parse(rec))
+        except RecordError as exc:  # no extractable body is a clear reject, not a crash
+            outcome.append(exc.error_type)
+    assert len(recs) + len(rejects) == 1 and len(outcome) == len(recs)
+    assert time.monotonic() - t0 < 60  # seconds on a busy 2-core machine; a hang or a recursion crash fails
 
 
 def test_binary_file_of_no_known_format_is_a_reject_not_a_crash(tmp_path):
