@@ -101,3 +101,23 @@ def test_params_validate_and_serialise():
         DedupParams(bands=64, rows=4)
     with pytest.raises(ValueError):
         DedupParams(verify="maybe")
+
+
+def test_gap_rate_tells_template_posts_from_edited_copies():
+    from transforms.fingerprint import sequence_overlap
+
+    p = DedupParams()
+
+    def post(city: str, price: str, day: str) -> str:
+        return (
+            f"Petrol is sold at Rs {price} per litre in {city} on {day}, while diesel costs more, according to the "
+            f"latest notification for {city} dealers. The {city} rate on {day} includes the state tax of {city}, "
+            f"and {city} residents can check the {day} price by text message with the {city} dealer code."
+        )
+
+    a, b = fingerprint(post("Delhi", "94.72", "Monday"), p), fingerprint(post("Pune", "103.44", "Friday"), p)
+    template = sequence_overlap(a.sequence, b.sequence)
+    assert template.gap_rate > p.max_gap_rate and not is_edge(template, p)
+    edited = STORY.replace("thousands", "hundreds").replace("talks", "negotiations")  # two word edits
+    copy = sequence_overlap(fingerprint(STORY, p).sequence, fingerprint(edited, p).sequence)
+    assert 0 < copy.gap_rate <= 0.05 and is_edge(copy, p)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import apache_beam as beam
 import numpy as np
 
-from transforms.fingerprint import DedupParams, Overlap, estimated_overlap, exact_overlap, is_edge
+from transforms.fingerprint import DedupParams, Overlap, estimated_overlap, is_edge, sequence_overlap
 from transforms.safe import count
 
 
@@ -26,7 +26,7 @@ class PairFp:
     content_hash: str | None
     size: int
     signature: bytes  # uint32 little-endian
-    shingles: bytes | None  # uint64 little-endian, sorted unique; None in estimated mode
+    shingles: bytes | None  # uint64 little-endian, in text order; None in estimated mode
 
 
 def bucket_pairs(doc_ids: Iterable[str], hot_bucket: int) -> Iterator[tuple[str, str]]:
@@ -59,7 +59,7 @@ def verify(a: PairFp, b: PairFp, params: DedupParams) -> Overlap:
     if a.content_hash is not None and a.content_hash == b.content_hash:
         return Overlap(1.0, 1.0, max(a.size, b.size), "exact")
     if params.verify == "exact" and a.shingles is not None and b.shingles is not None:
-        return exact_overlap(np.frombuffer(a.shingles, dtype="<u8"), np.frombuffer(b.shingles, dtype="<u8"))
+        return sequence_overlap(np.frombuffer(a.shingles, dtype="<u8"), np.frombuffer(b.shingles, dtype="<u8"))
     return estimated_overlap(np.frombuffer(a.signature, dtype="<u4"), np.frombuffer(b.signature, dtype="<u4"), a.size, b.size)
 
 

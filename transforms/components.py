@@ -52,13 +52,17 @@ def small_star(u: str, neighbours: Iterable[str]) -> Iterator[Edge]:
 
 
 def settled(u: str, neighbours: Iterable[str]) -> bool:
-    """u is a star centre (all neighbours larger) or a leaf (one neighbour, smaller)."""
-    n_smaller, n = 0, 0
+    """u is a star centre (all neighbours larger) or a leaf (one distinct neighbour, smaller).
+    Repeated edges are tolerated (rounds do not deduplicate them)."""
+    smaller, larger = None, False
     for v in neighbours:
-        n += 1
-        if v < u:
-            n_smaller += 1
-    return n_smaller == 0 or (n == 1 and n_smaller == 1)
+        if v > u:
+            larger = True
+        elif v < u:
+            if smaller is not None and v != smaller:
+                return False
+            smaller = v
+    return smaller is None or not larger
 
 
 def _both_ways(edges: Iterable[Edge]) -> dict[str, set[str]]:
@@ -156,13 +160,9 @@ class ConnectedComponents(beam.PTransform):
         )
         for r in range(1, self.max_rounds + 1):
             current = self._star(current, f"Large{r:02d}", large_star, f"dedup.cc.round_{r:02d}.unsettled")
+            # No Distinct between steps: a step emits at most one edge per input edge (plus one per
+            # node), so repeated edges cannot multiply, and each step tolerates repeats.
             current = self._star(current, f"Small{r:02d}", small_star, None)
-            current = (
-                current
-                | f"Normal{r:02d}" >> beam.Map(_normal)
-                | f"Distinct{r:02d}" >> beam.CombinePerKey(lambda _: None)
-                | f"Edges{r:02d}" >> beam.Keys()
-            )
         return (
             current
             | "FinalBoth" >> beam.FlatMap(_both_directions)

@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 import apache_beam as beam
 import numpy as np
 
-from transforms.candidates import CandidatePairs, PairFp, VerifyPairs
+from transforms.candidates import CandidatePairs, PairFp, VerifyPairs, verify
 from transforms.components import ConnectedComponents
-from transforms.fingerprint import DedupParams, Overlap, fingerprint
+from transforms.fingerprint import DedupParams, Overlap, fingerprint, is_edge
 from transforms.safe import count
 
 _NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
@@ -45,7 +45,7 @@ class DocFp:
     text_chars: int
     size: int
     signature: bytes  # uint32 LE (num_perm,)
-    shingles: bytes  # uint64 LE, sorted unique
+    shingles: bytes  # uint64 LE, in text order
     keys: tuple[int, ...]
     simhash: int
     publisher: str | None
@@ -98,7 +98,7 @@ def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
         text_chars=len(text),
         size=fp.size,
         signature=fp.signature.astype("<u4").tobytes(),
-        shingles=fp.hashes.astype("<u8").tobytes(),
+        shingles=fp.sequence.astype("<u8").tobytes(),
         keys=tuple(fp.keys(params)),
         simhash=fp.simhash,
         publisher=row.get("publisher"),
@@ -195,30 +195,57 @@ class _SplitExact(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("lsh", (doc_id, list(keys)))
 
 
-class PickOriginals(beam.PTransform):
-    """(group_key, (order, doc_id, content_hash)) -> (doc_id, (original_id, content_hash)): the
-    member with the smallest order key is each group's original."""
-
-    def expand(self, members):
-        best = members | "OrderOnly" >> beam.MapTuple(lambda g, m: (g, (m[0], m[1]))) | "MinOrder" >> beam.CombinePerKey(min)
-
-        def assign(element):
-            _, group = element
-            originals = list(group["best"])
-            orig = originals[0][1] if originals else None
-            for _order, doc_id, content_hash in group["members"] if orig else ():
-                yield doc_id, (orig, content_hash)
-
-        return {"members": members, "best": best} | "JoinOriginal" >> beam.CoGroupByKey() | "Assign" >> beam.FlatMap(assign)
-
-
 def _label_members(element):
-    """(doc_id, {doc: [(order, content_hash)], label: [label]}) -> (label or doc_id, (order, doc_id, hash))."""
+    """(doc_id, {doc: [DocFp], label: [label]}) -> (label or doc_id, DocFp): unlinked docs are their own component."""
     doc_id, group = element
     labels = list(group["label"])
     # A node only known from an old cluster id (its doc was pruned) has no doc: a connector, not a member.
-    for order, content_hash in list(group["doc"])[:1]:
-        yield (labels[0] if labels else doc_id), (order, doc_id, content_hash)
+    for d in list(group["doc"])[:1]:
+        yield (labels[0] if labels else doc_id), d
+
+
+class _ResolveComponent(beam.DoFn):
+    """(component, {m: [DocFp], best: [(order, doc_id, PairFp)]}) -> (DocFp, Assignment) of the
+    original and of every member that verifies against it (the chaining rule); members that do not
+    go to the `split` output keyed by (original, content hash). Two passes over the members (count,
+    then emit) instead of holding them: a component's size never sits in memory."""
+
+    def __init__(self, params: DedupParams):
+        self.params = params
+
+    def process(self, element):
+        _, group = element
+        best = next(iter(group["best"]), None)
+        if best is None:  # cannot happen: every component has a minimum
+            count("dedup.component_without_original")
+            return
+        _, orig_id, orig_fp = best
+        params = self.params
+
+        def check(d: DocFp):
+            return None if d.doc_id == orig_id else verify(d.pair_fp(params), orig_fp, params)
+
+        size = sum(1 for d in group["m"] if d.doc_id == orig_id or is_edge(check(d), params))
+        for d in group["m"]:
+            o = check(d)
+            if o is None:
+                yield d, Assignment(d.doc_id, orig_id, 1.0, 1.0, "exact", size)
+            elif is_edge(o, params):
+                count("dedup.original.verified")
+                yield d, Assignment(d.doc_id, orig_id, o.jaccard, o.containment, o.method, size)
+            else:
+                count("dedup.chain_splits")
+                yield beam.pvalue.TaggedOutput("split", (("split", orig_id, _exact_key(d)), d))
+
+
+def _resolve_split(element):
+    """(key, {m: [DocFp], best: [(order, doc_id)]}) -> (DocFp, Assignment): split-off members with
+    one content hash form one cluster around their best original (exact copies: similarity 1)."""
+    _, group = element
+    for _, orig_id in list(group["best"])[:1]:
+        size = sum(1 for _ in group["m"])
+        for d in group["m"]:
+            yield d, Assignment(d.doc_id, orig_id, 1.0, 1.0, "exact", size)
 
 
 class Dedup(beam.PTransform):
@@ -276,38 +303,35 @@ class Dedup(beam.PTransform):
         edges = (exact.edges, near, prior) | "AllEdges" >> beam.Flatten()
         labels = edges | "Components" >> ConnectedComponents(params.max_rounds)
 
-        # The original of every component, then the chaining rule.
+        # The original of every component (smallest order key; its fingerprint rides along in the
+        # combiner), then every member verified against it: the chaining rule.
         members = (
-            {"doc": docs | "DocOrder" >> beam.Map(lambda d: (d.doc_id, (d.order, d.content_hash))), "label": labels}
+            {"doc": docs | "DocById" >> beam.Map(lambda d: (d.doc_id, d)), "label": labels}
             | "JoinLabels" >> beam.CoGroupByKey()
             | "ByComponent" >> beam.FlatMap(_label_members)
         )
-        firsts = members | "Originals" >> PickOriginals()  # (doc_id, (orig, content_hash))
-        to_check = firsts | "MemberPairs" >> beam.FlatMap(lambda kv: [(kv[0], kv[1][0])] if kv[0] != kv[1][0] else [])
-        checked = (to_check, fps) | "VerifyOriginal" >> VerifyPairs(params, "original")
-        passed = checked | "Passed" >> beam.FlatMap(
-            lambda v: [Assignment(v[0], v[1], v[2].jaccard, v[2].containment, v[2].method)] if v[3] else []
+        best = (
+            members
+            | "OrderFp" >> beam.MapTuple(lambda c, d: (c, (d.order, d.doc_id, d.pair_fp(params))))
+            | "Original" >> beam.CombinePerKey(min)
         )
-        originals = firsts | "OriginalsSelf" >> beam.FlatMap(lambda kv: [_self(kv[0])] if kv[0] == kv[1][0] else [])
-        failed = checked | "Failed" >> beam.FlatMap(lambda v: [(v[0], v[1])] if not v[3] else [])
-        split = self._split(failed, firsts, docs)
-        assigned = (originals, passed, split) | "Assignments" >> beam.Flatten()
-
-        sizes = assigned | "ClusterOnes" >> beam.Map(lambda a: (a.cluster_id, 1)) | "ClusterSizes" >> beam.CombinePerKey(sum)
-
-        def with_size(element):
-            _, group = element
-            n = sum(group["size"]) or 1
-            for a in group["a"]:
-                yield a.doc_id, replace(a, cluster_size=n)
-
-        final = (
-            {"a": assigned | "ByCluster" >> beam.Map(lambda a: (a.cluster_id, a)), "size": sizes}
-            | "JoinSizes" >> beam.CoGroupByKey()
-            | "WithSize" >> beam.FlatMap(with_size)
+        resolved = (
+            {"m": members, "best": best}
+            | "JoinOriginal" >> beam.CoGroupByKey()
+            | "Resolve" >> beam.ParDo(_ResolveComponent(params)).with_outputs("split", main="kept")
         )
-        joined = {"a": final, "doc": docs | "DocById" >> beam.Map(lambda d: (d.doc_id, d))} | "JoinDocs" >> beam.CoGroupByKey()
-        outputs = joined | "DocOutputs" >> beam.ParDo(_DocOutputs(run_id, run_date)).with_outputs("clusters", "index", main="batch")
+        split_best = (
+            resolved.split
+            | "SplitOrder" >> beam.MapTuple(lambda k, d: (k, (d.order, d.doc_id)))
+            | "SplitOriginal" >> beam.CombinePerKey(min)
+        )
+        split = (
+            {"m": resolved.split, "best": split_best} | "JoinSplit" >> beam.CoGroupByKey() | "ResolveSplit" >> beam.FlatMap(_resolve_split)
+        )
+        assigned = (resolved.kept, split) | "Assignments" >> beam.Flatten()
+        outputs = assigned | "DocOutputs" >> beam.ParDo(_DocOutputs(run_id, bool(self.index_dir))).with_outputs(
+            "clusters", "index", main="batch"
+        )
 
         article_rows = (
             {"row": rows | "RowById" >> beam.Map(lambda r: (r["doc_id"], r)), "a": outputs.batch}
@@ -319,48 +343,16 @@ class Dedup(beam.PTransform):
             out["index"] = outputs.index
         return out
 
-    def _split(self, failed, firsts, docs):
-        """Members that fail against their original leave its cluster; failed members of one
-        component with equal content hashes form one cluster (their own best original)."""
-        hashes = firsts | "FirstHash" >> beam.MapTuple(lambda doc_id, oh: (doc_id, oh[1]))
-        orders = docs | "SplitOrder" >> beam.Map(lambda d: (d.doc_id, d.order))
-
-        def regroup(element):
-            doc_id, group = element
-            for original in list(group["failed"])[:1]:
-                count("dedup.chain_splits")
-                content_hash = next(iter(group["hash"]), None) or f"doc:{doc_id}"
-                order = next(iter(group["order"]), None) or (0, 0, 0, doc_id)
-                yield ("split", original, content_hash), (order, doc_id, content_hash)
-
-        regrouped = (
-            {"failed": failed, "hash": hashes, "order": orders} | "JoinFailed" >> beam.CoGroupByKey() | "SplitKey" >> beam.FlatMap(regroup)
-        )
-        return (
-            regrouped
-            | "SplitOriginals" >> PickOriginals()
-            | "SplitAssign"
-            >> beam.MapTuple(lambda doc_id, oh: _self(doc_id) if doc_id == oh[0] else Assignment(doc_id, oh[0], 1.0, 1.0, "exact"))
-        )
-
 
 class _DocOutputs(beam.DoFn):
-    """(doc_id, {a: [Assignment], doc: [DocFp]}) -> the batch docs' cluster fields (main), a clusters
-    row for every doc, an index row for every doc."""
+    """(DocFp, Assignment) -> the batch docs' cluster fields (main), a clusters row and an index row for every doc."""
 
-    def __init__(self, run_id: str, run_date: str):
-        self.run_id, self.run_date = run_id, run_date
+    def __init__(self, run_id: str, with_index: bool):
+        self.run_id, self.with_index = run_id, with_index
 
     def process(self, element):
-        doc_id, group = element
-        docs = list(group["doc"])
-        if not docs:
-            return
-        d = docs[0]
-        a = next(iter(group["a"]), None)
-        if a is None:  # cannot happen: every doc has a label, an original and a size; counted, never dropped
-            count("dedup.unassigned")
-            a = _self(doc_id)
+        d, a = element
+        doc_id = d.doc_id
         fields = a.fields()
         if d.in_batch:
             yield doc_id, {**fields, "simhash": d.simhash}
@@ -379,7 +371,8 @@ class _DocOutputs(beam.DoFn):
                 "run_id": self.run_id,
             },
         )
-        yield beam.pvalue.TaggedOutput("index", index_row(d, a.cluster_id))
+        if self.with_index:
+            yield beam.pvalue.TaggedOutput("index", index_row(d, a.cluster_id))
 
 
 def index_row(d: DocFp, cluster_id: str) -> dict:
