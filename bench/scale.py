@@ -44,39 +44,62 @@ def _flush(root: Path, files: int, size: int, batch: list[str]) -> tuple[int, in
     return files + 1, size + len(data)
 
 
-def _stage_chunk(paths: list[str]) -> int:
+STAGES = ("split", "parse", "language", "clean", "row+hash", "fingerprint")
+
+
+def _stage_chunk(paths: list[str]) -> tuple[int, dict[str, float]]:
+    """The pure stage functions over some files in a plain loop: (articles, seconds per stage)."""
     from transforms import language
     from transforms.cleaner import clean_article
+    from transforms.fingerprint import DedupParams, fingerprint
     from transforms.hashing import doc_id, raw_sha
     from transforms.posttext import parse_post, split_posts
     from transforms.records import RawRecord, RecordError
     from transforms.rows import RunContext, article_row
     from transforms.rules import load_rules
 
-    rules = load_rules()
+    rules, params = load_rules(), DedupParams()
     ctx = RunContext("limit", "limit", rules.version, datetime.now(UTC), 1 << 20)
+    spent = dict.fromkeys(STAGES, 0.0)
+    clock = time.perf_counter
     done = 0
     for path in paths:
+        t0 = clock()
         data = Path(path).read_bytes()
-        for n, (s, e) in enumerate(split_posts(data)):
+        spans = split_posts(data)
+        spent["split"] += clock() - t0
+        for n, (s, e) in enumerate(spans):
+            t0 = clock()
             raw, loc = data[s:e], f"post={n};bytes={s}-{e}"
             rec = RawRecord(path, path, loc, "txt", raw, raw_sha(raw), doc_id(path, loc, raw_sha(raw)))
             try:
                 parsed = parse_post(rec)
+                t1 = clock()
                 parsed.language = language.detect_language(parsed.paragraphs, parsed.language)
-                article_row(clean_article(parsed, rules), ctx)
+                t2 = clock()
+                clean = clean_article(parsed, rules)
+                t3 = clock()
+                row = article_row(clean, ctx)
+                t4 = clock()
+                fingerprint(row["text"], params)
+                t5 = clock()
+                for stage, took in zip(STAGES[1:], (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+                    spent[stage] += took
             except RecordError:
                 pass
             done += 1
-    return done
+    return done, spent
 
 
-def limit(paths: list[str], procs: int) -> tuple[int, float]:
+def limit(paths: list[str], procs: int) -> tuple[int, float, dict[str, float]]:
+    """(articles, wall seconds, CPU seconds per stage summed over the processes)."""
     chunks = [paths[i::procs] for i in range(procs)]
     t = time.perf_counter()
     with Pool(procs) as pool:
-        n = sum(pool.map(_stage_chunk, chunks))
-    return n, time.perf_counter() - t
+        results = pool.map(_stage_chunk, chunks)
+    secs = time.perf_counter() - t
+    spent = {k: sum(r[1][k] for r in results) for k in STAGES}
+    return sum(r[0] for r in results), secs, spent
 
 
 def _tree_rss(pid: int) -> int:
@@ -101,9 +124,9 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def pipeline(inp: str, out: Path, workers: int) -> tuple[float, int, dict]:
+def pipeline(inp: str, out: Path, workers: int, *extra: str) -> tuple[float, int, dict]:
     cmd = [sys.executable, "-m", "pipeline.run", "--input", inp, "--output", str(out), "--run-date", "2025-08-02",
-           "--direct_running_mode", "multi_processing", "--direct_num_workers", str(workers)]  # fmt: skip
+           "--direct_running_mode", "multi_processing", "--direct_num_workers", str(workers), *extra]  # fmt: skip
     peak = 0
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -127,36 +150,61 @@ def pipeline(inp: str, out: Path, workers: int) -> tuple[float, int, dict]:
     return secs, peak, json.loads(manifest.read_text())
 
 
+def measure(n: int, workers: int, tmp: Path, no_dedup: bool) -> dict:
+    """Generate n posts, measure (a) the limit and (b) the pipeline (and without dedup); print both."""
+    root = tmp / f"dumps-{n}"
+    root.mkdir()
+    t = time.perf_counter()
+    files, size = write_corpus(root, n)
+    print(f"inputs: {n} posts in {files} files, {size / 1e6:.1f} MB (mean {size / n:.0f} B/post), "
+          f"~30% of stories with 1-20 copies; text from {source()}; generated in {time.perf_counter() - t:.1f}s")  # fmt: skip
+    paths = sorted(str(p) for p in root.glob("*.txt"))
+    done, secs, spent = limit(paths, workers)
+    a = done / secs
+    print(f"(a) limit, pure stages over {workers} processes: {a:,.0f} articles/s ({secs:.1f}s)")
+    cpu = sum(spent.values())
+    print("    CPU time per stage (both processes): " + ", ".join(f"{k} {v:.1f}s ({v / cpu:.0%})" for k, v in spent.items()))
+    first = tmp / f"one-{n}"
+    first.mkdir()
+    (first / "one.txt").write_bytes(Path(paths[0]).read_bytes().split(b"\n=====\n", 1)[0])  # one post
+    startup, _, _ = pipeline(str(first / "*.txt"), tmp / f"out1-{n}", workers)
+    wall, peak, manifest = pipeline(str(root / "*.txt"), tmp / f"out-{n}", workers)
+    c = manifest["counts"]
+    b = c["read"] / max(wall - startup, 1e-9)
+    print(f"(b) pipeline end to end, multi_processing x{workers}: wall {wall:.1f}s, start-up {startup:.1f}s "
+          f"(one-post run), {b:,.0f} articles/s after start-up ({c['read'] / wall:,.0f}/s with it), "
+          f"{size / 1e6 / wall:.1f} MB/s")  # fmt: skip
+    print(
+        f"    b/a = {b / a:.2f} (target >= 0.6), >= 1,000/s: {'yes' if b >= 1000 else 'NO'}; peak RSS of the process tree "
+        f"{peak / 2**30:.2f} GiB (target <= 4); written {c['written']}, rejected {c['rejected']} "
+        f"{c['rejected_by_reason']}, skipped {c['skipped']}"
+    )
+    result = {"n": n, "a": a, "b": b, "wall": wall, "startup": startup, "peak": peak}
+    if no_dedup:
+        wall_nd, peak_nd, _ = pipeline(str(root / "*.txt"), tmp / f"out-nd-{n}", workers, "--no-dedup")
+        print(f"    the same without dedup (--no-dedup): wall {wall_nd:.1f}s, peak {peak_nd / 2**30:.2f} GiB: "
+              f"dedup costs {wall - wall_nd:.1f}s and {(peak - peak_nd) / 2**30:+.2f} GiB of peak")  # fmt: skip
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("n", type=int, nargs="?", default=10_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--growth", action=argparse.BooleanOptionalAction, default=True, help="also run n/10 and print the growth")
+    ap.add_argument("--no-dedup-run", action="store_true", help="also run without dedup, to print its share")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="wirestrip-scale-") as tmp:
-        root = Path(tmp) / "dumps"
-        root.mkdir()
-        t = time.perf_counter()
-        files, size = write_corpus(root, args.n)
-        print(f"inputs: {args.n} posts in {files} files, {size / 1e6:.1f} MB (mean {size / args.n:.0f} B/post), "
-              f"~30% of stories with 1-20 copies; text from {source()}; generated in {time.perf_counter() - t:.1f}s")  # fmt: skip
-        paths = sorted(str(p) for p in root.glob("*.txt"))
-        n, secs = limit(paths, args.workers)
-        a = n / secs
-        print(f"(a) limit, pure stages over {args.workers} processes: {a:,.0f} articles/s ({secs:.1f}s)")
-        first = Path(tmp) / "one"
-        first.mkdir()
-        (first / "one.txt").write_bytes(Path(paths[0]).read_bytes().split(b"\n=====\n", 1)[0])  # one post
-        startup, _, _ = pipeline(str(first / "*.txt"), Path(tmp) / "out1", args.workers)
-        wall, peak, manifest = pipeline(str(root / "*.txt"), Path(tmp) / "out", args.workers)
-        c = manifest["counts"]
-        b = c["read"] / max(wall - startup, 1e-9)
-        print(f"(b) pipeline end to end, multi_processing x{args.workers}: wall {wall:.1f}s, start-up {startup:.1f}s "
-              f"(one-post run), {b:,.0f} articles/s after start-up ({c['read'] / wall:,.0f}/s with it), "
-              f"{size / 1e6 / wall:.1f} MB/s")  # fmt: skip
-        print(
-            f"    b/a = {b / a:.2f}; peak RSS of the process tree {peak / 2**30:.2f} GiB; "
-            f"written {c['written']}, rejected {c['rejected']} {c['rejected_by_reason']}, skipped {c['skipped']}"
-        )
+        sizes = [args.n // 10, args.n] if args.growth and args.n >= 1000 else [args.n]
+        runs = []
+        for n in sizes:
+            runs.append(measure(n, args.workers, Path(tmp), args.no_dedup_run))
+            print()
+        if len(runs) == 2:
+            small, big = runs
+            time_x = (big["wall"] - big["startup"]) / max(small["wall"] - small["startup"], 1e-9)
+            print(f"growth {small['n']} -> {big['n']} ({big['n'] / small['n']:.0f}x input): time after start-up x{time_x:.1f}, "
+                  f"peak RSS x{big['peak'] / small['peak']:.1f} ({small['peak'] / 2**30:.2f} -> {big['peak'] / 2**30:.2f} GiB)")  # fmt: skip
 
 
 if __name__ == "__main__":
