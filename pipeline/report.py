@@ -239,8 +239,11 @@ def build_sections(root: str, top: int = TOP) -> tuple[list[Section], list[str]]
         )
         rows = _q(
             con,
+            # One row per original: an article rerun on several ingest dates must not multiply the copies.
+            "with o as (select doc_id, any_value(title) title, any_value(publisher) publisher, min(published_at) published_at "
+            "from articles group by doc_id) "
             "select c.cluster_id, max(c.cluster_size) size, count(*) here, any_value(o.title), any_value(o.publisher), "
-            "any_value(o.published_at)::varchar from articles c left join articles o on o.doc_id = c.cluster_id "
+            "any_value(o.published_at)::varchar from articles c left join o on o.doc_id = c.cluster_id "
             f"where c.cluster_id is not null group by c.cluster_id order by size desc, here desc, c.cluster_id limit {top}",
         )
         sections.append(

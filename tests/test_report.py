@@ -14,7 +14,7 @@ from pipeline.cli import main as cli
 from pipeline.report import Section, build_sections, render_html
 from schemas import ARTICLES_SCHEMA
 from tests import objectstore_fs
-from tests.conftest import SAMPLES, run_cli
+from tests.conftest import SAMPLES, read_table, run_cli
 
 D1, D2 = "2025-08-02", "2025-08-03"
 
@@ -37,7 +37,7 @@ def test_terminal_and_html_report(out, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "== Rejects by reason ==" in text and "invalid_utf8" in text
     assert re.search(r"total\s+14\s+5", text)
-    assert "near-duplicate clustering has not run" in text
+    assert "== Cluster sizes ==" in text and "Biggest clusters, with their originals" in text
     doc = page.read_text(encoding="utf-8")
     assert doc.count("<svg") >= 4 and "<script" not in doc.lower()
     assert not re.search(r"(src|href)\s*=", doc), "the page must not load anything"
@@ -55,6 +55,12 @@ def test_report_numbers_match_the_data(out):
     assert removed["NDTV"][0] == 3 and removed["NDTV"][1] > 0
     heat = _section(sections, "Publishers x origin agencies").rows
     assert sum(sum(r[1:]) for r in heat) == 14
+    # The misc posts were ingested on both dates: each copy counts once per row, its original once.
+    rows = read_table(out, "articles")
+    biggest = _section(sections, "Biggest clusters, with their originals").rows
+    assert biggest and all(here == sum(r["cluster_id"] == cid for r in rows) for cid, _, here, *_ in biggest)
+    titles = {r["doc_id"]: r["title"] for r in rows}
+    assert all(original_title == titles[cid] for cid, _, _, original_title, *_ in biggest)
 
 
 def test_report_ignores_uncommitted_files(out, tmp_path):
