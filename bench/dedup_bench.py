@@ -171,7 +171,7 @@ def _blank_row() -> dict:
 def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> Iterator[dict]:
     """`n` article rows of one shard, deterministic in (pool, shard, n, seed): stories of ~2 KB
     drawn from the sentence pool, ~30% with 1-5 copies (trimmed 0-70% from the end, one word in
-    fifty changed, later published_at, another publisher). Copies never cross shards."""
+    fifty dropped or replaced, later published_at, another publisher). Copies never cross shards."""
     from transforms.normalize import NORMALIZATION_VERSION
     from transforms.rows import content_hash
 
@@ -192,7 +192,7 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
             body = paras
             if c:
                 keep = max(1, round(len(paras) * (1 - rng.uniform(0.0, 0.7))))
-                body = [" ".join(w if rng.random() >= 0.02 else w.upper() for w in p.split(" ")) for p in paras[:keep]]
+                body = [" ".join(_edit(rng, w) for w in p.split(" ")) for p in paras[:keep]]
             text = "\n\n".join(body)
             doc = f"bench-{seed}-{shard:05d}-{story:05d}-{c}"
             row = dict(base)
@@ -213,6 +213,14 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
             yield row
             made += 1
         story += 1
+
+
+def _edit(rng: random.Random, word: str) -> str:
+    """One word in fifty dropped or replaced (copy-editing), the others kept."""
+    r = rng.random()
+    if r >= 0.02:
+        return word
+    return "" if r < 0.01 else rng.choice(("said", "also", "now", "the", "report"))
 
 
 def xxhash_hex(s: str) -> str:
