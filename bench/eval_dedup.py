@@ -438,6 +438,7 @@ SWEEP = (  # (label, DedupParams overrides): LSH shapes at the default threshold
     ("containment 0.7", {"containment_threshold": 0.7}),
     ("containment 0.8", {"containment_threshold": 0.8}),
     ("min shared shingles 10", {"min_shared_shingles": 10}),
+    ("min size 10 (LSH and shared)", {"min_shingles": 10, "min_shared_shingles": 10}),
     ("min shared shingles 40", {"min_shared_shingles": 40}),
     ("verify estimated (signatures)", {"verify": "estimated"}),
 )

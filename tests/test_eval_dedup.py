@@ -180,3 +180,19 @@ def test_edit_kinds_group_copies_for_recall():
     assert edit_kinds(["trim0.05"]) == ["trim 5-30%"]
     assert edit_kinds(["trim0.70"]) == ["trim 50-70%"]
     assert edit_kinds(["teaser1", "lead_new_top"]) == ["teaser1", "lead_new_top"]
+
+
+def test_bench_rows_are_deterministic_and_complete():
+    from bench.dedup_bench import shard_rows
+
+    pool = [f"Sentence number {i} says something about topic {i % 7}." for i in range(500)]
+    a, b = list(shard_rows(pool, 3, 200)), list(shard_rows(pool, 3, 200))
+    assert len(a) == 200 and a == b
+    assert len({r["doc_id"] for r in a}) == 200
+    assert list(shard_rows(pool, 4, 200)) != a  # shards differ
+    copies = [r for r in a if not r["locator"].endswith("copy=0")]
+    assert 0 < len(copies) < len(a)
+    for r in copies:  # a copy is published after its original
+        story = r["locator"].split(";")[0]
+        orig = next(o for o in a if o["locator"] == f"{story};copy=0")
+        assert r["published_at"] >= orig["published_at"]
