@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
+from transforms.fingerprint import DedupParams
+
 MIB = 1 << 20
+_DEDUP = DedupParams()  # option defaults are the dataclass's (one place, reasons beside each field)
 FORMATS = ("auto", "txt", "csv", "tsv", "jsonl", "html", "warc", "rss")
 PARTITION_BY = ("ingest_date", "published_date")  # ingest_date: one partition per run date, cheap reruns
 
@@ -205,56 +208,84 @@ class WirestripOptions(PipelineOptions):
             help="Verify LSH candidates and cluster members on shingle sets (exact) or from MinHash signatures "
             "and set sizes (estimated: less shuffle, Jaccard error ~0.04). Default: exact.",
         )
-        add(*_both("dedup_shingle_size"), dest="dedup_shingle_size", type=int, default=3, help="Words per shingle. Default: 3.")
-        add(*_both("dedup_num_perm"), dest="dedup_num_perm", type=int, default=128, help="MinHash permutations. Default: 128.")
+        add(
+            *_both("dedup_shingle_size"),
+            dest="dedup_shingle_size",
+            type=int,
+            default=_DEDUP.shingle_size,
+            help="Words per shingle. Default: 3.",
+        )
+        add(*_both("dedup_num_perm"), dest="dedup_num_perm", type=int, default=_DEDUP.num_perm, help="MinHash permutations. Default: 128.")
         add(
             *_both("dedup_bands"),
             dest="dedup_bands",
             type=int,
-            default=32,
+            default=_DEDUP.bands,
             help="LSH bands; bands x rows <= permutations. Default: 32 (x 4 rows: candidate threshold ~0.42 Jaccard).",
         )
-        add(*_both("dedup_rows"), dest="dedup_rows", type=int, default=4, help="Signature rows per LSH band. Default: 4.")
+        add(*_both("dedup_rows"), dest="dedup_rows", type=int, default=_DEDUP.rows, help="Signature rows per LSH band. Default: 4.")
         add(
             *_both("dedup_min_shingles"),
             dest="dedup_min_shingles",
             type=int,
-            default=20,
-            help="Texts with fewer shingles stay out of LSH (exact duplicates still cluster). Default: 20.",
+            default=_DEDUP.min_shingles,
+            help="Texts with fewer shingles stay out of LSH (exact duplicates still cluster). Default: 10.",
         )
         add(
             *_both("dedup_jaccard"),
             dest="dedup_jaccard",
             type=float,
-            default=0.5,
+            default=_DEDUP.jaccard_threshold,
             help="Two copies when the Jaccard similarity reaches this... Default: 0.5.",
         )
         add(
             *_both("dedup_containment"),
             dest="dedup_containment",
             type=float,
-            default=0.6,
+            default=_DEDUP.containment_threshold,
             help="...or when this share of the shorter copy's shingles is in the longer one... Default: 0.6.",
         )
         add(
             *_both("dedup_min_shared"),
             dest="dedup_min_shared",
             type=int,
-            default=20,
+            default=_DEDUP.min_shared_shingles,
             help="...with at least this many shared shingles (a one-line teaser cannot glue stories). Default: 20.",
+        )
+        add(
+            *_both("dedup_short_containment"),
+            dest="dedup_short_containment",
+            type=float,
+            default=_DEDUP.short_containment,
+            help="...or when this share of a short copy (a lead-sentence teaser) is in the other... Default: 0.9.",
+        )
+        add(
+            *_both("dedup_short_min_shared"),
+            dest="dedup_short_min_shared",
+            type=int,
+            default=_DEDUP.short_min_shared,
+            help="...with at least this many shared shingles. Default: 10.",
+        )
+        add(
+            *_both("dedup_max_gap_rate"),
+            dest="dedup_max_gap_rate",
+            type=float,
+            default=_DEDUP.max_gap_rate,
+            help="Exact mode: no edge when runs of missing shingles (beyond two) per shingle of the shorter text exceed "
+            "this: same-template posts differ every few words, copies in blocks. Default: 0.08.",
         )
         add(
             *_both("dedup_hot_bucket"),
             dest="dedup_hot_bucket",
             type=int,
-            default=100,
+            default=_DEDUP.hot_bucket,
             help="An LSH bucket with more docs yields a star to its smallest doc instead of all pairs. Default: 100.",
         )
         add(
             *_both("dedup_max_rounds"),
             dest="dedup_max_rounds",
             type=int,
-            default=12,
+            default=_DEDUP.max_rounds,
             help="Connected-components rounds unrolled in the graph; the run fails if they do not converge. Default: 12.",
         )
         add(
@@ -275,8 +306,6 @@ class WirestripOptions(PipelineOptions):
 
 def dedup_params(opts: WirestripOptions):
     """The DedupParams of a command line (raises OptionsError on a bad combination)."""
-    from transforms.fingerprint import DedupParams
-
     try:
         return DedupParams(
             shingle_size=opts.dedup_shingle_size,
@@ -287,6 +316,9 @@ def dedup_params(opts: WirestripOptions):
             jaccard_threshold=opts.dedup_jaccard,
             containment_threshold=opts.dedup_containment,
             min_shared_shingles=opts.dedup_min_shared,
+            short_containment=opts.dedup_short_containment,
+            short_min_shared=opts.dedup_short_min_shared,
+            max_gap_rate=opts.dedup_max_gap_rate,
             hot_bucket=opts.dedup_hot_bucket,
             verify=opts.dedup_verify,
             max_rounds=opts.dedup_max_rounds,

@@ -46,14 +46,17 @@ class DedupParams:
     bands: int = 32  # 32 x 4: S-curve threshold (1/32)^(1/4) ~ 0.42 surfaces low-Jaccard (trimmed) copies
     rows: int = 4
     seed: int = 20251126  # fixed: the same text always has the same signature
-    min_shingles: int = 20  # shorter texts stay out of LSH: they make hot keys and glue stories together
+    min_shingles: int = 10  # shorter texts (< 12 words) stay out of LSH: stock lines make hot keys and glue stories
     jaccard_threshold: float = 0.5  # an edge when Jaccard >= 0.5 (re-edited copies of one story) ...
     containment_threshold: float = 0.6  # ... or >= 60% of the shorter copy's shingles are in the longer one ...
-    min_shared_shingles: int = 20  # ... and they share >= 20 shingles: a one-line teaser cannot glue stories
+    min_shared_shingles: int = 20  # ... and they share >= 20 shingles: a one-line teaser cannot glue stories ...
+    short_containment: float = 0.9  # ... unless >= 90% of a short copy (a lead-sentence teaser) is in the other ...
+    short_min_shared: int = 10  # ... with >= 10 shared shingles (a whole 12-word sentence, not a stock phrase)
     # Exact mode: copies differ in blocks (trimmed, teased, a rewritten lead) and by rare word edits;
     # same-template posts differ every few words (city, price, date slots). Gaps = runs of the shorter
-    # text's shingles missing from the other. Copies with 1-3% word edits on both sides measure <= 0.06;
-    # more than 0.08 per shingle (a changed slot every ~12 words) is a template, not a copy.
+    # text's shingles missing from the other, the first one free (a trimmed tail, a teaser's end).
+    # Copies with 1-3% word edits on both sides measure <= 0.06; more than 0.08 per shingle (a changed
+    # slot every ~12 words) is a template, not a copy.
     max_gap_rate: float = 0.08
     lead_words: int = 30  # lead keys: windows of 30 words (about one wire lead paragraph)
     lead_windows: int = 2  # the first two windows: a teaser of one or two paragraphs
@@ -72,6 +75,8 @@ class DedupParams:
             raise ValueError("shingle size, permutations, bands and rows must be >= 1")
         if self.verify not in ("exact", "estimated"):
             raise ValueError(f"verify must be 'exact' or 'estimated', not {self.verify!r}")
+        if not 0.0 < self.short_containment <= 1.0 or self.short_min_shared < 1:
+            raise ValueError("short_containment must be in (0, 1] and short_min_shared >= 1")
         if not 0.0 <= self.max_gap_rate <= 1.0:
             raise ValueError("max_gap_rate must be between 0 and 1")
         if self.hot_bucket < 2 or self.max_rounds < 1:
@@ -214,8 +219,8 @@ def lead_keys_of_word_hashes(wh: np.ndarray, params: DedupParams) -> tuple[int, 
     keys: list[int] = []
     for w in range(params.lead_windows):
         window = wh[w * params.lead_words : (w + 1) * params.lead_words]
-        if len(window) < params.lead_words // 2:  # a short tail window is no lead: it would match boilerplate
-            break
+        if len(window) < min(params.lead_words, params.min_shingles + params.shingle_size - 1):
+            break  # shorter than a text that enters LSH: a tail window this short would match stock lines
         sh = _shingles_of_word_hashes(window, params.shingle_size)
         sig = _minhash(sh, perms, params.seed + 1)
         r = params.lead_rows
@@ -278,9 +283,12 @@ def exact_overlap(a: np.ndarray, b: np.ndarray) -> Overlap:
     return Overlap(shared / union, shared / min(len(a), len(b)), shared, "exact")
 
 
+_FREE_GAPS = 1  # a copy's one block difference: a trimmed tail, a teaser's end
+
+
 def sequence_overlap(seq_a: np.ndarray, seq_b: np.ndarray) -> Overlap:
     """Exact measures on two shingle sequences (text order), plus the gap rate: maximal runs of the
-    smaller text's shingles that are missing from the other, divided by its shingle count."""
+    smaller text's shingles that are missing from the other, less one, divided by its shingle count."""
     ua, ub = np.unique(seq_a), np.unique(seq_b)
     o = exact_overlap(ua, ub)
     if o.shared == 0:
@@ -288,7 +296,7 @@ def sequence_overlap(seq_a: np.ndarray, seq_b: np.ndarray) -> Overlap:
     small, other = (seq_a, ub) if len(ua) <= len(ub) else (seq_b, ua)
     missing = ~np.isin(small, other, assume_unique=False)
     gaps = int(missing[0]) + int(np.count_nonzero(missing[1:] & ~missing[:-1]))
-    return Overlap(o.jaccard, o.containment, o.shared, "exact", gaps / len(small))
+    return Overlap(o.jaccard, o.containment, o.shared, "exact", max(0, gaps - _FREE_GAPS) / len(small))
 
 
 def estimated_overlap(sig_a: np.ndarray, sig_b: np.ndarray, size_a: int, size_b: int) -> Overlap:
@@ -303,9 +311,13 @@ def estimated_overlap(sig_a: np.ndarray, sig_b: np.ndarray, size_a: int, size_b:
 
 def is_edge(o: Overlap, params: DedupParams) -> bool:
     """Two copies of one story: Jaccard over the threshold, or the shorter mostly inside the longer
-    with enough shared shingles that a one-line teaser cannot glue two stories together."""
+    with enough shared shingles that a one-line teaser cannot glue two stories together (or a short
+    copy almost wholly inside: a lead-sentence teaser); never when differences are spread like a
+    template's slots (exact mode)."""
     if o.shared < 1 or o.gap_rate > params.max_gap_rate:
         return False
-    return o.jaccard >= params.jaccard_threshold or (
-        o.containment >= params.containment_threshold and o.shared >= params.min_shared_shingles
-    )
+    if o.jaccard >= params.jaccard_threshold:
+        return True
+    if o.containment >= params.containment_threshold and o.shared >= params.min_shared_shingles:
+        return True
+    return o.containment >= params.short_containment and o.shared >= params.short_min_shared
