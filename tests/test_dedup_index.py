@@ -119,3 +119,25 @@ def test_without_dedup_no_clusters_and_null_fields(tmp_path):
     (row,) = read_table(tmp_path / "out", "articles")
     assert row["cluster_id"] is None and row["simhash"] is None
     assert read_table(tmp_path / "out", "clusters") == []
+
+
+def test_index_on_an_object_store(tmp_path):
+    from tests import objectstore_fs
+
+    objectstore_fs.clear()
+    try:
+        index = "memfs://bucket/index"
+        day1, day2 = tmp_path / "d1", tmp_path / "d2"
+        write(day1, "afp_flood.txt", post("Floods in western Switzerland", "2025-08-01T09:00:00Z", FLOOD))
+        write(day2, "late_copy.txt", post("Swiss floods", "2025-08-02T08:00:00Z", FLOOD[:4]))
+        args = ("--output", str(tmp_path / "out"), "--index", index, "--progress-seconds", "0")
+        assert run_cli("--input", f"{day1}/", "--run-date", "2025-08-01", *args) == 0
+        assert run_cli("--input", f"{day2}/", "--run-date", "2025-08-02", *args) == 0
+        store = objectstore_fs.objects()
+        assert f"{index}/run_date=2025-08-01/_params.json" in store and f"{index}/run_date=2025-08-02/_params.json" in store
+        assert not [k for k in store if "/_staging/" in k], "staged index files are removed after the commit"
+        (late,) = rows_of(tmp_path / "out", "2025-08-02").values()
+        (original,) = rows_of(tmp_path / "out", "2025-08-01").values()
+        assert late["duplicate_of"] == original["doc_id"] and late["cluster_size"] == 2
+    finally:
+        objectstore_fs.clear()
