@@ -23,13 +23,16 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bench.eval_clean import SHARED
 
@@ -170,12 +173,13 @@ def _blank_row() -> dict:
 
 def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> Iterator[dict]:
     """`n` article rows of one shard, deterministic in (pool, shard, n, seed): stories of ~2 KB
-    drawn from the sentence pool, ~30% with 1-5 copies (trimmed 0-70% from the end, one word in
+    of sentences from the pool, half their words redrawn (`_story_sentence`), ~30% with 1-5 copies (trimmed 0-70% from the end, one word in
     fifty dropped or replaced, later published_at, another publisher). Copies never cross shards."""
     from transforms.normalize import NORMALIZATION_VERSION
     from transforms.rows import content_hash
 
     rng = random.Random(f"{seed}:{shard}")
+    vocab = [w for sent in pool[:2000] for w in sent.split(" ")]  # word frequencies of real text (Zipf-like)
     base = _blank_row()
     start = datetime(2025, 1, 1, tzinfo=UTC)
     made = 0
@@ -183,7 +187,7 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
     while made < n:
         paras, size = [], 0
         while size < 2000:
-            p = " ".join(rng.choice(pool) for _ in range(rng.randint(2, 4)))
+            p = " ".join(_story_sentence(rng, pool, vocab) for _ in range(rng.randint(2, 4)))
             paras.append(p)
             size += len(p) + 2
         when = start + timedelta(minutes=rng.randrange(365 * 24 * 60))
@@ -213,6 +217,13 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
             yield row
             made += 1
         story += 1
+
+
+def _story_sentence(rng: random.Random, pool: list[str], vocab: list[str]) -> str:
+    """A pool sentence with half its words replaced by words drawn from real text: unrelated stories
+    then share about as few word 3-grams as real ones do, however many documents are generated (a
+    fixed pool of whole sentences would make spurious candidate pairs grow with the square of N)."""
+    return " ".join(w if rng.random() < 0.5 else rng.choice(vocab) for w in rng.choice(pool).split(" "))
 
 
 def _edit(rng: random.Random, word: str) -> str:
@@ -259,6 +270,7 @@ def stage_child(docs: int, mode: str, workers: int) -> None:
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.options.pipeline_options import PipelineOptions
 
+    from bench.eval_dedup import adjusted_rand_index, pairwise_prf
     from pipeline.runners import OfflineDirectRunner, with_quiet_workers
     from transforms.dedup import Dedup
     from transforms.fingerprint import DedupParams
@@ -280,13 +292,26 @@ def stage_child(docs: int, mode: str, workers: int) -> None:
 
     argv = [f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
     options = PipelineOptions(with_quiet_workers(argv))
+    tmp = tempfile.mkdtemp(prefix="bench-dedup-")
     t = time.perf_counter()
     with beam.Pipeline(runner=OfflineDirectRunner(), options=options) as p:
         rows = p | "shards" >> beam.Create(shards) | "rows" >> beam.Reshuffle() | "generate" >> beam.ParDo(GenerateShard())
         out = rows | "dedup" >> Dedup(DedupParams())
         for name in sorted(out):
             _ = out[name] | f"count {name}" >> beam.Map(_count_output, name)
+        _ = (
+            out["rows"]
+            | "labels" >> beam.Map(lambda r: f"{r['source_uri']}#{r['locator'].split(';')[0]}\t{r['cluster_id']}")
+            | "write labels" >> beam.io.WriteToText(f"{tmp}/labels")
+        )
     wall = time.perf_counter() - t
+    truth, pred = [], []
+    for f in sorted(Path(tmp).glob("labels*")):
+        for line in f.read_text().splitlines():
+            story, cluster = line.split("\t")
+            truth.append(story)
+            pred.append(cluster)
+    quality = dict(zip(("P", "R", "F1"), pairwise_prf(truth, pred), strict=True), ARI=adjusted_rand_index(truth, pred), rows=len(truth))
     metrics = p.result.metrics().query(MetricsFilter())
     counters = {c.key.metric.name: c.committed for c in metrics["counters"]}
     dists = {
@@ -299,7 +324,8 @@ def stage_child(docs: int, mode: str, workers: int) -> None:
 
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    print(json.dumps({"docs": docs, "bytes": total_bytes, "gen_seconds": gen_seconds, "wall": wall, "counters": counters,
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps({"docs": docs, "bytes": total_bytes, "quality": quality, "gen_seconds": gen_seconds, "wall": wall, "counters": counters,
                       "distributions": dists, "gauges": gauges, "self_maxrss": self_rss, "children_maxrss": child_rss}))  # fmt: skip
 
 
@@ -354,6 +380,10 @@ def stage(docs: int, mode: str, workers: int) -> int:
             f"  N={n:>7,}: {r['bytes'] / n:,.0f} bytes/doc; wall {r['wall']:.1f}s ({n / r['wall']:,.0f} docs/s; generating the rows alone: "
             f"{r['gen_seconds']:.1f}s); peak RSS: process tree {pk['tree'] / 2**20:,.0f} MiB, controller {pk['root'] / 2**20:,.0f} MiB, "
             f"largest worker {pk['other'] / 2**20:,.0f} MiB (getrusage: self {r['self_maxrss'] / 2**20:,.0f} MiB, children {r['children_maxrss'] / 2**20:,.0f} MiB)"
+        )
+        q = r["quality"]
+        print(
+            f"    clusters vs the generated stories ({q['rows']:,} rows): pairwise P {q['P']:.4f} R {q['R']:.4f} F1 {q['F1']:.4f}, ARI {q['ARI']:.4f}"
         )
         keys = sorted(k for k in r["counters"] if "dedup" in k or k.startswith("bench."))
         print("    counters: " + ", ".join(f"{k}={r['counters'][k]:,}" for k in keys))

@@ -167,7 +167,7 @@ def score_clusters(urls: list[str], truth: list[str], pred: list[Hashable]) -> d
 
 def _line(name: str, s: dict[str, float]) -> str:
     return (
-        f"  {name:<62} pairwise P {s['P']:.4f} R {s['R']:.4f} F1 {s['F1']:.4f} | "
+        f"  {name:<66} pairwise P {s['P']:.4f} R {s['R']:.4f} F1 {s['F1']:.4f} | "
         f"B-cubed P {s['B3P']:.4f} R {s['B3R']:.4f} F1 {s['B3F1']:.4f} | ARI {s['ARI']:.4f}"
     )
 
