@@ -131,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
         infos = file_infos(staging.file_info)
         written, _ = parquet_rows(staging.table("articles"))
         _, rejects = parquet_rows(staging.table("rejects"), ["stage", "error_type"])
+        if opts.dedup:  # one clusters row per document the run knew: this batch, and the index with --index
+            clustered, canon = parquet_rows(staging.table("clusters"), ["is_canonical", "in_batch"])
+            manifest["dedup"].update(
+                clusters_rows=clustered,
+                clusters=sum(1 for r in canon if r["is_canonical"]),
+                batch_rows=sum(1 for r in canon if r["in_batch"]),
+                batch_duplicates=sum(1 for r in canon if r["in_batch"] and not r["is_canonical"]),
+            )
     except Exception as exc:
         log.debug("run failed", exc_info=True)
         manifest.update(status="failed", error=short_traceback(exc), finished_at=datetime.now(UTC).isoformat())
@@ -142,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
     counts = reconcile(infos, written, rejects)
+    if opts.dedup and manifest["dedup"]["batch_rows"] != written:  # every article has its clusters row, once
+        counts.update(ok=False, clusters_batch_rows=manifest["dedup"]["batch_rows"])
     manifest["inputs"] = [i for i in infos if i["kind"] == "pattern"]
     manifest["files"] = sorted((i for i in infos if i["kind"] == "file"), key=lambda i: i["source_uri"])
     manifest["counts"] = counts
@@ -157,9 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         remove_tree(staging.root)
         if opts.index:
             discard_staging(opts.index, run_id)
-        _say(
-            f"error: read={counts['read']} but written+rejected+skipped={counts['written'] + counts['rejected'] + counts['skipped']}; nothing was committed"
-        )
+        if "clusters_batch_rows" in counts:
+            _say(
+                f"error: {counts['written']} articles but {counts['clusters_batch_rows']} clusters rows of this batch; nothing was committed"
+            )
+        else:
+            _say(
+                f"error: read={counts['read']} but written+rejected+skipped={counts['written'] + counts['rejected'] + counts['skipped']}; nothing was committed"
+            )
         return EXIT_FAILED
 
     manifest["partition_by"] = opts.partition_by

@@ -71,6 +71,10 @@ def test_a_copy_arriving_later_points_to_the_earlier_original(two_days):
     assert clusters[original]["in_batch"] is False and clusters[original]["is_canonical"] is True
     assert clusters[original]["cluster_size"] == 2 and len(clusters) == 4  # index docs and this batch
     assert len(index_rows(two_days["index"], "2025-08-01")) == 2 and len(index_rows(two_days["index"], "2025-08-02")) == 4
+    manifests = [json.loads(p.read_text()) for p in sorted((out / "_manifests").glob("*.json"))]
+    (m,) = [m for m in manifests if m["run_date"] == "2025-08-02"][:1]
+    assert m["dedup"]["index_version_read"] == "2025-08-01" and m["dedup"]["index_version_written"].endswith("run_date=2025-08-02")
+    assert (m["dedup"]["clusters_rows"], m["dedup"]["batch_rows"], m["dedup"]["batch_duplicates"]) == (4, 2, 1)
     params = json.loads((two_days["index"] / "run_date=2025-08-02" / "_params.json").read_text())
     assert params["fingerprint"]["num_perm"] == 128 and params["run_date"] == "2025-08-02"
 
