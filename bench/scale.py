@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from multiprocessing import Pool
 from pathlib import Path
 
+from bench.dedup_bench import _proc_tree
 from bench.scale_corpus import generate, source
 
 POSTS_PER_FILE = 500  # files of ~1.5 MB: enough files for both workers, few enough to list fast
@@ -104,24 +104,7 @@ def limit(paths: list[str], procs: int) -> tuple[int, float, dict[str, float]]:
 
 def _tree_rss(pid: int) -> int:
     """Resident bytes of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        stack.extend(children.get(p, []))
-    return total
+    return sum(_proc_tree(pid).values())
 
 
 def pipeline(inp: str, out: Path, workers: int, *extra: str) -> tuple[float, int, dict]:
