@@ -145,7 +145,7 @@ def _split_whole(fmt: str, data: bytes) -> Splitter:
 class FileTooLarge(RecordError):
     """A whole-read file over --max-file-bytes: its full size and hash, and a bounded prefix."""
 
-    def __init__(self, message: str, prefix: bytes, size: int, digest: str):
+    def __init__(self, message: str, prefix: bytes, size: int, digest: str | None):
         super().__init__("file_too_large", message)
         self.prefix, self.size, self.digest = prefix, size, digest
 
@@ -306,7 +306,7 @@ class ReadFile(beam.DoFn):
         fmt = None
         head = b""
 
-        def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None, digest=None):
+        def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None, digest: str | None = None):
             return self._reject(element, fmt, info, locator, error_type, message, raw, raw_size, digest)
 
         try:
