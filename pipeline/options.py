@@ -289,6 +289,14 @@ class WirestripOptions(PipelineOptions):
             help="Connected-components rounds unrolled in the graph; the run fails if they do not converge. Default: 12.",
         )
         add(
+            *_both("dedup_shards"),
+            dest="dedup_shards",
+            type=int,
+            default=_DEDUP.shards,
+            help="LSH keys and graph edges are shuffled in this many groups (a group holds 1/shards of them); "
+            "results do not depend on it. Raise it for runs of tens of millions of docs. Default: 32.",
+        )
+        add(
             "--index",
             dest="index",
             metavar="DIR",
@@ -322,6 +330,7 @@ def dedup_params(opts: WirestripOptions):
             hot_bucket=opts.dedup_hot_bucket,
             verify=opts.dedup_verify,
             max_rounds=opts.dedup_max_rounds,
+            shards=opts.dedup_shards,
         )
     except ValueError as exc:
         raise OptionsError(f"dedup options: {exc}") from None

@@ -165,3 +165,13 @@ def test_seed_post_end_to_end(tmp_path):
     for junk in ("syndicated feed", "Source link", "Loading", "France,Russia"):
         assert junk not in text
     assert {r["rule_id"] for r in removed} >= {"disclaimer.ndtv.syndicated_feed", "tail.tag_line", "junk.source_link", "junk.loading"}
+
+
+def test_a_file_matched_by_two_patterns_is_read_once(tmp_path):
+    """Overlapping globs (a daily folder and a catch-all) must not write a story twice or give two rows one doc_id."""
+    out = tmp_path / "out"
+    assert run_cli("--input", f"{SAMPLES}/**", "--input", f"{SAMPLES}/*/*.txt", "--output", str(out), "--run-date", RUN_DATE) == 0
+    rows = read_table(out, "articles")
+    assert len(rows) == 11 and len({r["doc_id"] for r in rows}) == 11
+    c = manifest(out)["counts"]
+    assert c["read"] == c["written"] + c["rejected"] + c["skipped"] == 16

@@ -55,7 +55,8 @@ def test_star_steps_and_settled():
     assert settled("a", ["b", "c"]) and settled("c", ["a"]) and not settled("b", ["a", "c"]) and not settled("c", ["a", "b"])
 
 
-def test_beam_components_equal_union_find_and_fail_loudly_when_not_converged():
+@pytest.mark.parametrize("shards", [1, 3, 32])
+def test_beam_components_equal_union_find_and_fail_loudly_when_not_converged(shards):
     import random
 
     import apache_beam as beam
@@ -68,9 +69,9 @@ def test_beam_components_equal_union_find_and_fail_loudly_when_not_converged():
     edges += [(f"c{i:03d}", f"c{i + 1:03d}") for i in range(40)]  # a chain needs several rounds
     expected = sorted(_only_edged(edges, union_find(edges)).items())
     with beam.Pipeline(runner=OfflineDirectRunner()) as p:
-        got = p | beam.Create(edges) | ConnectedComponents(max_rounds=6)
+        got = p | beam.Create(edges) | ConnectedComponents(max_rounds=6, shards=shards)
         assert_that(got, equal_to(expected))
     chain = [(f"n{i:03d}", f"n{i + 1:03d}") for i in range(300)]
     with pytest.raises(Exception, match="did not converge"):
         with beam.Pipeline(runner=OfflineDirectRunner()) as p:
-            _ = p | beam.Create(chain) | ConnectedComponents(max_rounds=1)
+            _ = p | beam.Create(chain) | ConnectedComponents(max_rounds=1, shards=shards)

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import apache_beam as beam
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.runners import OfflineDirectRunner
+from transforms.candidates import bucket_pairs, keys_by_shard, shard_pairs
 from transforms.dedup import Dedup, names_origin, order_key
 from transforms.fingerprint import DedupParams
 from transforms.rows import content_hash
@@ -224,3 +227,27 @@ def test_hot_bucket_of_template_text_still_clusters_exact_copies(tmp_path):
     got = run_dedup(rows, tmp_path, DedupParams(hot_bucket=20))
     assert clusters(got) == {frozenset(got)}
     assert {r["cluster_id"] for r in got.values()} == {"x000"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(-3, 12), max_size=6), min_size=1, max_size=40),
+    st.integers(1, 9),
+    st.integers(1, 7),
+    st.integers(2, 5),
+)
+def test_sharded_buckets_give_the_pairs_of_every_bucket(doc_keys, shards, batch, hot):
+    """Candidate pairs do not depend on how docs are batched or keys sharded: they are bucket_pairs of
+    every key held by two or more docs (hot buckets as stars)."""
+    docs = [(f"d{i:02d}", list(dict.fromkeys(k * 0x9E3779B97F4A7C15 % 2**63 for k in ks))) for i, ks in enumerate(doc_keys)]
+    buckets: dict[int, list[str]] = {}
+    for d, ks in docs:
+        for k in ks:
+            buckets.setdefault(k, []).append(d)
+    expected = {pair for ids in buckets.values() if len(ids) > 1 for pair in bucket_pairs(sorted(ids), hot)}
+    by_shard: dict[int, list] = {}
+    for i in range(0, len(docs), batch):
+        for s, part in keys_by_shard(docs[i : i + batch], shards):
+            by_shard.setdefault(s, []).append(part)
+    got = [pair for parts in by_shard.values() for pair in shard_pairs(parts, hot)]
+    assert set(got) == expected

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.fingerprint import (
     DedupParams,
@@ -13,6 +15,7 @@ from transforms.fingerprint import (
     fingerprint,
     is_edge,
     minhash,
+    sequence_overlap,
     shingle_hashes,
     simhash64,
     words,
@@ -121,3 +124,26 @@ def test_gap_rate_tells_template_posts_from_edited_copies():
     edited = STORY.replace("thousands", "hundreds").replace("talks", "negotiations")  # two word edits
     copy = sequence_overlap(fingerprint(STORY, p).sequence, fingerprint(edited, p).sequence)
     assert 0 < copy.gap_rate <= 0.05 and is_edge(copy, p)
+
+
+def _reference_overlap(seq_a: np.ndarray, seq_b: np.ndarray) -> tuple:
+    """The measures as defined (numpy's set routines), for checking the binary-search version."""
+    ua, ub = np.unique(seq_a), np.unique(seq_b)
+    if len(ua) == 0 or len(ub) == 0:
+        return 0.0, 0.0, 0, 0.0
+    shared = int(np.intersect1d(ua, ub, assume_unique=True).size)
+    if shared == 0:
+        return 0.0, 0.0, 0, 0.0
+    small, other = (seq_a, ub) if len(ua) <= len(ub) else (seq_b, ua)
+    missing = ~np.isin(small, other)
+    gaps = int(missing[0]) + int(np.count_nonzero(missing[1:] & ~missing[:-1]))
+    return shared / (len(ua) + len(ub) - shared), shared / min(len(ua), len(ub)), shared, max(0, gaps - 1) / len(small)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=60), st.lists(st.integers(0, 12), max_size=60))
+def test_sequence_overlap_equals_the_set_definition(a, b):
+    """Jaccard, containment, shared count and gap rate, including repeats, empty and disjoint texts."""
+    seq_a, seq_b = np.array(a, dtype=np.uint64) * np.uint64(2**61 - 1), np.array(b, dtype=np.uint64) * np.uint64(2**61 - 1)
+    o = sequence_overlap(seq_a, seq_b)
+    assert (o.jaccard, o.containment, o.shared, o.gap_rate) == pytest.approx(_reference_overlap(seq_a, seq_b))

@@ -275,13 +275,13 @@ class Dedup(beam.PTransform):
             from transforms.dedup_index import ReadIndex
 
             old = rows.pipeline | "ReadIndex" >> ReadIndex(self.index_dir, run_date, params, self.retention_days)
-        else:
-            old = rows.pipeline | "NoIndex" >> beam.Create([])
-        docs = (
-            {"new": new | "NewById" >> beam.Map(lambda d: (d.doc_id, d)), "old": old | "OldById" >> beam.Map(lambda d: (d.doc_id, d))}
-            | "MergeById" >> beam.CoGroupByKey()
-            | "Merged" >> beam.FlatMap(_merge_by_doc_id)
-        )
+            docs = (
+                {"new": new | "NewById" >> beam.Map(lambda d: (d.doc_id, d)), "old": old | "OldById" >> beam.Map(lambda d: (d.doc_id, d))}
+                | "MergeById" >> beam.CoGroupByKey()
+                | "Merged" >> beam.FlatMap(_merge_by_doc_id)
+            )
+        else:  # doc_ids are unique within a batch (ids hash path, locator and bytes): nothing to merge
+            docs = new
         fps = docs | "PairFps" >> beam.Map(lambda d: (d.doc_id, d.pair_fp(params)))
 
         # Exact duplicates: one representative per content hash (the best original candidate).
@@ -293,7 +293,7 @@ class Dedup(beam.PTransform):
         )
 
         # Near duplicates: LSH candidates, verified.
-        pairs = exact.lsh | "Candidates" >> CandidatePairs(params.hot_bucket)
+        pairs = exact.lsh | "Candidates" >> CandidatePairs(params.hot_bucket, params.shards)
         verified = (pairs, fps) | "VerifyCandidates" >> VerifyPairs(params, "lsh")
         near = verified | "Edges" >> beam.FlatMap(lambda v: [(v[0], v[1])] if v[3] else [])
         # Clusters of earlier runs stay linked (their members are re-verified against the original below).
@@ -301,7 +301,7 @@ class Dedup(beam.PTransform):
             lambda d: [(d.doc_id, d.prev_cluster_id)] if d.prev_cluster_id and d.prev_cluster_id != d.doc_id else []
         )
         edges = (exact.edges, near, prior) | "AllEdges" >> beam.Flatten()
-        labels = edges | "Components" >> ConnectedComponents(params.max_rounds)
+        labels = edges | "Components" >> ConnectedComponents(params.max_rounds, params.shards)
 
         # The original of every component (smallest order key; its fingerprint rides along in the
         # combiner), then every member verified against it: the chaining rule.

@@ -393,6 +393,11 @@ class ReadInputs(beam.PTransform):
         )
         read = (
             matched.files_to_read
+            # A file matched by two patterns is read once (doc_ids stay unique within a run): the
+            # shortest relative name wins, so the choice does not depend on pattern order.
+            | "ByPath" >> beam.Map(lambda f: (f.path, f))
+            | "OncePerPath" >> beam.CombinePerKey(_first_name)
+            | "Files" >> beam.Values()
             | "SplitLargeFiles" >> beam.ParDo(SplitFiles(self.reader.config))
             # MatchFiles-style expansion leaves all files on one worker: spread them (and regions) out.
             | "SpreadFiles" >> beam.Reshuffle()
@@ -404,6 +409,11 @@ class ReadInputs(beam.PTransform):
         # large WARC or JSONL file would keep one worker busy with HTML extraction. Spread them out.
         records = read.records | "SpreadRecords" >> beam.Reshuffle()
         return {"records": records, REJECTS: rejects, FILES: files}
+
+
+def _first_name(files: Iterable[FileToRead]) -> FileToRead:
+    """The match of a file kept when several patterns list it."""
+    return min(files, key=lambda f: (len(f.rel_path), f.rel_path))
 
 
 def config_from_options(opts) -> ReaderConfig:
