@@ -35,9 +35,11 @@ bench: setup  ## throughput of the pure stages on generated articles
 	$(BIN)/python -m bench.readers
 	$(BIN)/python -m bench.dedup_bench signatures
 
+# MODE: the pipeline run's local runner mode, in_memory (default) or multi_processing (docs/runners.md)
 N ?= 10000
+MODE ?= in_memory
 bench-scale: setup  ## the whole pipeline on N generated articles: articles/s, MB/s, peak RSS (N=100000 for the target)
-	$(BIN)/python -m bench.scale $(N)
+	$(BIN)/python -m bench.scale $(N) --mode $(MODE)
 
 eval: setup  ## every evaluation whose inputs are present (../shared)
 	$(BIN)/python -m bench.eval_all

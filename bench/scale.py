@@ -1,8 +1,8 @@
 """`make bench-scale N=100000`: the whole pipeline on N generated articles, against the limit.
 
-Prints, with its inputs: (a) the limit, the pure stage functions (parse, language, clean, row + hash) in a
-plain loop over 2 processes; (b) the pipeline end to end on the local runner (multi_processing,
-2 workers), with start-up measured apart on a one-file run; MB/s; peak RSS of the whole process
+Prints, with its inputs: (a) the limit, the pure stage functions (parse, language, clean, the learned-line
+passes, row + hash, fingerprint) in a plain loop over 2 processes; (b) the pipeline end to end on the local runner (`--mode`: in_memory, wirestrip's
+default, or multi_processing with --workers), with start-up measured apart on a one-file run; MB/s; peak RSS of the whole process
 tree; rejects.
 """
 
@@ -44,7 +44,7 @@ def _flush(root: Path, files: int, size: int, batch: list[str]) -> tuple[int, in
     return files + 1, size + len(data)
 
 
-STAGES = ("split", "parse", "language", "clean", "row+hash", "fingerprint")
+STAGES = ("split", "parse", "language", "clean", "learned", "row+hash", "fingerprint")
 
 
 def _stage_chunk(paths: list[str]) -> tuple[int, dict[str, float]]:
@@ -53,12 +53,14 @@ def _stage_chunk(paths: list[str]) -> tuple[int, dict[str, float]]:
     from transforms.cleaner import clean_article
     from transforms.fingerprint import DedupParams, fingerprint
     from transforms.hashing import doc_id, raw_sha
+    from transforms.learned import candidate_lines, line_key, story_of
     from transforms.posttext import parse_post, split_posts
     from transforms.records import RawRecord, RecordError
     from transforms.rows import RunContext, article_row
     from transforms.rules import load_rules
 
     rules, params = load_rules(), DedupParams()
+    language.setup()  # the model loads once per worker, as in DoFn.setup(): start-up, not per-article work
     ctx = RunContext("limit", "limit", rules.version, datetime.now(UTC), 1 << 20)
     spent = dict.fromkeys(STAGES, 0.0)
     clock = time.perf_counter
@@ -79,11 +81,15 @@ def _stage_chunk(paths: list[str]) -> tuple[int, dict[str, float]]:
                 t2 = clock()
                 clean = clean_article(parsed, rules)
                 t3 = clock()
+                # The learned-boilerplate passes' per-article work: candidate lines and story (learn),
+                # every paragraph's line key (apply).
+                candidate_lines(clean), story_of(clean), [line_key(x) for x in clean.parsed.paragraphs]
+                t3b = clock()
                 row = article_row(clean, ctx)
                 t4 = clock()
                 fingerprint(row["text"], params)
                 t5 = clock()
-                for stage, took in zip(STAGES[1:], (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+                for stage, took in zip(STAGES[1:], (t1 - t0, t2 - t1, t3 - t2, t3b - t3, t4 - t3b, t5 - t4), strict=True):
                     spent[stage] += took
             except RecordError:
                 pass
@@ -107,9 +113,10 @@ def _tree_rss(pid: int) -> int:
     return sum(_proc_tree(pid).values())
 
 
-def pipeline(inp: str, out: Path, workers: int, *extra: str) -> tuple[float, int, dict]:
+def pipeline(inp: str, out: Path, mode: str, workers: int, *extra: str) -> tuple[float, int, dict, str]:
+    """(wall seconds, peak RSS of the process tree, manifest, error text or '') of one `wirestrip run`."""
     cmd = [sys.executable, "-m", "pipeline.run", "--input", inp, "--output", str(out), "--run-date", "2025-08-02",
-           "--direct_running_mode", "multi_processing", "--direct_num_workers", str(workers), *extra]  # fmt: skip
+           "--direct_running_mode", mode, "--direct_num_workers", str(workers if mode != "in_memory" else 1), *extra]  # fmt: skip
     peak = 0
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -127,13 +134,15 @@ def pipeline(inp: str, out: Path, workers: int, *extra: str) -> tuple[float, int
     secs = time.perf_counter() - t
     stop.set()
     watcher.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"pipeline failed ({proc.returncode}):\n{err[-3000:]}")
-    (manifest,) = sorted((out / "_manifests").glob("*.json"))[-1:]
-    return secs, peak, json.loads(manifest.read_text())
+    manifests = sorted((out / "_manifests").glob("*.json"))[-1:]
+    manifest = json.loads(manifests[0].read_text()) if manifests else {}
+    if proc.returncode != 0:  # reported, not raised: a failed mode is a result too (docs/runners.md)
+        lines = [ln for ln in err.splitlines() if ln.startswith("wirestrip: error") or ln.startswith("hint")]
+        return secs, peak, manifest, f"exit {proc.returncode}: " + (" ".join(lines) or err[-500:])
+    return secs, peak, manifest, ""
 
 
-def measure(n: int, workers: int, tmp: Path, no_dedup: bool) -> dict:
+def measure(n: int, workers: int, tmp: Path, no_dedup: bool, mode: str) -> dict:
     """Generate n posts, measure (a) the limit and (b) the pipeline (and without dedup); print both."""
     root = tmp / f"dumps-{n}"
     root.mkdir()
@@ -150,11 +159,16 @@ def measure(n: int, workers: int, tmp: Path, no_dedup: bool) -> dict:
     first = tmp / f"one-{n}"
     first.mkdir()
     (first / "one.txt").write_bytes(Path(paths[0]).read_bytes().split(b"\n=====\n", 1)[0])  # one post
-    startup, _, _ = pipeline(str(first / "*.txt"), tmp / f"out1-{n}", workers)
-    wall, peak, manifest = pipeline(str(root / "*.txt"), tmp / f"out-{n}", workers)
+    startup, _, _, _ = pipeline(str(first / "*.txt"), tmp / f"out1-{n}", mode, workers)
+    wall, peak, manifest, error = pipeline(str(root / "*.txt"), tmp / f"out-{n}", mode, workers)
+    label = f"{mode} x{workers}" if mode != "in_memory" else "in_memory (one process)"
+    if error:
+        c = manifest.get("counts", {})
+        print(f"(b) pipeline end to end, {label}: FAILED after {wall:.1f}s, {error}; counts {c}; peak RSS {peak / 2**30:.2f} GiB")
+        return {"n": n, "a": a, "b": 0.0, "wall": wall, "startup": startup, "peak": peak, "failed": True}
     c = manifest["counts"]
     b = c["read"] / max(wall - startup, 1e-9)
-    print(f"(b) pipeline end to end, multi_processing x{workers}: wall {wall:.1f}s, start-up {startup:.1f}s "
+    print(f"(b) pipeline end to end, {label}: wall {wall:.1f}s, start-up {startup:.1f}s "
           f"(one-post run), {b:,.0f} articles/s after start-up ({c['read'] / wall:,.0f}/s with it), "
           f"{size / 1e6 / wall:.1f} MB/s")  # fmt: skip
     print(
@@ -164,16 +178,25 @@ def measure(n: int, workers: int, tmp: Path, no_dedup: bool) -> dict:
     )
     result = {"n": n, "a": a, "b": b, "wall": wall, "startup": startup, "peak": peak}
     if no_dedup:
-        wall_nd, peak_nd, _ = pipeline(str(root / "*.txt"), tmp / f"out-nd-{n}", workers, "--no-dedup")
-        print(f"    the same without dedup (--no-dedup): wall {wall_nd:.1f}s, peak {peak_nd / 2**30:.2f} GiB: "
-              f"dedup costs {wall - wall_nd:.1f}s and {(peak - peak_nd) / 2**30:+.2f} GiB of peak")  # fmt: skip
+        wall_nd, peak_nd, _, err_nd = pipeline(str(root / "*.txt"), tmp / f"out-nd-{n}", mode, workers, "--no-dedup")
+        if err_nd:
+            print(f"    the same without dedup (--no-dedup): FAILED, {err_nd}")
+        else:
+            print(f"    the same without dedup (--no-dedup): wall {wall_nd:.1f}s, peak {peak_nd / 2**30:.2f} GiB: "
+                  f"dedup costs {wall - wall_nd:.1f}s and {(peak - peak_nd) / 2**30:+.2f} GiB of peak")  # fmt: skip
     return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("n", type=int, nargs="?", default=10_000)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="processes of the limit (a) and of multi_processing (b)")
+    ap.add_argument(
+        "--mode",
+        choices=("in_memory", "multi_processing"),
+        default="in_memory",
+        help="local runner mode of (b); in_memory is wirestrip's default, multi_processing lost rows at 100k (docs/runners.md)",
+    )
     ap.add_argument("--growth", action=argparse.BooleanOptionalAction, default=True, help="also run n/10 and print the growth")
     ap.add_argument("--no-dedup-run", action="store_true", help="also run without dedup, to print its share")
     args = ap.parse_args()
@@ -181,9 +204,9 @@ def main() -> None:
         sizes = [args.n // 10, args.n] if args.growth and args.n >= 1000 else [args.n]
         runs = []
         for n in sizes:
-            runs.append(measure(n, args.workers, Path(tmp), args.no_dedup_run))
+            runs.append(measure(n, args.workers, Path(tmp), args.no_dedup_run, args.mode))
             print()
-        if len(runs) == 2:
+        if len(runs) == 2 and not any(r.get("failed") for r in runs):
             small, big = runs
             time_x = (big["wall"] - big["startup"]) / max(small["wall"] - small["startup"], 1e-9)
             print(f"growth {small['n']} -> {big['n']} ({big['n'] / small['n']:.0f}x input): time after start-up x{time_x:.1f}, "

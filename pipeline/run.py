@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             _say(
                 f"error: read={counts['read']} but written+rejected+skipped={counts['written'] + counts['rejected'] + counts['skipped']}; nothing was committed"
             )
+        if (options.get_all_options().get("direct_running_mode") or "") == "multi_processing":
+            _say("hint: Beam 2.77's local multi_processing mode has lost rows on large batches; rerun in the default "
+                 "in_memory mode or on another runner (docs/runners.md, 'Local (default)')")  # fmt: skip
         return EXIT_FAILED
 
     manifest["partition_by"] = opts.partition_by

@@ -109,7 +109,7 @@ def test_command_the_dag_builds_runs_on_the_samples(tmp_path):
         warnings.warn("--index is not an option of this wirestrip build yet: the command runs without it", stacklevel=1)
         options.pop("index")
     options["labels"] = ["airflow-version=v2-10-5"]  # the operator adds its version label
-    options["direct_num_workers"] = 1  # keep the test light on a 2-core machine
+    assert "direct_running_mode" not in options, "the DAG must not pick the local multi-process mode (docs/runners.md)"
     cmd = [sys.executable, *op["py_options"], op["py_file"], f"--runner={op['runner']}", *airflow_style_args(options)]
     assert not any("{{" in a for a in cmd), cmd
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
