@@ -395,7 +395,7 @@ class ReadInputs(beam.PTransform):
             matched.files_to_read
             # A file matched by two patterns is read once (doc_ids stay unique within a run): the
             # shortest relative name wins, so the choice does not depend on pattern order.
-            | "ByPath" >> beam.Map(lambda f: (f.path, f))
+            | "ByPath" >> beam.Map(lambda f: (f.path.encode("utf-8", "surrogatepass"), f))  # names need not be UTF-8
             | "OncePerPath" >> beam.CombinePerKey(_first_name)
             | "Files" >> beam.Values()
             | "SplitLargeFiles" >> beam.ParDo(SplitFiles(self.reader.config))
