@@ -2,8 +2,8 @@
 Components in MapReduce and Beyond", SoCC 2014), unrolled in the graph.
 
 Each step groups half-edges by the shard of their node (GroupByKey over `shards` keys) and relinks
-every node's neighbours to the smallest node seen; a shard holds 1/shards of the edges. The graph converges to a star forest: every component a star centred on
-its smallest node. Convergence is checked, never assumed: a node is *settled* when all its
+every node's neighbours to the smallest node seen; a shard holds 1/shards of the edges. The graph
+converges to a star forest: every component a star centred on its smallest node. Convergence is checked, never assumed: a node is *settled* when all its
 neighbours are larger (a centre) or it has exactly one neighbour and that one is smaller (a leaf);
 every round counts the unsettled nodes (Beam counter `dedup.cc.round_NN.unsettled`), and after the
 last round a check raises ComponentsNotConverged if any node is unsettled: the run fails loudly.
@@ -163,8 +163,8 @@ class ConnectedComponents(beam.PTransform):
 
     Each step groups half-edges by the shard of their node (`shards` groups, each a list) rather
     than by node: the same algorithm, one shuffled element per (bundle, shard) instead of two per
-    edge (the local runner's per-element cost made 24 node-keyed shuffles the bulk of dedup). A
-    shard holds 1/shards of the edges."""
+    edge in each of the 24 steps (on the local runner every shuffled element costs encoding,
+    grouping and decoding in Python). A shard holds 1/shards of the edges."""
 
     def __init__(self, max_rounds: int = 12, shards: int = 32):
         super().__init__()

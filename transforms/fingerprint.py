@@ -65,8 +65,8 @@ class DedupParams:
     hot_bucket: int = 100  # a bucket with more docs (template text) yields a star to its minimum, not all pairs
     verify: str = "exact"  # exact: Jaccard/containment on shingle sets; estimated: from signatures and sizes
     max_rounds: int = 12  # large-star/small-star rounds unrolled; convergence is checked, never assumed
-    # Keys and edges shuffle as arrays/lists in this many groups, not one element each (the local
-    # runner's per-element cost dominated); a group holds 1/shards of them. Results do not depend on it.
+    # Keys and edges shuffle as arrays/lists in this many groups, not one element each (each shuffled
+    # element costs encoding, grouping and decoding); a group holds 1/shards of them. Results do not depend on it.
     shards: int = 32
     normalization_version: str = NORMALIZATION_VERSION
     fingerprint_version: str = FINGERPRINT_VERSION
