@@ -96,6 +96,33 @@ def test_a_stage_raising_on_one_record_loses_no_other(tmp_path, monkeypatch, sta
     assert counts["ok"] and counts["rejected"] == len(content(reference, "rejects")) + 1
 
 
+def test_a_row_silently_lost_between_stages_fails_the_run_and_commits_nothing(tmp_path, monkeypatch, capsys):
+    """What Beam 2.77's multi_processing mode did at 100k articles (docs/runners.md): a stage output
+    lost without any error. The reconciliation must refuse the run and keep the previous output."""
+    dump = make_dump(tmp_path / "dump")
+    with open(dump / "dump_03.txt", "a") as f:
+        f.write(f"\n=====\n{POISON}\n\nIts body would be fine.\n\nMore body.\n")
+    out = tmp_path / "out"
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE) == 0
+    before = content(out, "articles")
+
+    process_one = stages.ToArticleRows.process_one
+
+    def drop_poison(self, clean):
+        return iter(()) if POISON.encode() in raw_record_of(clean).raw else process_one(self, clean)
+
+    monkeypatch.setattr(stages.ToArticleRows, "process_one", drop_poison)
+    capsys.readouterr()
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE) == 3
+    assert "nothing was committed" in capsys.readouterr().err
+    assert content(out, "articles") == before  # the previous output stays, untouched
+    failed = [json.loads(p.read_text()) for p in (out / "_manifests").glob("*.json")]
+    failed = [m for m in failed if m.get("status") == "failed"]
+    assert len(failed) == 1 and failed[0]["error"] == "counts do not reconcile"
+    c = failed[0]["counts"]
+    assert c["read"] == c["written"] + c["rejected"] + c["skipped"] + 1
+
+
 # --- killed while writing ---------------------------------------------------------------------------
 
 # The driver of the killed run: Beam's Parquet sink sleeps before it closes each file, so a SIGKILL
