@@ -13,6 +13,7 @@ import logging
 import secrets
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import apache_beam as beam
@@ -61,6 +62,24 @@ def _counters(result) -> dict[str, int]:
     except Exception:  # noqa: BLE001 - some runners cannot report metrics; the manifest does not rely on them
         return {}
     return {c.key.metric.name: c.committed or 0 for c in sorted(query["counters"], key=lambda c: c.key.metric.name)}
+
+
+_STEP_TIME = "ptransform_execution_time:total_msecs"  # Beam's per-step time (start + process + finish)
+
+
+def _stage_seconds(result) -> dict[str, float]:
+    """Execution time per stage, summed over workers, from the runner's own per-step counters
+    (grouped by the first two levels of the step name, e.g. Process/Clean); {} where the runner
+    reports none."""
+    try:
+        counters = result.monitoring_metrics().query()["counters"]
+    except Exception:  # noqa: BLE001 - some runners report no system metrics; the manifest does not rely on them
+        return {}
+    spent: Counter[str] = Counter()
+    for c in counters:
+        if _STEP_TIME in c.key.metric.name and c.key.step:
+            spent["/".join(c.key.step.split("/")[:2])] += c.committed or 0
+    return {step: round(ms / 1000, 3) for step, ms in spent.most_common() if ms}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             build(p, opts, rules, ctx, staging, run_date, prior_learned)
         result = p.result
         manifest["beam_counters"] = _counters(result)
+        manifest["stage_seconds"] = _stage_seconds(result)
         infos = file_infos(staging.file_info)
         written, _ = parquet_rows(staging.table("articles"))
         _, rejects = parquet_rows(staging.table("rejects"), ["stage", "error_type"])

@@ -48,6 +48,13 @@ def test_manifest_reconciles(sample_run):
     assert c["written"] == len(read_table(sample_run, "articles")) == 11
     assert c["rejected"] == len(read_table(sample_run, "rejects")) == 5
     assert len(m["files"]) == 14 and all(f["xxh3_128"] and f["size"] >= 0 for f in m["files"])
+    # Time per stage from the local runner's per-step counters (what `make bench-scale` prints).
+    # Sampled timings: a tiny stage may show no time, so only the shape and the steps' names are checked.
+    steps = m["stage_seconds"]
+    assert steps and all(v > 0 for v in steps.values())
+    assert {k.split("/")[0] for k in steps} <= {"ReadInputs", "Process", "Dedup", "WriteArticles", "WriteRejects",
+                                                "WriteClusters", "WriteIndex", "WriteFileInfo", "WriteLearned", "LearnedJson",
+                                                "AllRejects", "RejectRows", "ProgressRead", "ProgressClean", "ProgressFiles"}  # fmt: skip
 
 
 def test_malformed_samples_are_rejected_with_reasons(sample_run):
