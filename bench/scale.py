@@ -1,9 +1,10 @@
 """`make bench-scale N=100000`: the whole pipeline on N generated articles, against the limit.
 
-Prints, with its inputs: (a) the limit, the pure stage functions (parse, language, clean, the learned-line
-passes, row + hash, fingerprint) in a plain loop over 2 processes; (b) the pipeline end to end on the local runner (`--mode`: in_memory, wirestrip's
-default, or multi_processing with --workers), with start-up measured apart on a one-file run; MB/s; peak RSS of the whole process
-tree; rejects.
+Prints, with its inputs: (a) the limit, the pure stage functions (parse, language, clean, the
+learned-line passes, row + hash, fingerprint) in a plain loop over 2 processes; (b) the pipeline end
+to end on the local runner (`--mode`: in_memory, wirestrip's default, or multi_processing with
+--workers), with start-up measured apart on a one-file run; time per stage; MB/s; peak RSS of the
+whole process tree; rejects.
 """
 
 from __future__ import annotations

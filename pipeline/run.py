@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
 from pipeline import __version__
 from pipeline.commit import _local, commit_local, commit_versioned, recover, remove_tree
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             _say(
                 f"error: read={counts['read']} but written+rejected+skipped={counts['written'] + counts['rejected'] + counts['skipped']}; nothing was committed"
             )
-        if (options.get_all_options().get("direct_running_mode") or "") == "multi_processing":
+        if options.view_as(DirectOptions).direct_running_mode == "multi_processing":
             _say("hint: Beam 2.77's local multi_processing mode has lost rows on large batches; rerun in the default "
                  "in_memory mode or on another runner (docs/runners.md, 'Local (default)')")  # fmt: skip
         return EXIT_FAILED
