@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.eval_clean import SHARED
+from bench.scale_corpus import story_sentence
 
 TARGET_DOCS_PER_S = 2500  # the issue's target for signatures from ~2 KB clean texts on one core
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -173,7 +174,7 @@ def _blank_row() -> dict:
 
 def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> Iterator[dict]:
     """`n` article rows of one shard, deterministic in (pool, shard, n, seed): stories of ~2 KB
-    of sentences from the pool, half their words redrawn (`_story_sentence`), ~30% with 1-5 copies (trimmed 0-70% from the end, one word in
+    of sentences from the pool, half their words redrawn (`story_sentence`), ~30% with 1-5 copies (trimmed 0-70% from the end, one word in
     fifty dropped or replaced, later published_at, another publisher). Copies never cross shards."""
     from transforms.normalize import NORMALIZATION_VERSION
     from transforms.rows import content_hash
@@ -187,7 +188,7 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
     while made < n:
         paras, size = [], 0
         while size < 2000:
-            p = " ".join(_story_sentence(rng, pool, vocab) for _ in range(rng.randint(2, 4)))
+            p = " ".join(story_sentence(rng, pool, vocab) for _ in range(rng.randint(2, 4)))
             paras.append(p)
             size += len(p) + 2
         when = start + timedelta(minutes=rng.randrange(365 * 24 * 60))
@@ -217,13 +218,6 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
             yield row
             made += 1
         story += 1
-
-
-def _story_sentence(rng: random.Random, pool: list[str], vocab: list[str]) -> str:
-    """A pool sentence with half its words replaced by words drawn from real text: unrelated stories
-    then share about as few word 3-grams as real ones do, however many documents are generated (a
-    fixed pool of whole sentences would make spurious candidate pairs grow with the square of N)."""
-    return " ".join(w if rng.random() < 0.5 else rng.choice(vocab) for w in rng.choice(pool).split(" "))
 
 
 def _edit(rng: random.Random, word: str) -> str:

@@ -1,8 +1,8 @@
 """A deterministic corpus of N syndicated-news posts for the scale benchmark.
 
 Stories are built from real sentences when ../shared/corpora/bbc is present (sentences drawn at
-random from the whole pool, so stories share at most a stray sentence), else from bench.synth's
-generator. About 30% of stories are syndicated: 1-20 copies, each re-headlined, trimmed from the
+random from the whole pool; the lead paragraph's with half their words redrawn, so that unrelated
+stories do not open alike), else from bench.synth's generator. About 30% of stories are syndicated: 1-20 copies, each re-headlined, trimmed from the
 end and wrapped in a different outlet's boilerplate, as wire copies are.
 """
 
@@ -40,12 +40,22 @@ def _bbc_sentences() -> list[str]:
     return out
 
 
-def _story(rng: random.Random, pool: list[str] | None, target_bytes: int) -> tuple[str, list[str]]:
+def story_sentence(rng: random.Random, pool: list[str], vocab: list[str]) -> str:
+    """A pool sentence with half its words replaced by words drawn from real text: unrelated stories
+    then share about as few word 3-grams as real ones do, however many documents are generated (a
+    fixed pool of whole sentences would make spurious candidate pairs grow with the square of N)."""
+    return " ".join(w if rng.random() < 0.5 else rng.choice(vocab) for w in rng.choice(pool).split(" "))
+
+
+def _story(rng: random.Random, pool: list[str] | None, vocab: list[str], target_bytes: int) -> tuple[str, list[str]]:
     draw = (lambda: rng.choice(pool)) if pool else (lambda: sentence(rng, rng.randint(12, 28)))
+    # Dedup's lead bands hash a story's first words: whole pool sentences there would make every
+    # two stories that open with the same sentence a candidate pair (9,000 story pairs at 100k).
+    lead = (lambda: story_sentence(rng, pool, vocab)) if pool else draw
     title = (draw()[:70].rsplit(" ", 1)[0]).rstrip(",;:")
     paras, size = [], 0
     while size < target_bytes:
-        p = " ".join(draw() for _ in range(rng.randint(2, 4)))
+        p = " ".join((lead if not paras else draw)() for _ in range(rng.randint(2, 4)))
         paras.append(p)
         size += len(p)
     return title, paras
@@ -62,9 +72,10 @@ def generate(n: int, seed: int = 11, target_bytes: int = 3000) -> Iterator[str]:
     """Yield exactly `n` posts, deterministically for a given seed."""
     rng = random.Random(seed)
     pool = _bbc_sentences() if BBC.exists() else None
+    vocab = [w for sent in (pool or [])[:2000] for w in sent.split(" ")]  # word frequencies of real text
     made = 0
     while made < n:
-        title, paras = _story(rng, pool, target_bytes)
+        title, paras = _story(rng, pool, vocab, target_bytes)
         stamp = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00"
         city = rng.choice(("Paris", "London", "New Delhi", "Nairobi", "Lima", "Tokyo"))
         syndicated = rng.random() < SYNDICATED_SHARE
