@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.runners import OfflineDirectRunner
-from transforms.candidates import bucket_pairs, keys_by_shard, shard_pairs
-from transforms.dedup import Dedup, names_origin, order_key
+from transforms.candidates import PairFp, bucket_pairs, keys_by_shard, shard_pairs, verify
+from transforms.dedup import Dedup, doc_fp, names_origin, order_key
 from transforms.fingerprint import DedupParams
 from transforms.rows import content_hash
 
@@ -162,6 +162,21 @@ def test_estimated_verification_finds_the_same_copies(handmade, tmp_path):
     methods = {d: r["similarity_method"] for d, r in est.items() if not r["is_canonical"]}
     assert methods.pop("flood-reheadlined") == "exact"  # same content hash: exact whatever the mode
     assert set(methods.values()) == {"estimated"}
+
+
+def test_pair_fingerprints_carry_what_verification_reads():
+    """The fingerprint shuffled with every candidate pair gives the overlap the full fingerprints
+    give, in both modes, without the field that mode does not read."""
+    full, trimmed = row("a", FLOOD, T0), row("b", FLOOD[:4], T0 + timedelta(hours=1))
+    for mode in ("exact", "estimated"):
+        p = DedupParams(verify=mode)
+        a, b = doc_fp(full, p, "2025-03-04"), doc_fp(trimmed, p, "2025-03-04")
+        whole_a = PairFp(a.content_hash, a.size, a.signature, a.shingles if mode == "exact" else None)
+        whole_b = PairFp(b.content_hash, b.size, b.signature, b.shingles if mode == "exact" else None)
+        assert verify(a.pair_fp(p), b.pair_fp(p), p) == verify(whole_a, whole_b, p)
+        assert verify(a.pair_fp(p), b.pair_fp(p), p).method == mode
+        shipped = a.pair_fp(p)
+        assert (shipped.signature, shipped.shingles) == ((b"", a.shingles) if mode == "exact" else (a.signature, None))
 
 
 def test_deterministic_whatever_the_input_order(handmade, tmp_path):

@@ -25,7 +25,7 @@ class PairFp:
 
     content_hash: str | None
     size: int
-    signature: bytes  # uint32 little-endian
+    signature: bytes  # uint32 little-endian; empty in exact mode (not read there)
     shingles: bytes | None  # uint64 little-endian, in text order; None in estimated mode
 
 
