@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench bench-scale eval eval-clean eval-html clean
+.PHONY: setup run test lint format bench bench-scale bench-memory eval eval-clean eval-html clean
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,9 @@ eval-clean: setup  ## boilerplate/provenance scores on a labelled corpus generat
 
 eval-dedup: setup  ## near-dup clusters vs labels on a corpus generated from ../shared, datasketch side by side (SWEEP=1: bands x rows, thresholds)
 	$(BIN)/python -m bench.eval_dedup $(if $(SWEEP),--sweep)
+
+bench-memory: setup  ## RSS and seconds of every stage of the local runner on N generated articles (default 10000)
+	$(BIN)/python -m bench.stage_memory $(N)
 
 DEDUP_DOCS ?= 100000
 bench-dedup: setup  ## the whole dedup stage on the local runner for DEDUP_DOCS generated rows and a tenth of them: time, peak memory
