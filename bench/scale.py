@@ -174,6 +174,9 @@ def measure(n: int, workers: int, tmp: Path, no_dedup: bool, mode: str) -> dict:
           f"{size / 1e6 / wall:.1f} MB/s")  # fmt: skip
     stages = sorted(manifest.get("stage_seconds", {}).items(), key=lambda kv: -kv[1])[:10]
     print("    time per stage (the runner's per-step counters, summed over workers): " + ", ".join(f"{k} {v:.1f}s" for k, v in stages))
+    counters = manifest.get("beam_counters", {})
+    edges, rejected = counters.get("dedup.lsh.edges", 0), counters.get("dedup.lsh.rejected", 0)
+    print(f"    dedup: {edges + rejected:,} candidate pairs verified, {edges:,} of them edges (spurious pairs cost shuffles)")
     print(
         f"    b/a = {b / a:.2f} (target >= 0.6), >= 1,000/s: {'yes' if b >= 1000 else 'NO'}; peak RSS of the process tree "
         f"{peak / 2**30:.2f} GiB (target <= 4); written {c['written']}, rejected {c['rejected']} "
