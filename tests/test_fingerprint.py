@@ -147,3 +147,43 @@ def test_sequence_overlap_equals_the_set_definition(a, b):
     seq_a, seq_b = np.array(a, dtype=np.uint64) * np.uint64(2**61 - 1), np.array(b, dtype=np.uint64) * np.uint64(2**61 - 1)
     o = sequence_overlap(seq_a, seq_b)
     assert (o.jaccard, o.containment, o.shared, o.gap_rate) == pytest.approx(_reference_overlap(seq_a, seq_b))
+
+
+def _reference_keys_and_simhash(text: str, p: DedupParams) -> tuple[list[int], int]:
+    """The fingerprint's LSH keys and SimHash as first written (the definition; fingerprint() computes
+    them faster and must give the same values: they are stored in the cross-batch index)."""
+    import xxhash
+
+    from transforms.fingerprint import _minhash, _shingles_of_word_hashes, _word_hashes
+
+    def band(tag: int, i: int, values: np.ndarray) -> int:
+        v = xxhash.xxh3_64_intdigest(tag.to_bytes(2, "little") + i.to_bytes(2, "little") + values.tobytes(), p.seed)
+        return v - (1 << 64) if v >= 1 << 63 else v
+
+    wh = _word_hashes(words(text))
+    hashes = _shingles_of_word_hashes(wh, p.shingle_size)
+    sig = _minhash(hashes, p.num_perm, p.seed)
+    keys = [band(1, i, sig[i * p.rows : (i + 1) * p.rows]) for i in range(p.bands)]
+    for w in range(p.lead_windows):
+        window = wh[w * p.lead_words : (w + 1) * p.lead_words]
+        if len(window) < min(p.lead_words, p.min_shingles + p.shingle_size - 1):
+            break
+        lead = _minhash(_shingles_of_word_hashes(window, p.shingle_size), p.lead_bands * p.lead_rows, p.seed + 1)
+        keys += [band(2, i, lead[i * p.lead_rows : (i + 1) * p.lead_rows]) for i in range(p.lead_bands)]
+    simhash = 0
+    for bit in range(64):
+        if sum(int(h) >> bit & 1 for h in hashes) * 2 > len(hashes):
+            simhash |= 1 << bit
+    return list(dict.fromkeys(keys)), (simhash - (1 << 64) if simhash >= 1 << 63 else simhash) if len(hashes) else 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from("ferry crews union port Corsica the a strike talks café “quoted” 12".split()), max_size=90),
+    st.sampled_from(
+        [DedupParams(), DedupParams(lead_words=12, lead_windows=3, lead_bands=4, lead_rows=3), DedupParams(lead_words=2, min_shingles=1)]
+    ),
+)
+def test_fingerprint_keys_and_simhash_equal_their_definition(ws, p):
+    fp = fingerprint(" ".join(ws), p)
+    assert (fp.keys(p), fp.simhash) == _reference_keys_and_simhash(" ".join(ws), p)

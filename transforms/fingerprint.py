@@ -202,32 +202,47 @@ def _to_int64(u: int) -> int:
     return u - (1 << 64) if u >= (1 << 63) else u
 
 
-def _band_hash(tag: int, band: int, values: np.ndarray, seed: int) -> int:
-    head = tag.to_bytes(2, "little") + band.to_bytes(2, "little")
-    return _to_int64(xxhash.xxh3_64_intdigest(head + values.tobytes(), seed))
+@lru_cache(maxsize=16)
+def _band_heads(tag: int, bands: int) -> tuple[bytes, ...]:
+    """The 4-byte prefix of each band's hashed bytes: tag and band index, little-endian."""
+    return tuple(tag.to_bytes(2, "little") + i.to_bytes(2, "little") for i in range(bands))
+
+
+def _band_hashes(tag: int, values: np.ndarray, bands: int, rows: int, seed: int) -> list[int]:
+    """xxh3-64 of (tag, band index, the band's `rows` uint32 values) for each band, bit-cast to int64.
+    One bytes copy of the values, sliced per band (a numpy slice and copy per band cost twice as much)."""
+    raw, width, h = np.ascontiguousarray(values, dtype="<u4").tobytes(), 4 * rows, xxhash.xxh3_64_intdigest
+    return [_to_int64(h(head + raw[i * width : (i + 1) * width], seed)) for i, head in enumerate(_band_heads(tag, bands))]
 
 
 def band_keys(signature: np.ndarray, params: DedupParams) -> list[int]:
     """One int64 key per band: xxh3-64 of (band index, the band's `rows` values); equal keys = equal bands."""
-    sig = np.ascontiguousarray(signature, dtype=np.uint32)
-    r = params.rows
-    return [_band_hash(1, i, sig[i * r : (i + 1) * r], params.seed) for i in range(params.bands)]
+    return _band_hashes(1, signature, params.bands, params.rows, params.seed)
 
 
 def lead_keys_of_word_hashes(wh: np.ndarray, params: DedupParams) -> tuple[int, ...]:
     """Lead keys: for each of the first `lead_windows` windows of `lead_words` words, a MinHash of
     lead_bands x lead_rows values cut in bands. The window index is not in the key, so a copy that
     dropped or rewrote its first paragraph still meets the original's second window."""
-    perms = params.lead_bands * params.lead_rows
+    return _lead_keys(wh, _sequence_of_word_hashes(wh, params.shingle_size), params)
+
+
+def _lead_keys(wh: np.ndarray, sequence: np.ndarray, params: DedupParams) -> tuple[int, ...]:
+    """lead_keys_of_word_hashes, reusing the text's shingle sequence: a window's shingles are the
+    sequence's shingles that start and end inside it (a shingle hashes only its own k words)."""
+    perms, k = params.lead_bands * params.lead_rows, params.shingle_size
     keys: list[int] = []
     for w in range(params.lead_windows):
-        window = wh[w * params.lead_words : (w + 1) * params.lead_words]
-        if len(window) < min(params.lead_words, params.min_shingles + params.shingle_size - 1):
+        start = w * params.lead_words
+        size = min(params.lead_words, len(wh) - start)
+        if size < min(params.lead_words, params.min_shingles + k - 1):
             break  # shorter than a text that enters LSH: a tail window this short would match stock lines
-        sh = _shingles_of_word_hashes(window, params.shingle_size)
+        if size >= k:
+            sh = _sorted_unique(sequence[start : start + size - k + 1])
+        else:  # windows shorter than a shingle (lead_words < shingle_size) hash one shorter gram
+            sh = _shingles_of_word_hashes(wh[start : start + size], k)
         sig = _minhash(sh, perms, params.seed + 1)
-        r = params.lead_rows
-        keys += [_band_hash(2, i, sig[i * r : (i + 1) * r], params.seed) for i in range(params.lead_bands)]
+        keys += _band_hashes(2, sig, params.lead_bands, params.lead_rows, params.seed)
     return tuple(dict.fromkeys(keys))
 
 
@@ -237,10 +252,8 @@ def simhash_of_hashes(hashes: np.ndarray) -> int:
         return 0
     bits = np.unpackbits(np.ascontiguousarray(hashes, dtype="<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
     ones = bits.sum(axis=0, dtype=np.int64)  # (64,) bit i of the value = byte i//8, bit i%8
-    value = 0
-    for i in np.flatnonzero(ones * 2 > len(hashes)):
-        value |= 1 << int(i)
-    return _to_int64(value)
+    majority = np.packbits(ones * 2 > len(hashes), bitorder="little")  # 8 bytes, bit i of the value first
+    return int(majority.view("<i8")[0])  # the bit pattern read as signed int64 is the bit-cast
 
 
 def simhash64(text: str, k: int = 3) -> int:
@@ -259,7 +272,7 @@ def fingerprint(text: str, params: DedupParams) -> Fingerprint:
         signature=_minhash(hashes, params.num_perm, params.seed),
         simhash=simhash_of_hashes(hashes),
         size=len(hashes),
-        lead_keys=lead_keys_of_word_hashes(wh, params),
+        lead_keys=_lead_keys(wh, sequence, params),
     )
 
 
