@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.eval_clean import SHARED
-from bench.scale_corpus import story_sentence
+from bench.scale_corpus import story_sentence, vocabulary
 
 TARGET_DOCS_PER_S = 2500  # the issue's target for signatures from ~2 KB clean texts on one core
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -180,7 +180,7 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
     from transforms.rows import content_hash
 
     rng = random.Random(f"{seed}:{shard}")
-    vocab = [w for sent in pool[:2000] for w in sent.split(" ")]  # word frequencies of real text (Zipf-like)
+    vocab = vocabulary(pool)
     base = _blank_row()
     start = datetime(2025, 1, 1, tzinfo=UTC)
     made = 0

@@ -2,8 +2,9 @@
 
 Stories are built from real sentences when ../shared/corpora/bbc is present (sentences drawn at
 random from the whole pool; the lead paragraph's with half their words redrawn, so that unrelated
-stories do not open alike), else from bench.synth's generator. About 30% of stories are syndicated: 1-20 copies, each re-headlined, trimmed from the
-end and wrapped in a different outlet's boilerplate, as wire copies are.
+stories do not open alike), else from bench.synth's generator. About 30% of stories are
+syndicated: 1-20 copies, each re-headlined, trimmed from the end and wrapped in a different
+outlet's boilerplate, as wire copies are.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def _bbc_sentences() -> list[str]:
     return out
 
 
+def vocabulary(pool: list[str]) -> list[str]:
+    """The words of the pool's first 2,000 sentences, repeats kept: drawing from it follows the word
+    frequencies of real text (Zipf-like)."""
+    return [w for sent in pool[:2000] for w in sent.split(" ")]
+
+
 def story_sentence(rng: random.Random, pool: list[str], vocab: list[str]) -> str:
     """A pool sentence with half its words replaced by words drawn from real text: unrelated stories
     then share about as few word 3-grams as real ones do, however many documents are generated (a
@@ -72,7 +79,7 @@ def generate(n: int, seed: int = 11, target_bytes: int = 3000) -> Iterator[str]:
     """Yield exactly `n` posts, deterministically for a given seed."""
     rng = random.Random(seed)
     pool = _bbc_sentences() if BBC.exists() else None
-    vocab = [w for sent in (pool or [])[:2000] for w in sent.split(" ")]  # word frequencies of real text
+    vocab = vocabulary(pool or [])
     made = 0
     while made < n:
         title, paras = _story(rng, pool, vocab, target_bytes)

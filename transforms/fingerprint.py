@@ -220,16 +220,12 @@ def band_keys(signature: np.ndarray, params: DedupParams) -> list[int]:
     return _band_hashes(1, signature, params.bands, params.rows, params.seed)
 
 
-def lead_keys_of_word_hashes(wh: np.ndarray, params: DedupParams) -> tuple[int, ...]:
-    """Lead keys: for each of the first `lead_windows` windows of `lead_words` words, a MinHash of
-    lead_bands x lead_rows values cut in bands. The window index is not in the key, so a copy that
-    dropped or rewrote its first paragraph still meets the original's second window."""
-    return _lead_keys(wh, _sequence_of_word_hashes(wh, params.shingle_size), params)
-
-
 def _lead_keys(wh: np.ndarray, sequence: np.ndarray, params: DedupParams) -> tuple[int, ...]:
-    """lead_keys_of_word_hashes, reusing the text's shingle sequence: a window's shingles are the
-    sequence's shingles that start and end inside it (a shingle hashes only its own k words)."""
+    """Lead keys of a text's word hashes and shingle sequence: for each of the first `lead_windows`
+    windows of `lead_words` words, a MinHash of lead_bands x lead_rows values cut in bands. The
+    window index is not in the key, so a copy that dropped or rewrote its first paragraph still
+    meets the original's second window. A window's shingles are the sequence's shingles that start
+    and end inside it (a shingle hashes only its own k words)."""
     perms, k = params.lead_bands * params.lead_rows, params.shingle_size
     keys: list[int] = []
     for w in range(params.lead_windows):
