@@ -3,9 +3,9 @@ Components in MapReduce and Beyond", SoCC 2014), unrolled in the graph.
 
 Each step groups half-edges by the shard of their node (GroupByKey over `shards` keys) and relinks
 every node's neighbours to the smallest node seen; a shard holds 1/shards of the edges. The graph
-converges to a star forest: every component a star centred on its smallest node. Convergence is checked, never assumed: a node is *settled* when all its
-neighbours are larger (a centre) or it has exactly one neighbour and that one is smaller (a leaf);
-every round counts the unsettled nodes (Beam counter `dedup.cc.round_NN.unsettled`), and after the
+converges to a star forest: every component a star centred on its smallest node. Convergence is
+checked, never assumed: a node is *settled* when all its neighbours are larger (a centre) or it
+has exactly one neighbour and that one is smaller (a leaf); every round counts the unsettled nodes (Beam counter `dedup.cc.round_NN.unsettled`), and after the
 last round a check raises ComponentsNotConverged if any node is unsettled: the run fails loudly.
 
 Node ids are strings (doc_ids); the label of a component is its smallest id.
