@@ -70,7 +70,7 @@ clean:
 .PHONY: schemas report bench-output
 .PHONY: eval-dedup bench-dedup
 schemas: setup  ## regenerate schemas/bigquery/*.json and docs/data_dictionary.md from schemas/
-	$(BIN)/python -m schemas.export
+	$(BIN)/python -m wirestrip.schemas.export
 
 report: setup  ## terminal tables + $(OUT)/_report/index.html over the committed output
 	$(BIN)/wirestrip report $(OUT)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import sys
 import time
 
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.learned import LearnedIndex, group_of
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.hashing import doc_id, raw_sha
+from wirestrip.transforms.read.post_text import parse_post
+from wirestrip.transforms.record_types import RawRecord
+
 from bench.synth import posts
-from transforms.cleaner import clean_article
-from transforms.hashing import doc_id, raw_sha
-from transforms.learned import LearnedIndex, group_of
-from transforms.posttext import parse_post
-from transforms.records import RawRecord
-from transforms.rules import load_rules
 
 
 def _records(texts: list[bytes], names: list[str]) -> list[RawRecord]:

@@ -8,7 +8,7 @@ python -m bench.dedup_bench signatures [--docs N] [--repeat R]
     text with update_batch) in the same run, best of R repeats. Target: ours >= 2,500 docs/s.
 
 python -m bench.dedup_bench stage [--docs N] [--workers W]
-    The whole dedup stage (transforms.dedup.Dedup) on the local runner (pipeline.runners, as
+    The whole dedup stage (wirestrip.transforms.dedup.beam_dedup.Dedup) on the local runner (pipeline.runners, as
     pipeline/run.py runs it) for N generated article rows and for N/10: wall time, peak RSS of the
     process tree and of its largest single process (the controller; each SDK worker), and the Beam
     counters and distributions of the stage. Rows are generated inside the pipeline from shard
@@ -91,7 +91,7 @@ def _best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
 
 def datasketch_shingles(text: str, k: int) -> list[bytes]:
     """Word k-grams as bytes, the way datasketch users feed MinHash (same words as ours: \\w runs, lowercased)."""
-    from transforms.fingerprint import words
+    from wirestrip.transforms.dedup.fingerprint import words
 
     ws = words(text)
     return [" ".join(ws[i : i + k]).encode() for i in range(max(1, len(ws) - k + 1))]
@@ -99,7 +99,7 @@ def datasketch_shingles(text: str, k: int) -> list[bytes]:
 
 def signatures(n: int, repeat: int) -> int:
     """Print docs/s of our signatures and datasketch's on the same texts, on one core, and PASS/FAIL against the target."""
-    from transforms.fingerprint import DedupParams, fingerprint, minhash, shingle_hashes
+    from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint, minhash, shingle_hashes
 
     pinned = pin_one_core()
     params = DedupParams()
@@ -167,7 +167,7 @@ def _sentence_pool() -> list[str]:
 
 
 def _blank_row() -> dict:
-    from schemas import ARTICLES_SCHEMA
+    from wirestrip.schemas import ARTICLES_SCHEMA
 
     return dict.fromkeys(ARTICLES_SCHEMA.names)
 
@@ -176,8 +176,8 @@ def shard_rows(pool: list[str], shard: int, n: int, seed: int = STAGE_SEED) -> I
     """`n` article rows of one shard, deterministic in (pool, shard, n, seed): stories of ~2 KB
     of sentences from the pool, half their words redrawn (`story_sentence`), ~30% with 1-5 copies (trimmed 0-70% from the end, one word in
     fifty dropped or replaced, later published_at, another publisher). Copies never cross shards."""
-    from transforms.normalize import NORMALIZATION_VERSION
-    from transforms.rows import content_hash
+    from wirestrip.transforms.normalize import NORMALIZATION_VERSION
+    from wirestrip.transforms.write.table_rows import content_hash
 
     rng = random.Random(f"{seed}:{shard}")
     vocab = vocabulary(pool)
@@ -263,11 +263,11 @@ def stage_child(docs: int, mode: str, workers: int) -> None:
     import apache_beam as beam
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.options.pipeline_options import PipelineOptions
+    from wirestrip.pipeline.runners import OfflineDirectRunner, with_quiet_workers
+    from wirestrip.transforms.dedup.beam_dedup import Dedup
+    from wirestrip.transforms.dedup.fingerprint import DedupParams
 
     from bench.eval_dedup import adjusted_rand_index, pairwise_prf
-    from pipeline.runners import OfflineDirectRunner, with_quiet_workers
-    from transforms.dedup import Dedup
-    from transforms.fingerprint import DedupParams
 
     pool = _sentence_pool()
     shards = [(s, min(SHARD_DOCS, docs - s * SHARD_DOCS)) for s in range((docs + SHARD_DOCS - 1) // SHARD_DOCS)]
@@ -324,7 +324,7 @@ def stage_child(docs: int, mode: str, workers: int) -> None:
 
 
 def _count_output(_row, name: str) -> None:
-    from transforms.safe import count
+    from wirestrip.transforms.beam_safe import count
 
     count(f"bench.out.{name}")
 
@@ -361,7 +361,7 @@ def stage(docs: int, mode: str, workers: int) -> int:
     from bench.scale_corpus import source
 
     print(
-        f"dedup stage (transforms.dedup.Dedup, default DedupParams) on the local runner, {mode}"
+        f"dedup stage (wirestrip.transforms.dedup.beam_dedup.Dedup, default DedupParams) on the local runner, {mode}"
         f"{f' x{workers} workers' if mode == 'multi_processing' else ''}; rows generated in the pipeline from {source()}, "
         f"~{SYNDICATED_SHARE:.0%} stories with 1-{MAX_COPIES} copies, seed {STAGE_SEED}"
     )

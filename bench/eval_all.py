@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import csv
 
+from wirestrip.transforms.clean.rules import load_rules
+
 from bench.eval_clean import SHARED
-from transforms.rules import load_rules
 
 
 def rule_coverage() -> None:

@@ -21,14 +21,15 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from wirestrip.transforms.clean.agencies import name_key
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.learned import MIN_SHARE, LearnedIndex, group_of
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.hashing import doc_id, raw_sha
+from wirestrip.transforms.read.post_text import parse_post
+from wirestrip.transforms.record_types import CleanArticle, RawRecord
+
 from bench.cleangen import SEED, Article, generate
-from transforms.agencies import name_key
-from transforms.cleaner import clean_article
-from transforms.hashing import doc_id, raw_sha
-from transforms.learned import MIN_SHARE, LearnedIndex, group_of
-from transforms.posttext import parse_post
-from transforms.records import CleanArticle, RawRecord
-from transforms.rules import load_rules
 
 
 def _find_shared() -> Path:

@@ -143,8 +143,7 @@ def quantiles(values: list[float], qs: Sequence[float]) -> list[float]:
 def run_pipeline(input_dir: Path, out: Path, extra: Sequence[str] = ()) -> tuple[list[dict], float]:
     """The real `wirestrip run` in-process with default options; (article rows, seconds)."""
     import pyarrow.parquet as pq
-
-    from pipeline.run import main as run_main
+    from wirestrip.pipeline.run import main as run_main
 
     t = time.perf_counter()
     code = run_main(["--input", str(input_dir / "*.jsonl"), "--output", str(out), "--run-date", RUN_DATE, *extra])
@@ -230,7 +229,7 @@ def recall_by_edit(corpus: Corpus, pred_of: dict[str, Hashable]) -> dict[str, tu
 
 def below_min_size(corpus: Corpus, by_url: dict[str, dict], params) -> set[str]:
     """Copies whose clean text has fewer shingles than the stage's minimum size."""
-    from transforms.fingerprint import shingle_hashes
+    from wirestrip.transforms.dedup.fingerprint import shingle_hashes
 
     return {
         d.url
@@ -284,9 +283,9 @@ def datasketch_clusters(
 
 
 def _params():
-    """Our DedupParams defaults (transforms.fingerprint), or None before the dedup stage exists."""
+    """Our DedupParams defaults (wirestrip.transforms.dedup.fingerprint), or None before the dedup stage exists."""
     try:
-        from transforms.fingerprint import DedupParams
+        from wirestrip.transforms.dedup.fingerprint import DedupParams
     except ImportError:
         return None
     return DedupParams()
@@ -361,7 +360,7 @@ def baseline(urls: list[str], truth: list[str], text_of: dict[str, str], params)
     except ImportError:
         print("  datasketch MinHashLSH: skipped, datasketch is not installed (pip install '.[bench]')")
         return
-    from transforms.fingerprint import Overlap, is_edge, shingle_hashes
+    from wirestrip.transforms.dedup.fingerprint import Overlap, is_edge, shingle_hashes
 
     k, num_perm, bands, rows_ = params.shingle_size, params.num_perm, params.bands, params.rows
     hashes = [shingle_hashes(text_of.get(u, ""), k) for u in urls]
@@ -397,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     params = _params()
     if params is None:
-        print("eval-dedup: skipped, the dedup stage (transforms.fingerprint) is not in this checkout")
+        print("eval-dedup: skipped, the dedup stage (wirestrip.transforms.dedup.fingerprint) is not in this checkout")
         return 0
     t = time.perf_counter()
     corpus = generate(SHARED, args.stories, args.negatives, args.seed)
@@ -445,15 +444,14 @@ SWEEP = (  # (label, DedupParams overrides): LSH shapes at the default threshold
 
 
 def sweep(corpus: Corpus, rows: list[dict], params) -> None:
-    """The dedup stage alone (transforms.dedup.Dedup), once per SWEEP setting, on the pipeline's own
+    """The dedup stage alone (wirestrip.transforms.dedup.beam_dedup.Dedup), once per SWEEP setting, on the pipeline's own
     clean article rows, all settings as branches of one Beam pipeline on the local runner."""
     import dataclasses
 
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
-
-    from pipeline.runners import OfflineDirectRunner
-    from transforms.dedup import Dedup
+    from wirestrip.pipeline.runners import OfflineDirectRunner
+    from wirestrip.transforms.dedup.beam_dedup import Dedup
 
     labels = corpus.label_of()
     urls = [d.url for d in corpus.docs]

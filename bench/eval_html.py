@@ -23,11 +23,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from transforms.cleaner import clean_article
-from transforms.hashing import raw_sha
-from transforms.htmlpage import article_from_page, extract_page
-from transforms.records import RawRecord
-from transforms.rules import load_rules
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.hashing import raw_sha
+from wirestrip.transforms.read.html_page import article_from_page, extract_page
+from wirestrip.transforms.record_types import RawRecord
 
 # ../shared beside the project; WIRESTRIP_SHARED points elsewhere (e.g. from a git worktree).
 SHARED = Path(os.environ.get("WIRESTRIP_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")

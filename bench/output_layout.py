@@ -4,7 +4,7 @@ python -m bench.output_layout [N]     (default 60,000 rows: enough for several 6
 
 Rows come from 3,000 generated posts (seed 7) parsed and cleaned by the real stages, repeated
 with distinct doc_ids up to N inside the pipeline. The time printed is the whole local pipeline. Writers: Beam's WriteToParquet through the offline local runner
-(--partition-by ingest_date) and transforms.partition_write (--partition-by published_date).
+(--partition-by ingest_date) and wirestrip.transforms.write.beam_partitioned (--partition-by published_date).
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from pathlib import Path
 import apache_beam as beam
 import duckdb
 import pyarrow.parquet as pq
+from wirestrip.pipeline.runners import OfflineDirectRunner
+from wirestrip.schemas import ARTICLES_SCHEMA
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.hashing import doc_id, raw_sha
+from wirestrip.transforms.read.post_text import parse_post
+from wirestrip.transforms.record_types import RawRecord
+from wirestrip.transforms.write.beam_parquet import ROW_GROUP_BYTES, WriteTable
+from wirestrip.transforms.write.beam_partitioned import WritePartitioned
+from wirestrip.transforms.write.table_rows import RunContext, article_row
 
 from bench.synth import posts
-from pipeline.runners import OfflineDirectRunner
-from schemas import ARTICLES_SCHEMA
-from transforms.cleaner import clean_article
-from transforms.hashing import doc_id, raw_sha
-from transforms.partition_write import WritePartitioned
-from transforms.posttext import parse_post
-from transforms.records import RawRecord
-from transforms.rows import RunContext, article_row
-from transforms.rules import load_rules
-from transforms.write import ROW_GROUP_BYTES, WriteTable
 
 
 def _base_rows() -> list[dict]:

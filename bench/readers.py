@@ -19,13 +19,14 @@ from pathlib import Path
 
 import zstandard
 from apache_beam.pvalue import TaggedOutput
+from wirestrip.transforms.beam_articles import PARSERS
+from wirestrip.transforms.read import html_page as htmlpage
+from wirestrip.transforms.read import language
+from wirestrip.transforms.read.beam_read import FileToRead, ReadFile
+from wirestrip.transforms.read.formats import ReaderConfig
 
 from bench.synth import post
 from tests import dumps
-from transforms import htmlpage, language
-from transforms.formats import ReaderConfig
-from transforms.read import FileToRead, ReadFile
-from transforms.stages import PARSERS
 
 
 def _articles(n: int) -> list[tuple[str, list[str]]]:

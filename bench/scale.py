@@ -50,15 +50,15 @@ STAGES = ("split", "parse", "language", "clean", "learned", "row+hash", "fingerp
 
 def _stage_chunk(paths: list[str]) -> tuple[int, dict[str, float]]:
     """The pure stage functions over some files in a plain loop: (articles, seconds per stage)."""
-    from transforms import language
-    from transforms.cleaner import clean_article
-    from transforms.fingerprint import DedupParams, fingerprint
-    from transforms.hashing import doc_id, raw_sha
-    from transforms.learned import candidate_lines, line_key, story_of
-    from transforms.posttext import parse_post, split_posts
-    from transforms.records import RawRecord, RecordError
-    from transforms.rows import RunContext, article_row
-    from transforms.rules import load_rules
+    from wirestrip.transforms.clean.cleaner import clean_article
+    from wirestrip.transforms.clean.learned import candidate_lines, line_key, story_of
+    from wirestrip.transforms.clean.rules import load_rules
+    from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint
+    from wirestrip.transforms.hashing import doc_id, raw_sha
+    from wirestrip.transforms.read import language
+    from wirestrip.transforms.read.post_text import parse_post, split_posts
+    from wirestrip.transforms.record_types import RawRecord, RecordError
+    from wirestrip.transforms.write.table_rows import RunContext, article_row
 
     rules, params = load_rules(), DedupParams()
     language.setup()  # the model loads once per worker, as in DoFn.setup(): start-up, not per-article work
@@ -116,7 +116,7 @@ def _tree_rss(pid: int) -> int:
 
 def pipeline(inp: str, out: Path, mode: str, workers: int, *extra: str) -> tuple[float, int, dict, str]:
     """(wall seconds, peak RSS of the process tree, manifest, error text or '') of one `wirestrip run`."""
-    cmd = [sys.executable, "-m", "pipeline.run", "--input", inp, "--output", str(out), "--run-date", "2025-08-02",
+    cmd = [sys.executable, "-m", "wirestrip.pipeline.run", "--input", inp, "--output", str(out), "--run-date", "2025-08-02",
            "--direct_running_mode", mode, "--direct_num_workers", str(workers if mode != "in_memory" else 1), *extra]  # fmt: skip
     peak = 0
     t = time.perf_counter()

@@ -52,8 +52,7 @@ def steps_of(stage_name: str, limit: int = 4) -> str:
 def record_stages(argv: list[str]) -> tuple[int, list[StageRecord]]:
     """Run `wirestrip run argv` in this process; (exit code, one record per executed stage)."""
     from apache_beam.runners.portability.fn_api_runner import fn_runner
-
-    from pipeline.run import main as run_main
+    from wirestrip.pipeline.run import main as run_main
 
     records: list[StageRecord] = []
     peak = [0]

@@ -9,14 +9,15 @@ import sys
 import time
 from datetime import UTC, datetime
 
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.hashing import doc_id, raw_sha
+from wirestrip.transforms.read import language
+from wirestrip.transforms.read.post_text import parse_post
+from wirestrip.transforms.record_types import RawRecord
+from wirestrip.transforms.write.table_rows import RunContext, article_row
+
 from bench.synth import posts
-from transforms import language
-from transforms.cleaner import clean_article
-from transforms.hashing import doc_id, raw_sha
-from transforms.posttext import parse_post
-from transforms.records import RawRecord
-from transforms.rows import RunContext, article_row
-from transforms.rules import load_rules
 
 
 def main(n: int = 5000) -> None:

@@ -6,32 +6,8 @@ import argparse
 import logging
 import sys
 
-from pipeline import __version__
-from pipeline.options import WirestripOptions
-
-RUN_EPILOG = """\
-Beam options pass through unchanged, e.g.:
-  --runner NAME                  DirectRunner (default: Beam's FnApiRunner, never downloads anything),
-                                 PortableRunner, DataflowRunner, FlinkRunner, SparkRunner
-  --direct_running_mode MODE     in_memory (default) or multi_processing
-  --direct_num_workers N         worker processes/threads for the local runner
-Every option may be spelled --a-b or --a_b. An unknown option is an error.
-
-Exit codes: 0 ok; 2 bad options or rules; 3 run failed or counts did not reconcile
-(nothing committed); 4 committed, but reject rate over --max-reject-rate.
-"""
-
-
-def run_parser(prog: str = "wirestrip run") -> argparse.ArgumentParser:
-    """The help-only parser of `wirestrip run` (Beam's option parser does the real parsing)."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Clean syndicated news dumps into Parquet: strip boilerplate, record provenance.",
-        epilog=RUN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    WirestripOptions._add_argparse_args(parser)
-    return parser
+from wirestrip.pipeline import __version__
+from wirestrip.pipeline.options import run_parser
 
 
 def _options_section(help_text: str) -> str:
@@ -57,20 +33,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     if command == "explain":
-        from pipeline.explain import main as explain_main
+        from wirestrip.pipeline.explain import main as explain_main
 
         return explain_main(rest)
     if command not in ("run", "report"):
         parser.error(f"unknown command {command!r}")
     logging.basicConfig(level=logging.WARNING)
     if command == "report":
-        from pipeline.report import main as report_main
+        from wirestrip.pipeline.report import main as report_main
 
         try:
             return report_main(rest)
         except SystemExit as exc:  # argparse errors and --help
             return 2 if exc.code else 0
-    from pipeline.run import main as run_main
+    from wirestrip.pipeline.run import main as run_main
 
     return run_main(rest)
 

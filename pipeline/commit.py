@@ -24,8 +24,7 @@ import time
 from datetime import UTC, datetime
 
 from apache_beam.io.filesystems import FileSystems
-
-from pipeline.layout import TABLE_SUFFIX, Layout, is_local
+from wirestrip.pipeline.layout import TABLE_SUFFIX, Layout, is_local
 
 log = logging.getLogger("wirestrip")
 

@@ -12,9 +12,8 @@ import logging
 import os
 
 from apache_beam.io.filesystems import FileSystems
-
-from pipeline.commit import list_files, read_json
-from pipeline.layout import Layout, is_local
+from wirestrip.pipeline.commit import list_files, read_json
+from wirestrip.pipeline.layout import Layout, is_local
 
 log = logging.getLogger("wirestrip")
 

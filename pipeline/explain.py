@@ -1,7 +1,7 @@
 """`wirestrip explain OUT --doc-id ID`: show one record as it came in, with every span the
 cleaner removed marked by its rule id, and what the record's provenance fields say and why.
 
-The raw record is re-read from its source_uri and locator (transforms.locate), so the output
+The raw record is re-read from its source_uri and locator (wirestrip.transforms.read.locate), so the output
 shows the input itself, not a reconstruction. Terminal colours (auto when stdout is a terminal)
 or a self-contained HTML page with --html.
 """
@@ -17,10 +17,9 @@ import sys
 from dataclasses import dataclass
 
 import pyarrow.dataset as ds
-
-from transforms.learned import parse_learned_lines
-from transforms.locate import reread_record
-from transforms.textdecode import decode_text
+from wirestrip.transforms.clean.learned import parse_learned_lines
+from wirestrip.transforms.read.locate import reread_record
+from wirestrip.transforms.read.text_decode import decode_text
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m"
 _FIELDS = (

@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
-
-from pipeline.layout import Layout, published_date
-from pipeline.options import WirestripOptions, dedup_params
-from schemas import ARTICLES_SCHEMA, CLUSTERS_SCHEMA, INDEX_SCHEMA, REJECTS_SCHEMA
-from transforms.dedup import Dedup
-from transforms.dedup_index import staging_dir
-from transforms.partition_write import WritePartitioned
-from transforms.progress import Progress, is_file_info
-from transforms.read import FILES, ReadInputs, config_from_options
-from transforms.rows import RunContext
-from transforms.rules import RuleSet
-from transforms.safe import REJECTS
-from transforms.stages import ProcessRecords, ToRejectRows
-from transforms.write import WriteJsonLines, WriteTable
+from wirestrip.pipeline.layout import Layout, published_date
+from wirestrip.pipeline.options import WirestripOptions, dedup_params
+from wirestrip.schemas import ARTICLES_SCHEMA, CLUSTERS_SCHEMA, INDEX_SCHEMA, REJECTS_SCHEMA
+from wirestrip.transforms.beam_articles import ProcessRecords, ToRejectRows
+from wirestrip.transforms.beam_progress import Progress, is_file_info
+from wirestrip.transforms.beam_safe import REJECTS
+from wirestrip.transforms.clean.rules import RuleSet
+from wirestrip.transforms.dedup.beam_dedup import Dedup
+from wirestrip.transforms.dedup.index import staging_dir
+from wirestrip.transforms.read.beam_read import FILES, ReadInputs, config_from_options
+from wirestrip.transforms.write.beam_parquet import WriteJsonLines, WriteTable
+from wirestrip.transforms.write.beam_partitioned import WritePartitioned
+from wirestrip.transforms.write.table_rows import RunContext
 
 
 def build(

@@ -9,8 +9,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-
-from pipeline.commit import atomic_write, list_files
+from wirestrip.pipeline.commit import atomic_write, list_files
 
 
 def parquet_rows(directory: str, columns: list[str] | None = None) -> tuple[int, list[dict]]:

@@ -13,8 +13,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
-
-from transforms.fingerprint import DedupParams
+from wirestrip.transforms.dedup.fingerprint import DedupParams
 
 MIB = 1 << 20
 _DEDUP = DedupParams()  # option defaults are the dataclass's (one place, reasons beside each field)
@@ -28,7 +27,7 @@ def _both(name: str) -> tuple[str, ...]:
 
 
 class WirestripOptions(PipelineOptions):
-    """Options of `wirestrip run` (and `python -m pipeline.run`)."""
+    """Options of `wirestrip run` (and `python -m wirestrip.pipeline.run`)."""
 
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
@@ -192,7 +191,7 @@ class WirestripOptions(PipelineOptions):
             "Unmapped roles are found by common keys (text, html, url, title, published/date, source/publisher...).",
         )
 
-        # Near-duplicate clusters (issue 5): defaults and their reasons in transforms/fingerprint.py and docs/dedup.md.
+        # Near-duplicate clusters (issue 5): defaults and their reasons in transforms/dedup/fingerprint.py and docs/dedup.md.
         add(
             *_both("no_dedup"),
             dest="dedup",
@@ -426,3 +425,28 @@ def validate(opts: WirestripOptions) -> None:
             role, eq, target = value.partition("=")
             if not eq or not target.strip() or role.strip() not in allowed:
                 raise OptionsError(f"--{name.replace('_', '-')} {value!r}: expected ROLE=NAME with ROLE one of {', '.join(allowed)}")
+
+
+RUN_EPILOG = """\
+Beam options pass through unchanged, e.g.:
+  --runner NAME                  DirectRunner (default: Beam's FnApiRunner, never downloads anything),
+                                 PortableRunner, DataflowRunner, FlinkRunner, SparkRunner
+  --direct_running_mode MODE     in_memory (default) or multi_processing
+  --direct_num_workers N         worker processes/threads for the local runner
+Every option may be spelled --a-b or --a_b. An unknown option is an error.
+
+Exit codes: 0 ok; 2 bad options or rules; 3 run failed or counts did not reconcile
+(nothing committed); 4 committed, but reject rate over --max-reject-rate.
+"""
+
+
+def run_parser(prog: str = "wirestrip run") -> argparse.ArgumentParser:
+    """The help-only parser of `wirestrip run` (Beam's option parser does the real parsing)."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Clean syndicated news dumps into Parquet: strip boilerplate, record provenance.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    WirestripOptions._add_argparse_args(parser)
+    return parser

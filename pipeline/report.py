@@ -20,10 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-
-from pipeline.commit import atomic_write, list_files
-from pipeline.dataset import committed_files, interrupted_commits
-from pipeline.layout import Layout, is_local
+from wirestrip.pipeline.commit import atomic_write, list_files
+from wirestrip.pipeline.dataset import committed_files, interrupted_commits
+from wirestrip.pipeline.layout import Layout, is_local
 
 TOP = 15  # rows per ranked table: enough to see the head of the distribution on one screen
 

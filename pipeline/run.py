@@ -1,4 +1,4 @@
-"""`wirestrip run` / `python -m pipeline.run`: one batch run from input globs to a committed output.
+"""`wirestrip run` / `python -m wirestrip.pipeline.run`: one batch run from input globs to a committed output.
 
 Exit codes (for schedulers):
     0  the run succeeded and its output is committed
@@ -20,22 +20,21 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
-
-from pipeline import __version__
-from pipeline.commit import _local, commit_local, commit_versioned, recover, remove_tree
-from pipeline.dataset import partition_scheme
-from pipeline.graph import build
-from pipeline.layout import TABLES, Layout, is_local
-from pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
-from pipeline.options import OptionsError, WirestripOptions, dedup_params, normalise_argv, validate
-from pipeline.runners import runner_for, with_quiet_workers
-from schemas import ARTICLES_SCHEMA_VERSION, CLUSTERS_SCHEMA_VERSION, INDEX_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
-from transforms.dedup_index import check_params, commit_index, discard_staging
-from transforms.learned import load_learned_files
-from transforms.normalize import NORMALIZATION_VERSION
-from transforms.rows import RunContext
-from transforms.rules import RuleError, RuleSet, load_rules
-from transforms.safe import NAMESPACE, short_traceback
+from wirestrip.pipeline import __version__
+from wirestrip.pipeline.commit import _local, commit_local, commit_versioned, recover, remove_tree
+from wirestrip.pipeline.dataset import partition_scheme
+from wirestrip.pipeline.graph import build
+from wirestrip.pipeline.layout import TABLES, Layout, is_local
+from wirestrip.pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
+from wirestrip.pipeline.options import OptionsError, WirestripOptions, dedup_params, normalise_argv, run_parser, validate
+from wirestrip.pipeline.runners import runner_for, with_quiet_workers
+from wirestrip.schemas import ARTICLES_SCHEMA_VERSION, CLUSTERS_SCHEMA_VERSION, INDEX_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
+from wirestrip.transforms.beam_safe import NAMESPACE, short_traceback
+from wirestrip.transforms.clean.learned import load_learned_files
+from wirestrip.transforms.clean.rules import RuleError, RuleSet, load_rules
+from wirestrip.transforms.dedup.index import check_params, commit_index, discard_staging
+from wirestrip.transforms.normalize import NORMALIZATION_VERSION
+from wirestrip.transforms.write.table_rows import RunContext
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_REJECT_RATE = 0, 2, 3, 4
 log = logging.getLogger("wirestrip")
@@ -86,8 +85,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run one batch; return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
-        from pipeline.cli import run_parser
-
         run_parser().print_help()
         return EXIT_OK
     try:
@@ -201,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
     manifest["partition_by"] = opts.partition_by
-    if opts.index:  # just before the output commit: see transforms/dedup_index.py for a kill in between
+    if opts.index:  # just before the output commit: see transforms/dedup/index.py for a kill in between
         manifest["dedup"]["index_version_written"] = commit_index(opts.index, run_id, run_date, params)
     if is_local(out.root):
         # Tables partitioned by ingest date alone are always replaced, even when this run wrote no row to them.

@@ -7,14 +7,13 @@ partitions stay readable beside newer ones.
 from __future__ import annotations
 
 import pyarrow as pa
-
-from schemas.fields import UTC_TS, field, versioned_schema
+from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
 ARTICLES_SCHEMA_VERSION = "1.1.0"  # 1.1.0: origin_agency_rule
 
 REMOVED_SPAN = pa.struct(
     [
-        field("rule_id", pa.string(), "Id of the rule that removed the span (see transforms/rule_data/)."),
+        field("rule_id", pa.string(), "Id of the rule that removed the span (see transforms/clean/rule_data/)."),
         field("kind", pa.string(), "Kind of the rule that fired: disclaimer, copyright, junk, social, tag_line, layout..."),
         field("text", pa.string(), "The removed text, verbatim."),
         field("position", pa.int32(), "Paragraph index in the parsed body; -1 for layout parts before the body."),

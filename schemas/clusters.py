@@ -9,8 +9,7 @@ late copy with an earlier date becomes the original, a new copy links two cluste
 from __future__ import annotations
 
 import pyarrow as pa
-
-from schemas.fields import UTC_TS, field, versioned_schema
+from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
 CLUSTERS_SCHEMA_VERSION = "1.0.0"
 

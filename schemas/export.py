@@ -1,5 +1,5 @@
 """Exports generated from the pyarrow schemas (the one declaration): BigQuery JSON schemas and a
-Markdown data dictionary. `python -m schemas.export` (or `make schemas`) rewrites the committed
+Markdown data dictionary. `python -m wirestrip.schemas.export` (or `make schemas`) rewrites the committed
 copies; a test fails when they drift from the schemas.
 
     schemas/bigquery/<table>.json     `bq load --schema=schemas/bigquery/articles.json ...`
@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
-
-from schemas.articles import ARTICLES_SCHEMA
-from schemas.clusters import CLUSTERS_SCHEMA
-from schemas.fields import field_doc
-from schemas.index import INDEX_SCHEMA
-from schemas.rejects import REJECTS_SCHEMA
+from wirestrip.schemas.articles import ARTICLES_SCHEMA
+from wirestrip.schemas.clusters import CLUSTERS_SCHEMA
+from wirestrip.schemas.fields import field_doc
+from wirestrip.schemas.index import INDEX_SCHEMA
+from wirestrip.schemas.rejects import REJECTS_SCHEMA
 
 SCHEMAS = {"articles": ARTICLES_SCHEMA, "rejects": REJECTS_SCHEMA, "clusters": CLUSTERS_SCHEMA, "dedup_index": INDEX_SCHEMA}
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +94,7 @@ def data_dictionary(schemas: dict[str, pa.Schema] = SCHEMAS) -> str:
     lines = [
         "# wirestrip data dictionary",
         "",
-        "Generated from `schemas/` by `python -m schemas.export`; do not edit by hand.",
+        "Generated from `schemas/` by `python -m wirestrip.schemas.export`; do not edit by hand.",
         "Timestamps are UTC. `simhash` is an unsigned 64-bit value bit-cast to int64 (BigQuery and Spark",
         "have no unsigned 64-bit type; Spark reads Parquet UINT_64 as decimal): `x & 0xFFFFFFFFFFFFFFFF`",
         "in Python, `CAST(simhash AS UBIGINT)` in DuckDB gives the unsigned value back.",

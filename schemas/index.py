@@ -7,8 +7,7 @@ Written by every run as a new version `DIR/run_date=D/part-*.parquet` beside `DI
 from __future__ import annotations
 
 import pyarrow as pa
-
-from schemas.fields import UTC_TS, field, versioned_schema
+from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
 INDEX_SCHEMA_VERSION = "1.0.0"
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
-
-from schemas.fields import UTC_TS, field, versioned_schema
+from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
 REJECTS_SCHEMA_VERSION = "1.0.0"
 

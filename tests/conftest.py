@@ -40,6 +40,6 @@ def read_table(out: Path, table: str) -> list[dict]:
 
 def run_cli(*args: str) -> int:
     """Run `wirestrip run ARGS` in-process; return the exit code."""
-    from pipeline.cli import main
+    from wirestrip.pipeline.cli import main
 
     return main(["run", *args])

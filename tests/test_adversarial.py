@@ -133,7 +133,7 @@ def test_every_rule_is_linear_on_backtracking_bait():
     """RE2 keeps every rule linear: 32x the line costs about 32x the time (Python's re needs over a
     second for '(a+)+$' on 26 characters), and a line at the cleaner's cap costs microseconds.
     Measured through the RuleSet the cleaner uses: shipped rules plus the catastrophic user rules."""
-    from transforms.rules import RuleSet, load_rules, parse_rules
+    from wirestrip.transforms.clean.rules import RuleSet, load_rules, parse_rules
 
     rules = RuleSet(load_rules().rules + parse_rules(USER_RULES_YAML, "user_rules.yaml")[0], "test")
 
@@ -155,8 +155,9 @@ def test_every_rule_is_linear_on_backtracking_bait():
 
 def test_parser_patterns_are_linear_on_long_bait_lines():
     """The parser's own (Python re) patterns on lines built for them: separators, datelines, titles."""
+    from wirestrip.transforms.read.post_text import parse_post, split_posts
+
     from tests.test_posttext import record
-    from transforms.posttext import parse_post, split_posts
 
     def bait(n: int) -> bytes:
         return (

@@ -1,11 +1,11 @@
 """The rule registry on real boilerplate families with their variations, and the body lines it must keep."""
 
 import pytest
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.read.post_text import parse_post
 
 from tests.test_posttext import record
-from transforms.cleaner import clean_article
-from transforms.posttext import parse_post
-from transforms.rules import load_rules
 
 BODY = "Officials said the harbour would reopen on Monday after repairs to the main quay were finished."
 

@@ -1,11 +1,11 @@
 """The first cleaner: rules as data, removed spans with rule ids, provenance from what it removed."""
 
 import pytest
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.rules import RuleError, load_rules, parse_rules
+from wirestrip.transforms.read.post_text import parse_post
 
 from tests.test_posttext import SEED_LAYOUT, record
-from transforms.cleaner import clean_article
-from transforms.posttext import parse_post
-from transforms.rules import RuleError, load_rules, parse_rules
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+import wirestrip.pipeline.commit as commit
+from wirestrip.pipeline.dataset import committed_files, interrupted_commits
+from wirestrip.pipeline.layout import NULL_PARTITION, published_date, sanitise_partition_value
 
-import pipeline.commit as commit
-from pipeline.dataset import committed_files, interrupted_commits
-from pipeline.layout import NULL_PARTITION, published_date, sanitise_partition_value
 from tests import objectstore_fs
 from tests.conftest import SAMPLES, read_table, run_cli
 
@@ -103,7 +103,7 @@ def test_failed_run_leaves_previous_output_and_no_partial_file(tmp_path, monkeyp
     assert run_cli(*args) == 0
     before = sorted(r["doc_id"] + r["run_id"] for r in _glob_rows(out))
 
-    import pipeline.run as run
+    import wirestrip.pipeline.run as run
 
     real_build = run.build
 
@@ -212,7 +212,7 @@ def test_object_store_failed_run_leaves_the_committed_run(memfs, monkeypatch):
     assert run_cli(*args) == 0
     before = committed_files(memfs, "articles")
 
-    import pipeline.run as run
+    import wirestrip.pipeline.run as run
 
     real_build = run.build
 

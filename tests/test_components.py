@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from transforms.components import ComponentsNotConverged, ConnectedComponents, components_local, large_star, settled, small_star
+from wirestrip.transforms.dedup.beam_components import (
+    ComponentsNotConverged,
+    ConnectedComponents,
+    components_local,
+    large_star,
+    settled,
+    small_star,
+)
 
 
 def union_find(edges: list[tuple[str, str]]) -> dict[str, str]:
@@ -61,8 +67,7 @@ def test_beam_components_equal_union_find_and_fail_loudly_when_not_converged(sha
 
     import apache_beam as beam
     from apache_beam.testing.util import assert_that, equal_to
-
-    from pipeline.runners import OfflineDirectRunner
+    from wirestrip.pipeline.runners import OfflineDirectRunner
 
     rng = random.Random(5)
     edges = [(f"x{rng.randrange(80):02d}", f"x{rng.randrange(80):02d}") for _ in range(70)]

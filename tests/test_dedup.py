@@ -12,12 +12,11 @@ import apache_beam as beam
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from pipeline.runners import OfflineDirectRunner
-from transforms.candidates import PairFp, bucket_pairs, keys_by_shard, shard_pairs, verify
-from transforms.dedup import Dedup, doc_fp, names_origin, order_key
-from transforms.fingerprint import DedupParams
-from transforms.rows import content_hash
+from wirestrip.pipeline.runners import OfflineDirectRunner
+from wirestrip.transforms.dedup.beam_dedup import Dedup, doc_fp, names_origin, order_key
+from wirestrip.transforms.dedup.candidates import PairFp, bucket_pairs, keys_by_shard, shard_pairs, verify
+from wirestrip.transforms.dedup.fingerprint import DedupParams
+from wirestrip.transforms.write.table_rows import content_hash
 
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 

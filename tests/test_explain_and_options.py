@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from wirestrip.pipeline.cli import main as cli
 
-from pipeline.cli import main as cli
 from tests.conftest import SAMPLES, read_table, run_cli
 
 SIGNOFF = "((ana.lima@example.com; +44 20 7542 9406))"

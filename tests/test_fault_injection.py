@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import wirestrip.transforms.beam_articles as stages
+from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn, raw_record_of
+from wirestrip.transforms.record_types import RecordError
 
-import transforms.stages as stages
 from bench.synth import posts
 from tests.conftest import ROOT, SAMPLES, read_table, run_cli
-from transforms.records import RecordError
-from transforms.safe import REJECTS, SafeDoFn, raw_record_of
 
 RUN_DATE = "2025-08-02"
 LINEAGE = ("run_id", "ingested_at")  # differ between runs by design
@@ -135,7 +135,7 @@ def slow_close(self, writer):
     time.sleep(float(sys.argv[1]))
     return _close(self, writer)
 parquetio._ParquetSink.close = slow_close
-from pipeline.run import main
+from wirestrip.pipeline.run import main
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -245,7 +245,7 @@ def test_huge_or_unprintable_exceptions_still_give_one_bounded_reject():
     from tests.test_posttext import record
 
     recs = [record(f"T{i}\n\nbody {i}", f"post={i}") for i in range(5)]
-    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+    with TestPipeline(runner="wirestrip.pipeline.runners.OfflineDirectRunner") as p:
         out = p | beam.Create(recs) | beam.ParDo(_RaisesOdd()).with_outputs(REJECTS, main="ok")
         assert_that(out.ok, equal_to(["post=0", "post=4"]))
         why = out[REJECTS] | beam.Map(lambda r: (r.locator, r.error_type, len(r.message) < 6000, r.message.split("\n")[0][-40:]))

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from transforms.fingerprint import (
+from wirestrip.transforms.dedup.fingerprint import (
     DedupParams,
     band_keys,
     estimated_overlap,
@@ -20,7 +19,7 @@ from transforms.fingerprint import (
     simhash64,
     words,
 )
-from transforms.normalize import normalise
+from wirestrip.transforms.normalize import normalise
 
 STORY = (
     "Ferry crews in Marseille stopped work on Friday over what their union called unsafe rosters, "
@@ -107,7 +106,7 @@ def test_params_validate_and_serialise():
 
 
 def test_gap_rate_tells_template_posts_from_edited_copies():
-    from transforms.fingerprint import sequence_overlap
+    from wirestrip.transforms.dedup.fingerprint import sequence_overlap
 
     p = DedupParams()
 
@@ -153,8 +152,7 @@ def _reference_keys_and_simhash(text: str, p: DedupParams) -> tuple[list[int], i
     """The fingerprint's LSH keys and SimHash as first written (the definition; fingerprint() computes
     them faster and must give the same values: they are stored in the cross-batch index)."""
     import xxhash
-
-    from transforms.fingerprint import _minhash, _shingles_of_word_hashes, _word_hashes
+    from wirestrip.transforms.dedup.fingerprint import _minhash, _shingles_of_word_hashes, _word_hashes
 
     def band(tag: int, i: int, values: np.ndarray) -> int:
         v = xxhash.xxh3_64_intdigest(tag.to_bytes(2, "little") + i.to_bytes(2, "little") + values.tobytes(), p.seed)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from wirestrip.transforms.read.locate import reread_record
 
 from tests import dumps
 from tests.conftest import read_table, run_cli
 from tests.test_input_readers import _member_per_record_warc
-from transforms.locate import reread_record
 
 RUN_DATE = "2025-09-01"
 
@@ -92,7 +92,7 @@ def test_articles_of_every_format(mixed_run):
     assert {a["content_kind"] for a in arts if a["input_format"] == "rss"} == {"full", "summary"}
     for a in arts:  # every locator re-reads to the bytes whose hash the row carries
         if a["input_format"] != "rss":
-            from transforms.hashing import raw_sha
+            from wirestrip.transforms.hashing import raw_sha
 
             assert raw_sha(reread_record(a["source_uri"], a["locator"], a["input_format"])) == a["raw_sha"]
 

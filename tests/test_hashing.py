@@ -4,10 +4,9 @@ import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from transforms.hashing import doc_id, raw_sha
-from transforms.normalize import _FOLDS, fold_typography, normalise
-from transforms.rows import content_hash
+from wirestrip.transforms.hashing import doc_id, raw_sha
+from wirestrip.transforms.normalize import _FOLDS, fold_typography, normalise
+from wirestrip.transforms.write.table_rows import content_hash
 
 
 def test_doc_id_depends_on_relative_name_locator_and_bytes_only():

@@ -9,15 +9,15 @@ import json
 import pytest
 import zstandard
 from apache_beam.pvalue import TaggedOutput
+from wirestrip.transforms.beam_articles import PARSERS, ParseRecords
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.read.beam_read import FileToRead, ReadFile, SplitFiles
+from wirestrip.transforms.read.formats import FormatRecord, ReaderConfig, detect_format
+from wirestrip.transforms.read.locate import reread_record
+from wirestrip.transforms.record_types import RecordError
 
 from tests import dumps
-from transforms.cleaner import clean_article
-from transforms.formats import FormatRecord, ReaderConfig, detect_format
-from transforms.locate import reread_record
-from transforms.read import FileToRead, ReadFile, SplitFiles
-from transforms.records import RecordError
-from transforms.rules import load_rules
-from transforms.stages import PARSERS, ParseRecords
 
 RULES = load_rules()
 
@@ -437,7 +437,7 @@ def test_gzip_with_garbage_after_a_member_is_corrupt_from_there(tmp_path):
 
 
 def test_mostly_undecodable_record_is_rejected_and_legacy_text_detected():
-    from transforms.charset import decode_bytes
+    from wirestrip.transforms.read.charset import decode_bytes
 
     with pytest.raises(RecordError) as err:
         decode_bytes(bytes(range(128, 256)) * 20, "utf-8")

@@ -4,13 +4,13 @@ the Beam two-pass composite (learned lines written out, prior lines applied)."""
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.learned import LearnBoilerplate, LearnedIndex, group_of, line_key, parse_learned_lines, story_of
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.read.post_text import parse_post
 
 from tests.test_posttext import record
 from tests.test_transforms_beam import CTX
-from transforms.cleaner import clean_article
-from transforms.learned import LearnBoilerplate, LearnedIndex, group_of, line_key, parse_learned_lines, story_of
-from transforms.posttext import parse_post
-from transforms.rules import load_rules
 
 RULES = load_rules()
 TAGLINE = "Example Gazette: your town, your news"
@@ -85,7 +85,7 @@ def test_learned_records_round_trip_and_bad_files_fail_clearly():
 
 
 def test_beam_two_passes_strip_learned_lines_and_write_them_out():
-    from transforms.stages import ProcessRecords
+    from wirestrip.transforms.beam_articles import ProcessRecords
 
     recs = []
     for i in range(6):
@@ -93,7 +93,7 @@ def test_beam_two_passes_strip_learned_lines_and_write_them_out():
         r.rel_path = "gazette/x.txt"
         r.doc_id = f"d{i}"
         recs.append(r)
-    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+    with TestPipeline(runner="wirestrip.pipeline.runners.OfflineDirectRunner") as p:
         out = p | beam.Create(recs) | ProcessRecords("UTC", RULES, CTX, learned_min_support=5)
         texts = out["rows"] | beam.Map(lambda r: (r["doc_id"], TAGLINE in r["text"], [x["kind"] for x in r["removed"]]))
         assert_that(texts, equal_to([(f"d{i}", False, ["learned"]) for i in range(6)]))
@@ -105,21 +105,21 @@ def test_beam_prior_lines_apply_without_support_in_this_batch():
     prior = [{"group": "folder:gazette", "hash": line_key(TAGLINE), "rule_id": "learned:x", "support": 40, "example": TAGLINE}]
     r = record(post([*story(1), TAGLINE]), "post=0")
     r.rel_path = "gazette/x.txt"
-    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+    with TestPipeline(runner="wirestrip.pipeline.runners.OfflineDirectRunner") as p:
         out = p | beam.Create([r]) | ProcessRecords_("UTC", RULES, CTX, learned_min_support=0, prior_learned=prior)
         assert_that(out["rows"] | beam.Map(lambda row: TAGLINE in row["text"]), equal_to([False]))
         assert_that(out["learned"] | "S" >> beam.Map(lambda x: x["support"]), equal_to([40]), label="kept")
 
 
 def ProcessRecords_(*args, **kwargs):
-    from transforms.stages import ProcessRecords
+    from wirestrip.transforms.beam_articles import ProcessRecords
 
     return ProcessRecords(*args, **kwargs)
 
 
 def test_learn_boilerplate_combines_across_bundles():
     arts = cleaned([post([*story(i), TAGLINE]) for i in range(7)])
-    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+    with TestPipeline(runner="wirestrip.pipeline.runners.OfflineDirectRunner") as p:
         got = p | beam.Create(arts, reshuffle=True) | LearnBoilerplate(min_support=5) | beam.Map(lambda r: r["support"])
         assert_that(got, equal_to([7]))
 

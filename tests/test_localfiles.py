@@ -8,10 +8,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from transforms import localfiles
-from transforms.localfiles import open_regular, unlisted_entries
-from transforms.records import RecordError
+from wirestrip.transforms.read import beam_files as localfiles
+from wirestrip.transforms.read.beam_files import open_regular, unlisted_entries
+from wirestrip.transforms.record_types import RecordError
 
 
 @pytest.fixture

@@ -79,7 +79,18 @@ def test_run_with_outbound_network_blocked(tmp_path, runner_args):
     log.unlink()
 
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.run", "--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02", *runner_args],
+        [
+            sys.executable,
+            "-m",
+            "wirestrip.pipeline.run",
+            "--input",
+            f"{dump}/*.txt",
+            "--output",
+            str(out),
+            "--run-date",
+            "2025-08-02",
+            *runner_args,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

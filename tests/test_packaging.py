@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, read_table
 
-DATA = ("transforms/rule_data/builtin.yaml", "schemas/articles.py", "schemas/rejects.py")
+DATA = ("transforms/clean/rule_data/builtin.yaml", "schemas/articles.py", "schemas/rejects.py")
 
 
 @pytest.fixture(scope="module")

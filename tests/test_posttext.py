@@ -3,10 +3,9 @@
 from datetime import UTC, datetime
 
 import pytest
-
-from transforms.hashing import doc_id, raw_sha
-from transforms.posttext import parse_post, split_posts
-from transforms.records import RawRecord, RecordError
+from wirestrip.transforms.hashing import doc_id, raw_sha
+from wirestrip.transforms.read.post_text import parse_post, split_posts
+from wirestrip.transforms.record_types import RawRecord, RecordError
 
 SEED_LAYOUT = """Harbour Cranes Idle As Dockers Strike “Indefinitely”
 
@@ -121,7 +120,7 @@ def test_split_posts_on_separator_lines():
     ],
 )
 def test_parse_timestamp(value, expected, assumed):
-    from transforms.timestamps import parse_timestamp
+    from wirestrip.transforms.read.timestamps import parse_timestamp
 
     got = parse_timestamp(value)
     assert (got is None) if expected is None else got == (expected, assumed)

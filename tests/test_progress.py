@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from wirestrip.transforms.beam_progress import progress_line
+
 from tests.conftest import SAMPLES, run_cli
-from transforms.progress import progress_line
 
 
 def test_progress_line_format():

@@ -20,17 +20,17 @@ from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.rules import RuleSet, load_rules, parse_rules
+from wirestrip.transforms.hashing import doc_id, raw_sha
+from wirestrip.transforms.read.post_text import POST_SEPARATOR, parse_post, split_posts
+from wirestrip.transforms.read.text_decode import decode_text
+from wirestrip.transforms.read.timestamps import parse_timestamp
+from wirestrip.transforms.record_types import ParsedArticle, RecordError
+from wirestrip.transforms.write.table_rows import content_hash
 
 from tests.conftest import ROOT
 from tests.test_posttext import record
-from transforms.cleaner import clean_article
-from transforms.hashing import doc_id, raw_sha
-from transforms.posttext import POST_SEPARATOR, parse_post, split_posts
-from transforms.records import ParsedArticle, RecordError
-from transforms.rows import content_hash
-from transforms.rules import RuleSet, load_rules, parse_rules
-from transforms.textdecode import decode_text
-from transforms.timestamps import parse_timestamp
 
 # Fast and reproducible: no per-example deadline (the first Beam-free call may be slow on a busy
 # machine), a modest number of examples, no database of past failures written into the repo.
@@ -249,10 +249,10 @@ _HASH_PROBE = """
 import json, sys
 from pathlib import Path
 from tests.test_posttext import record
-from transforms.cleaner import clean_article
-from transforms.posttext import parse_post, split_posts
-from transforms.rows import content_hash
-from transforms.rules import load_rules
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.read.post_text import parse_post, split_posts
+from wirestrip.transforms.write.table_rows import content_hash
+from wirestrip.transforms.clean.rules import load_rules
 rules, out = load_rules(), []
 for path in sorted(Path(sys.argv[1]).rglob("*.txt")):
     data = path.read_bytes()
@@ -297,10 +297,9 @@ def test_reader_accounts_for_every_post_of_a_file(data, max_file, max_record):
     import tempfile
 
     from apache_beam.pvalue import TaggedOutput
-
-    from transforms.read import FILES, FileToRead, ReadFile
-    from transforms.records import RawRecord
-    from transforms.safe import REJECTS
+    from wirestrip.transforms.beam_safe import REJECTS
+    from wirestrip.transforms.read.beam_read import FILES, FileToRead, ReadFile
+    from wirestrip.transforms.record_types import RawRecord
 
     with tempfile.NamedTemporaryFile(suffix=".txt") as f:
         f.write(data)

@@ -1,12 +1,12 @@
 """Datelines, bylines and provenance resolution: what the text states, with the deciding rule; never invented."""
 
 import pytest
+from wirestrip.transforms.clean.cleaner import clean_article
+from wirestrip.transforms.clean.datelines import parse_dateline
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.read.post_text import parse_post
 
 from tests.test_posttext import record
-from transforms.cleaner import clean_article
-from transforms.datelines import parse_dateline
-from transforms.posttext import parse_post
-from transforms.rules import load_rules
 
 
 @pytest.fixture(scope="module")

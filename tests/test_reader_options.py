@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from wirestrip.pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
+from wirestrip.transforms.read.beam_read import config_from_options
 
 from bench.eval_html import page_counts, score
-from pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
 from tests.conftest import run_cli
-from transforms.read import config_from_options
 
 
 def _opts(*args: str) -> WirestripOptions:

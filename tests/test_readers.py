@@ -61,8 +61,7 @@ def test_polars(out):
 
 def test_pyarrow_dataset(out):
     import pyarrow.dataset as ds
-
-    from schemas import ARTICLES_SCHEMA
+    from wirestrip.schemas import ARTICLES_SCHEMA
 
     dataset = ds.dataset(str(out / "articles"), format="parquet", partitioning="hive")
     for f in ARTICLES_SCHEMA:

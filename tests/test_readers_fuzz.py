@@ -8,11 +8,11 @@ import json
 from apache_beam.pvalue import TaggedOutput
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wirestrip.transforms.read.beam_read import FileToRead, ReadFile
+from wirestrip.transforms.read.formats import ReaderConfig
 
 from tests import dumps
 from tests.test_input_readers import WARC_RECORDS
-from transforms.formats import ReaderConfig
-from transforms.read import FileToRead, ReadFile
 
 SEEDS = {
     "a.csv": dumps.csv_dump([{"title": "T", "text": '"quoted" ### ' + p} for p in dumps.PARAS]),

@@ -2,9 +2,9 @@
 (skipped when ../shared is not beside the project; the held-out quarter is scored by make eval-clean)."""
 
 import pytest
+from wirestrip.transforms.clean.rules import load_rules
 
 from tests.conftest import SHARED
-from transforms.rules import load_rules
 
 REF = SHARED / "reference"
 

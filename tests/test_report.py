@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from wirestrip.pipeline.cli import main as cli
+from wirestrip.pipeline.report import Section, build_sections, render_html
+from wirestrip.schemas import ARTICLES_SCHEMA
 
-from pipeline.cli import main as cli
-from pipeline.report import Section, build_sections, render_html
-from schemas import ARTICLES_SCHEMA
 from tests import objectstore_fs
 from tests.conftest import SAMPLES, read_table, run_cli
 

@@ -13,8 +13,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from wirestrip.pipeline.options import _known_flags
 
-from pipeline.options import _known_flags
 from tests.conftest import ROOT, SAMPLES, read_table
 
 DAG_FILE = ROOT / "docs" / "airflow" / "wirestrip_daily.py"

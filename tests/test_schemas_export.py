@@ -10,10 +10,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-
-from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
-from schemas.export import SCHEMAS, UnsupportedType, bigquery_field, bigquery_schema, is_additive_evolution, rendered
-from schemas.fields import field, field_doc, versioned_schema
+from wirestrip.schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
+from wirestrip.schemas.export import SCHEMAS, UnsupportedType, bigquery_field, bigquery_schema, is_additive_evolution, rendered
+from wirestrip.schemas.fields import field, field_doc, versioned_schema
 
 
 def _all_fields(fields):

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from wirestrip.transforms.beam_articles import ProcessRecords
+from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.write.table_rows import RunContext
 
 from tests.test_posttext import SEED_LAYOUT, record
-from transforms.rows import RunContext
-from transforms.rules import load_rules
-from transforms.safe import REJECTS, SafeDoFn
-from transforms.stages import ProcessRecords
 
 CTX = RunContext("run-test", "0.0.0", "test", datetime(2025, 1, 1, tzinfo=UTC), 1 << 20)
 
@@ -19,7 +19,7 @@ def test_process_records_rows_and_rejects():
     good = record(SEED_LAYOUT, "post=0")
     empty = record(b"", "post=1")
     boiler = record("T\n\nSource link\n\nLoading", "post=2")
-    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+    with TestPipeline(runner="wirestrip.pipeline.runners.OfflineDirectRunner") as p:
         out = p | beam.Create([good, empty, boiler]) | ProcessRecords("UTC", load_rules(), CTX)
         rows = out["rows"] | "Key" >> beam.Map(lambda r: (r["doc_id"], r["publisher"], r["tags"], r["run_id"]))
         rejects = out[REJECTS] | "Why" >> beam.Map(lambda r: (r.doc_id, r.stage, r.error_type))
@@ -42,7 +42,7 @@ class _Explodes(SafeDoFn):
 
 def test_one_failing_record_loses_no_other_record():
     recs = [record(f"T{i}\n\nbody {i}", f"post={i}") for i in range(5)]
-    with TestPipeline(runner="pipeline.runners.OfflineDirectRunner") as p:
+    with TestPipeline(runner="wirestrip.pipeline.runners.OfflineDirectRunner") as p:
         out = p | beam.Create(recs) | beam.ParDo(_Explodes()).with_outputs(REJECTS, main="ok")
         assert_that(out.ok, equal_to(["post=0", "post=2", "post=3", "post=4"]))
         why = out[REJECTS] | beam.Map(lambda r: (r.locator, r.error_type, "injected failure" in r.message))

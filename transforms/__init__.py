@@ -1,3 +1,5 @@
-"""Pure functions (parsing, cleaning, fingerprinting) and the thin Beam transforms around them."""
+"""wirestrip's transforms, in rooms that follow the data: read → clean → dedup → write.
 
-from transforms import _quiet  # noqa: F401  (before anything imports Beam)
+Modules named `beam_*` are thin Beam wrappers; every other module is pure logic that imports
+neither apache_beam nor wirestrip.pipeline (tests/test_layers.py checks it).
+"""

@@ -3,7 +3,7 @@
 Copy this file into your DAGs folder and set the three Airflow Variables below (or edit the
 defaults). The operator runs, on the worker:
 
-    python3 -m pipeline.run --runner=DirectRunner --input=... --output=... --run_date=YYYY-MM-DD \
+    python3 -m wirestrip.pipeline.run --runner=DirectRunner --input=... --output=... --run_date=YYYY-MM-DD \
         --index=... --max_reject_rate=0.2 --labels=airflow-version=...
 
 - Idempotent: a retry or a backfill of the same `ds` replaces exactly that day's partition
@@ -41,7 +41,7 @@ with DAG(
     BeamRunPythonPipelineOperator(
         task_id="wirestrip_run",
         runner="DirectRunner",  # wirestrip maps it to its offline local runner
-        py_file="pipeline.run",
+        py_file="wirestrip.pipeline.run",
         py_options=["-m"],
         py_interpreter="python3",
         pipeline_options={

@@ -61,7 +61,7 @@ def _regular_bytes(folder: Path) -> int:
 
 def run_case(case: Case, workdir: Path) -> dict:
     """Build `case` under workdir/<name>/in, run the pipeline into workdir/<name>/out, measure."""
-    from pipeline.run import main
+    from wirestrip.pipeline.run import main
 
     folder = workdir / case.name / "in"
     out = workdir / case.name / "out"
@@ -99,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     import apache_beam  # noqa: F401 - imported before the baseline so that it is part of it
-
-    import pipeline.run  # noqa: F401
+    import wirestrip.pipeline.run  # noqa: F401
 
     _reset_peak()
     print(json.dumps({"case": "baseline", "peak_rss_mb": round(_peak_rss_mb(), 1)}), flush=True)

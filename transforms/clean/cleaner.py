@@ -1,0 +1,225 @@
+"""The boilerplate cleaner: strips what the rule registry (and, optionally, the lines learned from
+the corpus) recognises, records every removed span with its rule id, and turns what the removed
+text and the dateline reveal into provenance fields.
+
+Whole-line rules of scope `line` fire anywhere; `head`, `tail` and `edge` rules, and learned
+lines, fire only inside the leading / trailing run of lines that are all boilerplate (so a
+generic pattern, such as a tag line, can never eat a body paragraph in the middle of a story).
+Inline rules cut a span and keep the rest of the line. The dateline stays in the body; a byline
+glued in front of it is cut and fills `byline`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from wirestrip.transforms.clean.agencies import canonical_agency, clean_name, first_agency
+from wirestrip.transforms.clean.datelines import parse_dateline
+from wirestrip.transforms.clean.redact import redact_text
+from wirestrip.transforms.clean.rules import Rule, RuleSet
+from wirestrip.transforms.record_types import CleanArticle, ParsedArticle, Removed
+
+MAX_RULE_LINE_CHARS = 2000  # the longest real boilerplate line is ~400 chars; longer lines are body
+_DATELINE_PARAGRAPHS = 2  # the dateline opens the first or, after a one-line lead, the second paragraph
+_LEAD_MAX_CHARS = 200  # a line before the dateline paragraph is a one-line lead or an unknown widget, never longer
+_MAX_NAME_WORDS = 6  # publication names are short ("The Atlanta Journal-Constitution"); longer is prose
+# RE2's \s is ASCII: scraped text is full of no-break and thin spaces. Rules match a copy with
+# those mapped to ' ' (one character for one, so span offsets hold); the text itself is kept as is.
+_ODD_SPACE = re.compile("[\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u3000\t]")
+
+
+def _probe(line: str) -> str:
+    """`line` with odd spaces as ' ', for matching only (most lines have none: no copy then)."""
+    return _ODD_SPACE.sub(" ", line) if _ODD_SPACE.search(line) else line
+
+
+_TAG_SPLIT = re.compile(r"\s*,\s*")
+_SCOPES_AT = {"head": ("head", "edge"), "tail": ("tail", "edge")}
+
+# origin_agency: the strongest statement wins; ties go to the first in body order.
+# A dateline is the agency's own mark on its copy; credits and sign-offs name the agency's staff;
+# republish notes name the original; a disclaimer's slot or a copyright holder is the weakest.
+_AGENCY_PRIORITY = {"dateline": 0, "agency_credit": 1, "reporting_credit": 1, "byline": 1, "republish_note": 2, "disclaimer": 3}
+_HOLDER_PRIORITY = 4
+
+
+@dataclass
+class _Fire:
+    rule_id: str
+    kind: str
+    rule: Rule | None
+    groups: dict[str, str]
+
+
+# Learned lines: given a paragraph, the rule id ("learned:<hash>") if the corpus learned it, else None.
+LearnedLookup = Callable[[str], str | None]
+
+
+def _classify(line: str, rules: RuleSet) -> dict[str, _Fire]:
+    """First matching rule per scope for a whole line: keys 'line', 'head', 'tail', 'edge'."""
+    out: dict[str, _Fire] = {}
+    if len(line) > MAX_RULE_LINE_CHARS:
+        return out
+    for rule, groups in rules.match_line(_probe(line)):
+        out.setdefault(rule.scope, _Fire(rule.id, rule.kind, rule, groups))
+    return out
+
+
+def _expand(value: object, groups: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return re.sub(r"\{(\w+)\}", lambda m: groups.get(m.group(1), ""), value).strip()
+    return value
+
+
+def clean_article(parsed: ParsedArticle, rules: RuleSet, learned: LearnedLookup | None = None, redact: bool = False) -> CleanArticle:
+    """Strip boilerplate from a parsed article's paragraphs; return kept text, removed spans and provenance.
+
+    `learned` recognises corpus-learned boilerplate lines (edge runs only); `redact` masks e-mail
+    addresses and phone numbers in the removed texts.
+    """
+    paras = parsed.paragraphs
+    fires = [_classify(p, rules) for p in paras]
+    strip: dict[int, _Fire] = {i: f["line"] for i, f in enumerate(fires) if "line" in f}
+    # Leading and trailing boilerplate runs: edge rules and learned lines only fire while every
+    # line so far from that edge is boilerplate.
+    for order, edge in ((range(len(paras)), "head"), (range(len(paras) - 1, -1, -1), "tail")):
+        for i in order:
+            if i in strip:
+                continue
+            fire = next((fires[i][s] for s in _SCOPES_AT[edge] if s in fires[i]), None)
+            if fire is None and learned is not None:
+                rid = learned(paras[i])
+                fire = _Fire(rid, "learned", None, {}) if rid else None
+            if fire is None:
+                break
+            strip[i] = fire
+
+    removed = list(parsed.removed)
+    kept: list[str] = []
+    kept_pos: list[int] = []
+    fired: list[tuple[_Fire, int]] = []
+    for i, para in enumerate(paras):
+        if i in strip:
+            fire = strip[i]
+            removed.append(Removed(fire.rule_id, fire.kind, para, i))
+            fired.append((fire, i))
+            continue
+        spans = rules.find_inline(_probe(para)) if len(para) <= MAX_RULE_LINE_CHARS * 4 else []
+        if spans:
+            pieces, last = [], 0
+            for rule, start, end, groups in spans:
+                pieces.append(para[last:start])
+                removed.append(Removed(rule.id, rule.kind, para[start:end], i))
+                fired.append((_Fire(rule.id, rule.kind, rule, groups), i))
+                last = end
+            pieces.append(para[last:])
+            para = re.sub(r"[ \t]{2,}", " ", "".join(pieces)).strip()
+            if not para:
+                continue
+        kept.append(para)
+        kept_pos.append(i)
+
+    clean = CleanArticle(parsed=parsed, paragraphs=kept, removed=removed, tags=list(parsed.tags))
+    clean.byline = list(parsed.byline)
+    clean.dateline_city = parsed.dateline_city
+    agency_candidates: list[tuple[int, int, str, str]] = []  # (priority, position, agency, rule id)
+    for k in range(min(_DATELINE_PARAGRAPHS, len(kept))):
+        if k and len(kept[k - 1]) > _LEAD_MAX_CHARS:
+            break  # the first paragraph is a story paragraph: a later "(AP)" is in the story, not a dateline
+        dl = parse_dateline(kept[k])
+        if dl is None:
+            continue
+        if dl.cut:
+            removed.append(Removed("dateline.glued_byline", "byline", kept[k][: dl.cut].strip(), kept_pos[k]))
+            kept[k] = kept[k][dl.cut :]
+        clean.dateline_city = clean.dateline_city or dl.city
+        for name in dl.byline:
+            if name not in clean.byline:
+                clean.byline.append(name)
+        if dl.agency:
+            agency_candidates.append((_AGENCY_PRIORITY["dateline"], kept_pos[k], dl.agency, "dateline"))
+        break
+    _resolve_provenance(clean, parsed, fired, agency_candidates)
+    if redact:
+        clean.removed = [Removed(r.rule_id, r.kind, redact_text(r.text), r.position) for r in clean.removed]
+    return clean
+
+
+def _site_of(url: str | None) -> str | None:
+    """'https://www.nytimes.com/2024/…' -> 'nytimes.com'; None for no URL or no host."""
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _publication_name(value: str) -> str | None:
+    """A captured name that reads as a publication ('The Conversation', 'Consortiumnews.com'), else None:
+    'the novel by Jane Austen' in "Adapted from the novel by ..." names no publisher."""
+    name = clean_name(value)
+    if not name or len(name.split()) > _MAX_NAME_WORDS or not (name[0].isupper() or name[0].isdigit()):
+        return None
+    return name
+
+
+def _resolve_provenance(
+    clean: CleanArticle, parsed: ParsedArticle, fired: list[tuple[_Fire, int]], agency_candidates: list[tuple[int, int, str, str]]
+) -> None:
+    """publisher, origin_agency (with the deciding rule id), license, syndicated, tags, byline.
+
+    publisher: the input's own publisher field, else a disclaimer's name, else the site of the
+    article's URL, else a copyright holder. An agency is only ever a name the text states.
+    """
+    publishers: list[tuple[float, int, str]] = []
+    found: dict[str, object] = {}
+    for fire, pos in fired:
+        if fire.rule is None:
+            continue
+        kind_rank = _AGENCY_PRIORITY.get(fire.kind, 3)
+        for key, template in fire.rule.yields.items():
+            value = _expand(template, fire.groups)
+            if value in ("", None):
+                continue
+            if key == "tags":
+                clean.tags.extend(t for t in _TAG_SPLIT.split(str(value)) if t and t not in clean.tags)
+            elif key == "credited":
+                if fire.kind == "byline" and value != "true":
+                    for name in re.split(r"\s*(?:,|\band\b)\s*", str(value)):
+                        if name and name not in clean.byline and canonical_agency(name) is None:
+                            clean.byline.append(name)
+                        elif name and canonical_agency(name):
+                            agency_candidates.append((1, pos, canonical_agency(name), fire.rule_id))  # "By Reuters"
+            elif key == "origin_agency":
+                agency = first_agency(str(value))
+                if agency is None and fire.kind in ("republish_note", "copyright"):
+                    agency = _publication_name(str(value))  # the original publisher a note or footer names, as printed
+                if agency:
+                    agency_candidates.append((kind_rank, pos, agency, fire.rule_id))
+            elif key == "holder":
+                agency = canonical_agency(str(value))
+                if agency:
+                    agency_candidates.append((_HOLDER_PRIORITY, pos, agency, fire.rule_id))
+                elif clean_name(str(value)):
+                    # A full licence footer names the rights holder; a bare "©" line may be a photo credit,
+                    # and a "Source:" line a desk: both weaker.
+                    strong = fire.kind == "copyright" and "license" in fire.rule.yields
+                    publishers.append((2 if strong else 3, pos, clean_name(str(value))))  # type: ignore[arg-type]
+            elif key == "publisher":
+                name = clean_name(str(value))
+                if name:
+                    publishers.append((1, pos, name))
+            else:
+                found.setdefault(key, value)
+    site = _site_of(parsed.canonical_url or parsed.url)
+    if site:
+        publishers.append((1.5, -1, site))  # the site that served this copy: below a disclaimer's name, above a holder
+    publishers.sort()
+    clean.publisher = parsed.publisher or (publishers[0][2] if publishers else None)
+    if agency_candidates:
+        _, _, agency, rule_id = min(agency_candidates)
+        clean.origin_agency, clean.origin_agency_rule = agency, rule_id
+    clean.license = found.get("license")  # type: ignore[assignment]
+    clean.syndicated = bool(found.get("syndicated", False)) or clean.origin_agency is not None

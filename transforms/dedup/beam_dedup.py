@@ -1,0 +1,433 @@
+"""Near-duplicate clusters and the original of each story, as one composite Beam transform.
+
+    rows ──fingerprint──> DocFp (doc_id, hashes, signature, keys, order key; no text)
+      [+ index docs of earlier runs]  merged by doc_id (a doc of this batch replaces its index entry)
+    exact duplicates: CombinePerKey(min order) by content_hash; members link to the group's best doc,
+      only that representative goes on to LSH (and only if it has >= min_shingles shingles)
+    LSH: (band_key, doc_id) -> buckets -> candidate pairs (star to the minimum in hot buckets) ->
+      fingerprints joined onto pairs (left, then right) -> verified edges
+    connected components (large-star/small-star, convergence checked)
+    original per component: earliest published_at, then a copy naming its agency as its own origin,
+      then the longest text, then doc_id (CombinePerKey(min order key))
+    chaining rule: every member re-verified against its original; failures split off (grouped
+      by content hash: exact copies of a split member stay together)
+    cluster sizes; then the assignment joins back onto the full rows by doc_id (texts are shuffled
+    only there), onto `clusters` rows and onto the updated index rows.
+
+Pure helpers here and in transforms/dedup/fingerprint.py, transforms/dedup/candidates.py, transforms/dedup/beam_components.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import apache_beam as beam
+import numpy as np
+from wirestrip.transforms.beam_safe import count
+from wirestrip.transforms.dedup.beam_components import ConnectedComponents
+from wirestrip.transforms.dedup.candidates import CandidatePairs, PairFp, VerifyPairs, verify
+from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, fingerprint, is_edge
+
+_NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
+
+
+@dataclass(frozen=True)
+class DocFp:
+    """One document as the dedup stage sees it: fingerprints and the facts that pick an original."""
+
+    doc_id: str
+    content_hash: str | None
+    published_at: datetime | None
+    names_origin: bool
+    text_chars: int
+    size: int
+    signature: bytes  # uint32 LE (num_perm,)
+    shingles: bytes  # uint64 LE, in text order
+    keys: tuple[int, ...]
+    simhash: int
+    publisher: str | None
+    in_batch: bool
+    first_seen_run_date: str
+    last_run_date: str
+    prev_cluster_id: str | None = None
+
+    @property
+    def order(self) -> tuple:
+        return order_key(self.published_at, self.names_origin, self.text_chars, self.doc_id)
+
+    def pair_fp(self, params: DedupParams) -> PairFp:
+        """What verification reads, and only that: the shingles in exact mode, the signature in
+        estimated mode (each pair's shuffle carries two of these; the signature is 512 of ~4,100 bytes)."""
+        if params.verify == "exact":
+            return PairFp(self.content_hash, self.size, b"", self.shingles)
+        return PairFp(self.content_hash, self.size, self.signature, None)
+
+
+def order_key(published_at: datetime | None, names_origin: bool, text_chars: int, doc_id: str) -> tuple:
+    """The original of a cluster is the doc with the smallest key: earliest published_at (unknown
+    last), then a copy naming the agency as its own origin, then the longest text, then doc_id."""
+    if published_at is None:
+        t = _NO_TIME
+    else:
+        if published_at.tzinfo is None:
+            published_at = published_at.replace(tzinfo=UTC)
+        t = int(published_at.timestamp() * 1_000_000)
+    return (t, 0 if names_origin else 1, -int(text_chars), doc_id)
+
+
+def names_origin(row: dict) -> bool:
+    """The copy names the agency as its own origin: its dateline credits the agency, or its
+    publisher is the origin agency itself."""
+    agency = row.get("origin_agency")
+    if not agency:
+        return False
+    if row.get("origin_agency_rule") == "dateline":
+        return True
+    publisher = row.get("publisher")
+    return bool(publisher) and publisher.strip().casefold() == agency.strip().casefold()
+
+
+def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
+    """The DocFp of an articles row (pure)."""
+    text = row.get("text") or ""
+    fp = fingerprint(text, params)
+    return DocFp(
+        doc_id=row["doc_id"],
+        content_hash=row.get("content_hash"),
+        published_at=row.get("published_at"),
+        names_origin=names_origin(row),
+        text_chars=len(text),
+        size=fp.size,
+        signature=fp.signature.astype("<u4").tobytes(),
+        shingles=fp.sequence.astype("<u8").tobytes(),
+        keys=tuple(fp.keys(params)),
+        simhash=fp.simhash,
+        publisher=row.get("publisher"),
+        in_batch=True,
+        first_seen_run_date=run_date,
+        last_run_date=run_date,
+    )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A doc's cluster as decided by this run."""
+
+    doc_id: str
+    cluster_id: str
+    similarity: float
+    containment: float
+    method: str
+    cluster_size: int = 1
+
+    @property
+    def is_canonical(self) -> bool:
+        return self.cluster_id == self.doc_id
+
+    def fields(self) -> dict:
+        """The articles/clusters columns of the assignment."""
+        return {
+            "cluster_id": self.cluster_id,
+            "is_canonical": self.is_canonical,
+            "duplicate_of": None if self.is_canonical else self.cluster_id,
+            "similarity": float(self.similarity),
+            "containment": float(self.containment),
+            "similarity_method": self.method,
+            "cluster_size": int(self.cluster_size),
+        }
+
+
+def _self(doc_id: str) -> Assignment:
+    return Assignment(doc_id, doc_id, 1.0, 1.0, "exact")
+
+
+class _Fingerprint(beam.DoFn):
+    def __init__(self, params: DedupParams, run_date: str):
+        self.params, self.run_date = params, run_date
+
+    def process(self, row: dict) -> Iterator[DocFp]:
+        try:
+            d = doc_fp(row, self.params, self.run_date)
+        except Exception:  # noqa: BLE001 - a doc that cannot be fingerprinted stays its own cluster, never lost
+            count("dedup.fingerprint_failed")
+            return
+        count("dedup.docs_in_batch")
+        yield d
+
+
+def _merge_by_doc_id(element) -> Iterator[DocFp]:
+    """This batch's doc replaces the index entry of the same doc_id (a rerun does not double count);
+    the first run that saw it is kept."""
+    _, group = element
+    new, old = list(group["new"])[:1], list(group["old"])[:1]
+    if new and old:
+        count("dedup.index_replaced")
+        first = min(new[0].first_seen_run_date, old[0].first_seen_run_date)
+        yield replace(new[0], first_seen_run_date=first)
+    elif new:
+        yield new[0]
+    elif old:
+        count("dedup.index_docs")
+        yield old[0]
+
+
+def _exact_key(d: DocFp) -> str:
+    return d.content_hash or f"doc:{d.doc_id}"
+
+
+class _SplitExact(beam.DoFn):
+    """(content_hash, {docs, rep}) -> exact edges (member, rep) on the main output; the
+    representative's LSH keys on `lsh`."""
+
+    def __init__(self, min_shingles: int):
+        self.min_shingles = min_shingles
+
+    def process(self, element):
+        _, group = element
+        reps = list(group["rep"])
+        rep_id = reps[0][1] if reps else None
+        for doc_id, size, keys in group["docs"]:
+            if doc_id != rep_id:
+                count("dedup.exact_duplicates")
+                yield doc_id, rep_id
+            elif size < self.min_shingles:
+                count("dedup.below_min_shingles")
+            else:
+                yield beam.pvalue.TaggedOutput("lsh", (doc_id, list(keys)))
+
+
+def _label_members(element):
+    """(doc_id, {doc: [DocFp], label: [label]}) -> (label or doc_id, DocFp): unlinked docs are their own component."""
+    doc_id, group = element
+    labels = list(group["label"])
+    # A node only known from an old cluster id (its doc was pruned) has no doc: a connector, not a member.
+    for d in list(group["doc"])[:1]:
+        yield (labels[0] if labels else doc_id), d
+
+
+class _ResolveComponent(beam.DoFn):
+    """(component, {m: [DocFp], best: [(order, doc_id, PairFp)]}) -> (DocFp, Assignment) of the
+    original and of every member that verifies against it (the chaining rule); members that do not
+    go to the `split` output keyed by (original, content hash). Two passes over the members (count,
+    then emit) instead of holding them: a component's size never sits in memory."""
+
+    def __init__(self, params: DedupParams):
+        self.params = params
+
+    def process(self, element):
+        _, group = element
+        best = next(iter(group["best"]), None)
+        if best is None:  # cannot happen: every component has a minimum
+            count("dedup.component_without_original")
+            return
+        _, orig_id, orig_fp = best
+        params = self.params
+
+        def check(d: DocFp):
+            return None if d.doc_id == orig_id else verify(d.pair_fp(params), orig_fp, params)
+
+        size = sum(1 for d in group["m"] if d.doc_id == orig_id or is_edge(check(d), params))
+        for d in group["m"]:
+            o = check(d)
+            if o is None:
+                yield d, Assignment(d.doc_id, orig_id, 1.0, 1.0, "exact", size)
+            elif is_edge(o, params):
+                count("dedup.original.verified")
+                yield d, Assignment(d.doc_id, orig_id, o.jaccard, o.containment, o.method, size)
+            else:
+                count("dedup.chain_splits")
+                yield beam.pvalue.TaggedOutput("split", (("split", orig_id, _exact_key(d)), d))
+
+
+def _resolve_split(element):
+    """(key, {m: [DocFp], best: [(order, doc_id)]}) -> (DocFp, Assignment): split-off members with
+    one content hash form one cluster around their best original (exact copies: similarity 1)."""
+    _, group = element
+    for _, orig_id in list(group["best"])[:1]:
+        size = sum(1 for _ in group["m"])
+        for d in group["m"]:
+            yield d, Assignment(d.doc_id, orig_id, 1.0, 1.0, "exact", size)
+
+
+class Dedup(beam.PTransform):
+    """Articles rows -> {"rows": rows with cluster fields, "clusters": clusters-table rows,
+    "index": updated index rows (only with index_dir)}.
+
+    `index_dir`: the cross-batch index (read as it stood before `run_date`, see transforms/dedup/index.py).
+    """
+
+    def __init__(
+        self,
+        params: DedupParams | None = None,
+        index_dir: str | None = None,
+        run_date: str | None = None,
+        run_id: str = "",
+        retention_days: int = 0,
+    ):
+        super().__init__()
+        self.params = params or DedupParams()
+        self.index_dir, self.run_id, self.retention_days = index_dir, run_id, retention_days
+        self.run_date = run_date or datetime.now(UTC).date().isoformat()
+
+    def expand(self, rows):
+        params, run_date, run_id = self.params, self.run_date, self.run_id
+        new = rows | "Fingerprint" >> beam.ParDo(_Fingerprint(params, run_date))
+        if self.index_dir:
+            from wirestrip.transforms.dedup.index import ReadIndex
+
+            old = rows.pipeline | "ReadIndex" >> ReadIndex(self.index_dir, run_date, params, self.retention_days)
+            docs = (
+                {"new": new | "NewById" >> beam.Map(lambda d: (d.doc_id, d)), "old": old | "OldById" >> beam.Map(lambda d: (d.doc_id, d))}
+                | "MergeById" >> beam.CoGroupByKey()
+                | "Merged" >> beam.FlatMap(_merge_by_doc_id)
+            )
+        else:  # doc_ids are unique within a batch (ids hash path, locator and bytes): nothing to merge
+            docs = new
+        fps = docs | "PairFps" >> beam.Map(lambda d: (d.doc_id, d.pair_fp(params)))
+
+        # Exact duplicates: one representative per content hash (the best original candidate).
+        reps = docs | "ExactOrder" >> beam.Map(lambda d: (_exact_key(d), (d.order, d.doc_id))) | "ExactRep" >> beam.CombinePerKey(min)
+        exact = (
+            {"docs": docs | "ExactDocs" >> beam.Map(lambda d: (_exact_key(d), (d.doc_id, d.size, d.keys))), "rep": reps}
+            | "JoinExact" >> beam.CoGroupByKey()
+            | "SplitExact" >> beam.ParDo(_SplitExact(params.min_shingles)).with_outputs("lsh", main="edges")
+        )
+
+        # Near duplicates: LSH candidates, verified.
+        pairs = exact.lsh | "Candidates" >> CandidatePairs(params.hot_bucket, params.shards)
+        verified = (pairs, fps) | "VerifyCandidates" >> VerifyPairs(params, "lsh")
+        near = verified | "Edges" >> beam.FlatMap(lambda v: [(v[0], v[1])] if v[3] else [])
+        # Clusters of earlier runs stay linked (their members are re-verified against the original below).
+        prior = docs | "PriorEdges" >> beam.FlatMap(
+            lambda d: [(d.doc_id, d.prev_cluster_id)] if d.prev_cluster_id and d.prev_cluster_id != d.doc_id else []
+        )
+        edges = (exact.edges, near, prior) | "AllEdges" >> beam.Flatten()
+        labels = edges | "Components" >> ConnectedComponents(params.max_rounds, params.shards)
+
+        # The original of every component (smallest order key; its fingerprint rides along in the
+        # combiner), then every member verified against it: the chaining rule.
+        members = (
+            {"doc": docs | "DocById" >> beam.Map(lambda d: (d.doc_id, d)), "label": labels}
+            | "JoinLabels" >> beam.CoGroupByKey()
+            | "ByComponent" >> beam.FlatMap(_label_members)
+        )
+        best = (
+            members
+            | "OrderFp" >> beam.MapTuple(lambda c, d: (c, (d.order, d.doc_id, d.pair_fp(params))))
+            | "Original" >> beam.CombinePerKey(min)
+        )
+        resolved = (
+            {"m": members, "best": best}
+            | "JoinOriginal" >> beam.CoGroupByKey()
+            | "Resolve" >> beam.ParDo(_ResolveComponent(params)).with_outputs("split", main="kept")
+        )
+        split_best = (
+            resolved.split
+            | "SplitOrder" >> beam.MapTuple(lambda k, d: (k, (d.order, d.doc_id)))
+            | "SplitOriginal" >> beam.CombinePerKey(min)
+        )
+        split = (
+            {"m": resolved.split, "best": split_best} | "JoinSplit" >> beam.CoGroupByKey() | "ResolveSplit" >> beam.FlatMap(_resolve_split)
+        )
+        assigned = (resolved.kept, split) | "Assignments" >> beam.Flatten()
+        outputs = assigned | "DocOutputs" >> beam.ParDo(_DocOutputs(run_id, bool(self.index_dir))).with_outputs(
+            "clusters", "index", main="batch"
+        )
+
+        article_rows = (
+            {"row": rows | "RowById" >> beam.Map(lambda r: (r["doc_id"], r)), "a": outputs.batch}
+            | "JoinRows" >> beam.CoGroupByKey()
+            | "FillRows" >> beam.FlatMap(_fill_rows)
+        )
+        out = {"rows": article_rows, "clusters": outputs.clusters}
+        if self.index_dir:
+            out["index"] = outputs.index
+        return out
+
+
+class _DocOutputs(beam.DoFn):
+    """(DocFp, Assignment) -> the batch docs' cluster fields (main), a clusters row and an index row for every doc."""
+
+    def __init__(self, run_id: str, with_index: bool):
+        self.run_id, self.with_index = run_id, with_index
+
+    def process(self, element):
+        d, a = element
+        doc_id = d.doc_id
+        fields = a.fields()
+        if d.in_batch:
+            yield doc_id, {**fields, "simhash": d.simhash}
+        if not a.is_canonical:
+            count("dedup.duplicates")
+        yield beam.pvalue.TaggedOutput(
+            "clusters",
+            {
+                "doc_id": doc_id,
+                **fields,
+                "content_hash": d.content_hash,
+                "published_at": d.published_at,
+                "publisher": d.publisher,
+                "first_seen_run_date": d.first_seen_run_date,
+                "in_batch": d.in_batch,
+                "run_id": self.run_id,
+            },
+        )
+        if self.with_index:
+            yield beam.pvalue.TaggedOutput("index", index_row(d, a.cluster_id))
+
+
+def index_row(d: DocFp, cluster_id: str) -> dict:
+    """The index row of a doc (schemas/index.py)."""
+    return {
+        "doc_id": d.doc_id,
+        "published_at": d.published_at,
+        "content_hash": d.content_hash,
+        "band_keys": list(d.keys),
+        "signature": np.frombuffer(d.signature, dtype="<u4").astype(np.int64).tolist(),
+        "shingles": np.frombuffer(d.shingles, dtype="<u8").view("<i8").tolist(),
+        "size": d.size,
+        "simhash": d.simhash,
+        "text_chars": d.text_chars,
+        "names_origin": d.names_origin,
+        "cluster_id": cluster_id,
+        "publisher": d.publisher,
+        "first_seen_run_date": d.first_seen_run_date,
+        "last_run_date": d.last_run_date,
+    }
+
+
+def doc_from_index_row(row: dict) -> DocFp:
+    """The DocFp of an index row written by an earlier run."""
+    return DocFp(
+        doc_id=row["doc_id"],
+        content_hash=row.get("content_hash"),
+        published_at=row.get("published_at"),
+        names_origin=bool(row.get("names_origin")),
+        text_chars=int(row.get("text_chars") or 0),
+        size=int(row.get("size") or 0),
+        signature=np.asarray(row.get("signature") or [], dtype=np.int64).astype("<u4").tobytes(),
+        shingles=np.asarray(row.get("shingles") or [], dtype=np.int64).astype("<i8").view("<u8").tobytes(),
+        keys=tuple(row.get("band_keys") or ()),
+        simhash=int(row.get("simhash") or 0),
+        publisher=row.get("publisher"),
+        in_batch=False,
+        first_seen_run_date=row["first_seen_run_date"],
+        last_run_date=row["last_run_date"],
+        prev_cluster_id=row.get("cluster_id"),
+    )
+
+
+def _fill_rows(element):
+    """(doc_id, {row: [rows], a: [fields]}) -> rows with the cluster fields; a row is never dropped."""
+    doc_id, group = element
+    fields = next(iter(group["a"]), None)
+    if fields is None:
+        count("dedup.rows_without_fingerprint")
+        fields = {**_self(doc_id).fields(), "simhash": None}
+    for row in group["row"]:
+        yield {**row, **fields}
+
+
+__all__ = ["Assignment", "Dedup", "DedupParams", "DocFp", "Overlap", "doc_fp", "names_origin", "order_key"]

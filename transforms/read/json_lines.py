@@ -1,0 +1,95 @@
+"""JSON Lines dumps (`.jsonl`, `.ndjson`): one JSON object per line, as crawlers write them.
+
+Fields are found by name (or mapped with --jsonl-field ROLE=KEY, dotted keys reach nested
+objects); a record carrying `html` goes through the HTML path. Locator: `bytes=S-E` (in the
+decompressed file; no line number, so that a file read in parallel regions keeps the same ids).
+"""
+
+from __future__ import annotations
+
+import json
+
+from wirestrip.transforms.read.bounded_lines import iter_lines
+from wirestrip.transforms.read.charset import decode_bytes
+from wirestrip.transforms.read.csv_dump import parse_fields
+from wirestrip.transforms.read.decompress import DecodedStream
+from wirestrip.transforms.read.formats import Bad, Piece, ReaderConfig, Splitter
+from wirestrip.transforms.record_types import ParsedArticle, RecordError
+
+# Keys recognised without --jsonl-field, per role, in order of preference.
+AUTO_FIELDS = {
+    "text": ("text", "body", "content", "article", "maintext", "full_text", "article_text"),
+    "html": ("html", "raw_html", "content_html", "body_html"),
+    "url": ("url", "link", "article_url", "source_url"),
+    "title": ("title", "headline"),
+    "time": ("published", "published_at", "date_publish", "datePublished", "date", "pubDate", "publish_date", "timestamp"),
+    "publisher": ("source", "publisher", "source_domain", "site_name", "site", "domain", "outlet"),
+    "id": ("id", "article_id", "doc_id", "guid", "uuid"),
+}
+ROLES = tuple(AUTO_FIELDS)
+
+
+def split_jsonl(stream: DecodedStream, cfg: ReaderConfig, end: int | None = None) -> Splitter:
+    """Non-blank lines as Pieces; lines over --max-record-bytes as Bad (never held whole).
+
+    With `end` (a region of a large file), only lines starting before `end` are this region's;
+    the stream must start at a line start (the caller skips the previous region's last line).
+    """
+    meta = {"fields": dict(cfg.jsonl_fields)}
+    if cfg.paragraph_separator:
+        meta["paragraph_separator"] = cfg.paragraph_separator
+    for line in iter_lines(stream, cfg.max_record_bytes):
+        if end is not None and line.start >= end:
+            return
+        locator = f"bytes={line.start}-{line.end}"
+        if line.too_long:
+            yield Bad(
+                locator,
+                "record_too_large",
+                f"line is {line.end - line.start} bytes, over --max-record-bytes={cfg.max_record_bytes}",
+                line.data,
+                line.end - line.start,
+            )
+        elif line.data.strip():
+            yield Piece(locator, line.data, meta)
+
+
+def _lookup(obj: dict, key: str):
+    value = obj
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _as_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "\n\n".join(str(v) for v in value if v is not None)
+    return str(value)
+
+
+def parse_jsonl(record, default_tz: str = "UTC") -> ParsedArticle:
+    """One JSON line -> ParsedArticle (through the HTML path when the object carries HTML)."""
+    try:
+        obj = json.loads(decode_bytes(record.raw).text)
+    except ValueError as exc:
+        raise RecordError("invalid_json", f"not a JSON object: {exc!r}") from None
+    if not isinstance(obj, dict):
+        raise RecordError("invalid_json", f"a JSON {type(obj).__name__}, not an object")
+    explicit = record.meta.get("fields", {})
+    fields: dict[str, str] = {}
+    for role, names in AUTO_FIELDS.items():
+        keys = [explicit[role]] if role in explicit else list(names)
+        for key in keys:
+            value = _as_text(_lookup(obj, key))
+            if value not in (None, ""):
+                fields[role] = value
+                break
+    if record.meta.get("paragraph_separator"):
+        fields["paragraph_separator"] = record.meta["paragraph_separator"]
+    if "text" not in fields and "html" not in fields:
+        raise RecordError("no_text", f"no text or html field among keys {sorted(obj)[:20]}")
+    return parse_fields(record, fields, default_tz)
