@@ -29,10 +29,11 @@ from wirestrip.pipeline.manifest import file_infos, parquet_rows, reconcile, wri
 from wirestrip.pipeline.options import OptionsError, WirestripOptions, dedup_params, normalise_argv, run_parser, validate
 from wirestrip.pipeline.runners import runner_for, with_quiet_workers
 from wirestrip.schemas import ARTICLES_SCHEMA_VERSION, CLUSTERS_SCHEMA_VERSION, INDEX_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
-from wirestrip.transforms.beam_safe import NAMESPACE, short_traceback
+from wirestrip.transforms.beam_safe import NAMESPACE
 from wirestrip.transforms.clean.learned import load_learned_files
 from wirestrip.transforms.clean.rules import RuleError, RuleSet, load_rules
 from wirestrip.transforms.dedup.index import check_params, commit_index, discard_staging
+from wirestrip.transforms.errors import short_traceback
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION
 from wirestrip.transforms.write.table_rows import RunContext
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import wirestrip.transforms.beam_articles as stages
-from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn, raw_record_of
-from wirestrip.transforms.record_types import RecordError
+from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn
+from wirestrip.transforms.record_types import RecordError, raw_record_of
 
 from bench.synth import posts
 from tests.conftest import ROOT, SAMPLES, read_table, run_cli

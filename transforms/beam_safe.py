@@ -1,54 +1,24 @@
-"""Per-record failure handling: an exception on one record becomes a reject for that record,
-never the loss of its bundle, never a crash of the run."""
+"""Per-record failure handling in Beam: an exception on one record becomes a reject for that record,
+never the loss of its bundle, never a crash of the run; and the Beam counter that pure code is given."""
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
-from wirestrip.transforms.record_types import CleanArticle, ParsedArticle, RawRecord, RecordError, Reject
+from wirestrip.transforms.errors import bounded, short_traceback
+from wirestrip.transforms.record_types import RecordError, Reject, raw_record_of
 
 REJECTS = "rejects"
 NAMESPACE = "wirestrip"
-_TRACEBACK_FRAMES = 4  # enough to locate the failing line without bloating the rejects table
 
 
 def count(name: str, n: int = 1) -> None:
     """Increment a Beam counter in the wirestrip namespace."""
     Metrics.counter(NAMESPACE, name).inc(n)
-
-
-_MAX_MESSAGE_CHARS = 2000  # an exception may quote its input (a whole 8 MB line); the raw bytes are in the row already
-
-
-def bounded(text: str, limit: int = _MAX_MESSAGE_CHARS) -> str:
-    """`text` cut to `limit` characters, saying how much was cut."""
-    return text if len(text) <= limit else f"{text[:limit]}… [{len(text) - limit} more characters]"
-
-
-def short_traceback(exc: BaseException) -> str:
-    """repr of the exception plus its last frames: exception objects themselves may not pickle."""
-    try:
-        head = bounded(repr(exc))
-    except Exception:  # noqa: BLE001 - a broken __repr__ must not turn one reject into a lost bundle
-        head = f"<{type(exc).__name__} whose repr() failed>"
-    frames = traceback.format_tb(exc.__traceback__)[-_TRACEBACK_FRAMES:]
-    return f"{head}\n{''.join(frames)}".strip()
-
-
-def raw_record_of(element: Any) -> RawRecord:
-    """The raw record behind a stage's element (RawRecord, ParsedArticle or CleanArticle)."""
-    if isinstance(element, RawRecord):
-        return element
-    if isinstance(element, ParsedArticle):
-        return element.record
-    if isinstance(element, CleanArticle):
-        return element.parsed.record
-    raise TypeError(f"no raw record behind a {type(element).__name__}")
 
 
 class SafeDoFn(beam.DoFn):

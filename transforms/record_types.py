@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -113,3 +114,14 @@ class RecordError(ValueError):
         super().__init__(message)
         self.error_type = error_type
         self.message = message
+
+
+def raw_record_of(element: Any) -> RawRecord:
+    """The raw record behind a stage's element (RawRecord, ParsedArticle or CleanArticle)."""
+    if isinstance(element, RawRecord):
+        return element
+    if isinstance(element, ParsedArticle):
+        return element.record
+    if isinstance(element, CleanArticle):
+        return element.parsed.record
+    raise TypeError(f"no raw record behind a {type(element).__name__}")

@@ -11,7 +11,8 @@ import apache_beam as beam
 import xxhash
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
-from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn, count, short_traceback
+from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn, count
+from wirestrip.transforms.errors import short_traceback
 from wirestrip.transforms.hashing import doc_id, raw_sha
 from wirestrip.transforms.read.beam_files import is_local, open_regular, unlisted_entries
 from wirestrip.transforms.read.csv_dump import split_csv
