@@ -19,9 +19,9 @@ from pathlib import Path
 
 import zstandard
 from apache_beam.pvalue import TaggedOutput
-from wirestrip.transforms.beam_articles import PARSERS
 from wirestrip.transforms.read import html_page as htmlpage
 from wirestrip.transforms.read import language
+from wirestrip.transforms.read.beam_parse import PARSERS
 from wirestrip.transforms.read.beam_read import FileToRead, ReadFile
 from wirestrip.transforms.read.formats import ReaderConfig
 

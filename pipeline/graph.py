@@ -8,7 +8,7 @@ import apache_beam as beam
 from wirestrip.pipeline.layout import Layout, published_date
 from wirestrip.pipeline.options import WirestripOptions, dedup_params
 from wirestrip.schemas import ARTICLES_SCHEMA, CLUSTERS_SCHEMA, INDEX_SCHEMA, REJECTS_SCHEMA
-from wirestrip.transforms.beam_articles import ProcessRecords, ToRejectRows
+from wirestrip.transforms.beam_articles import ProcessRecords
 from wirestrip.transforms.beam_progress import Progress, is_file_info
 from wirestrip.transforms.beam_safe import REJECTS
 from wirestrip.transforms.clean.rules import RuleSet
@@ -17,6 +17,7 @@ from wirestrip.transforms.dedup.index import staging_dir
 from wirestrip.transforms.read.beam_read import FILES, ReadInputs, config_from_options
 from wirestrip.transforms.write.beam_parquet import WriteJsonLines, WriteTable
 from wirestrip.transforms.write.beam_partitioned import WritePartitioned
+from wirestrip.transforms.write.beam_rows import ToRejectRows
 from wirestrip.transforms.write.table_rows import RunContext
 
 

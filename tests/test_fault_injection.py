@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import wirestrip.transforms.beam_articles as stages
+import wirestrip.transforms.clean.beam_clean as clean_stage
+import wirestrip.transforms.read.beam_parse as parse_stage
+import wirestrip.transforms.write.beam_rows as row_stage
 from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn
 from wirestrip.transforms.record_types import RecordError, raw_record_of
 
@@ -76,9 +78,10 @@ def test_a_stage_raising_on_one_record_loses_no_other(tmp_path, monkeypatch, sta
     assert run_cli("--input", f"{dump}/*.txt", "--output", str(reference), "--run-date", RUN_DATE) == 0
 
     if target == "parse_post":
-        monkeypatch.setitem(stages.PARSERS, "txt", _raise_on_poison(stages.PARSERS["txt"], exc))
+        monkeypatch.setitem(parse_stage.PARSERS, "txt", _raise_on_poison(parse_stage.PARSERS["txt"], exc))
     else:
-        monkeypatch.setattr(stages, target, _raise_on_poison(getattr(stages, target), exc))
+        module = clean_stage if target == "clean_article" else row_stage
+        monkeypatch.setattr(module, target, _raise_on_poison(getattr(module, target), exc))
     out = tmp_path / "out"
     assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE) == 0
 
@@ -106,12 +109,12 @@ def test_a_row_silently_lost_between_stages_fails_the_run_and_commits_nothing(tm
     assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE) == 0
     before = content(out, "articles")
 
-    process_one = stages.ToArticleRows.process_one
+    process_one = row_stage.ToArticleRows.process_one
 
     def drop_poison(self, clean):
         return iter(()) if POISON.encode() in raw_record_of(clean).raw else process_one(self, clean)
 
-    monkeypatch.setattr(stages.ToArticleRows, "process_one", drop_poison)
+    monkeypatch.setattr(row_stage.ToArticleRows, "process_one", drop_poison)
     capsys.readouterr()
     assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE) == 3
     assert "nothing was committed" in capsys.readouterr().err

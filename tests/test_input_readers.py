@@ -9,9 +9,9 @@ import json
 import pytest
 import zstandard
 from apache_beam.pvalue import TaggedOutput
-from wirestrip.transforms.beam_articles import PARSERS, ParseRecords
 from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.read.beam_parse import PARSERS, ParseRecords
 from wirestrip.transforms.read.beam_read import FileToRead, ReadFile, SplitFiles
 from wirestrip.transforms.read.formats import FormatRecord, ReaderConfig, detect_format
 from wirestrip.transforms.read.locate import reread_record
