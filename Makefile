@@ -30,35 +30,35 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup  ## throughput of the pure stages on generated articles
-	$(BIN)/python -m bench.stages
-	$(BIN)/python -m bench.clean_speed
-	$(BIN)/python -m bench.readers
-	$(BIN)/python -m bench.dedup_bench signatures
+	$(BIN)/python -m bench.perf.stages
+	$(BIN)/python -m bench.perf.clean_speed
+	$(BIN)/python -m bench.perf.readers
+	$(BIN)/python -m bench.perf.dedup_bench signatures
 
 # MODE: the pipeline run's local runner mode, in_memory (default) or multi_processing (docs/runners.md)
 N ?= 10000
 MODE ?= in_memory
 bench-scale: setup  ## the whole pipeline on N generated articles: articles/s, MB/s, peak RSS (N=100000 for the target)
-	$(BIN)/python -m bench.scale $(N) --mode $(MODE)
+	$(BIN)/python -m bench.perf.scale $(N) --mode $(MODE)
 
 eval: setup  ## every evaluation whose inputs are present (../shared)
-	$(BIN)/python -m bench.eval_all
+	$(BIN)/python -m bench.eval.eval_all
 
 eval-clean: setup  ## boilerplate/provenance scores on a labelled corpus generated from ../shared
-	$(BIN)/python -m bench.eval_clean
+	$(BIN)/python -m bench.eval.eval_clean
 
 eval-dedup: setup  ## near-dup clusters vs labels on a corpus generated from ../shared, datasketch side by side (SWEEP=1: bands x rows, thresholds)
-	$(BIN)/python -m bench.eval_dedup $(if $(SWEEP),--sweep)
+	$(BIN)/python -m bench.eval.eval_dedup $(if $(SWEEP),--sweep)
 
 bench-memory: setup  ## RSS and seconds of every stage of the local runner on N generated articles (default 10000)
-	$(BIN)/python -m bench.stage_memory $(N)
+	$(BIN)/python -m bench.perf.stage_memory $(N)
 
 DEDUP_DOCS ?= 100000
 bench-dedup: setup  ## the whole dedup stage on the local runner for DEDUP_DOCS generated rows and a tenth of them: time, peak memory
-	$(BIN)/python -m bench.dedup_bench stage --docs $(DEDUP_DOCS)
+	$(BIN)/python -m bench.perf.dedup_bench stage --docs $(DEDUP_DOCS)
 
 eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article-extraction (skipped when absent)
-	$(BIN)/python -m bench.eval_html
+	$(BIN)/python -m bench.eval.eval_html
 
 .PHONY: adversarial
 adversarial: setup  ## run every adversarial case (generated into a temp folder) and print time and peak memory
@@ -76,4 +76,4 @@ report: setup  ## terminal tables + $(OUT)/_report/index.html over the committed
 	$(BIN)/wirestrip report $(OUT)
 
 bench-output: setup  ## row groups and files the writers produce on generated articles
-	$(BIN)/python -m bench.output_layout
+	$(BIN)/python -m bench.perf.output_layout

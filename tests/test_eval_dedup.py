@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.dedup_corpus import BBCArticle, dedup_bbc, edit_words, exact_key, generate, structure, write
-from bench.eval_dedup import UnionFind, adjusted_rand_index, bcubed, datasketch_clusters, pair_counts, pairwise_prf, quantiles
+from bench.corpora.dedup_corpus import BBCArticle, dedup_bbc, edit_words, exact_key, generate, structure, write
+from bench.eval.eval_dedup import UnionFind, adjusted_rand_index, bcubed, datasketch_clusters, pair_counts, pairwise_prf, quantiles
 
 
 def _ari_by_pairs(truth, pred) -> float:
@@ -174,7 +174,7 @@ def test_corpus_is_deterministic_and_labels_do_not_leak(tmp_path):
 
 
 def test_edit_kinds_group_copies_for_recall():
-    from bench.eval_dedup import edit_kinds
+    from bench.eval.eval_dedup import edit_kinds
 
     assert edit_kinds(["trim0.31+context", "words0.020", "headline"]) == ["trim 30-50%", "context added", "words", "headline"]
     assert edit_kinds(["trim0.05"]) == ["trim 5-30%"]
@@ -183,7 +183,7 @@ def test_edit_kinds_group_copies_for_recall():
 
 
 def test_bench_rows_are_deterministic_and_complete():
-    from bench.dedup_bench import shard_rows
+    from bench.perf.dedup_bench import shard_rows
 
     pool = [f"Sentence number {i} says something about topic {i % 7}." for i in range(500)]
     a, b = list(shard_rows(pool, 3, 200)), list(shard_rows(pool, 3, 200))

@@ -21,7 +21,7 @@ import wirestrip.transforms.write.beam_rows as row_stage
 from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn
 from wirestrip.transforms.record_types import RecordError, raw_record_of
 
-from bench.synth import posts
+from bench.corpora.synth import posts
 from tests.conftest import ROOT, SAMPLES, read_table, run_cli
 
 RUN_DATE = "2025-08-02"

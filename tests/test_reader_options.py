@@ -7,7 +7,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from wirestrip.pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
 from wirestrip.transforms.read.beam_read import config_from_options
 
-from bench.eval_html import page_counts, score
+from bench.eval.eval_html import page_counts, score
 from tests.conftest import run_cli
 
 

@@ -13,7 +13,7 @@ REF = SHARED / "reference"
 def test_rule_writing_families_are_covered():
     import random
 
-    from bench.cleangen import _fill, load_reference
+    from bench.corpora.cleangen import _fill, load_reference
 
     rules = load_rules()
     rng = random.Random(1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.stage_memory import record_stages, steps_of
+from bench.perf.stage_memory import record_stages, steps_of
 from tests.conftest import SAMPLES
 
 

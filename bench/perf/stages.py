@@ -1,6 +1,6 @@
 """Throughput of the pure per-record stages (parse, clean, row + content hash) on one core.
 
-python -m bench.stages [N]
+python -m bench.perf.stages [N]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from wirestrip.transforms.read.post_text import parse_post
 from wirestrip.transforms.record_types import RawRecord
 from wirestrip.transforms.write.table_rows import RunContext, article_row
 
-from bench.synth import posts
+from bench.corpora.synth import posts
 
 
 def main(n: int = 5000) -> None:

@@ -1,11 +1,11 @@
 """The cleaner alone, one core: articles/s on ~3 KB articles (a figure of `make bench`).
 
-Two inputs: the generated scraped posts of bench/synth.py (always available), and, when
+Two inputs: the generated scraped posts of bench/corpora/synth.py (always available), and, when
 ../shared is present, the labelled eval-clean corpus (real BBC bodies with real boilerplate lines:
 more, shorter lines per article). Parsing is done beforehand and not timed; the learned-lines
 pass is timed separately (it re-cleans only the articles holding a learned line).
 
-python -m bench.clean_speed [N]
+python -m bench.perf.clean_speed [N]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from wirestrip.transforms.hashing import doc_id, raw_sha
 from wirestrip.transforms.read.post_text import parse_post
 from wirestrip.transforms.record_types import RawRecord
 
-from bench.synth import posts
+from bench.corpora.synth import posts
 
 
 def _records(texts: list[bytes], names: list[str]) -> list[RawRecord]:
@@ -45,13 +45,13 @@ def main(n: int = 3000) -> None:
     print(f"cleaner alone, rules {rules.version} ({len(rules.rules)} rules):")
     texts = [p.encode() for p in posts(n, target_bytes=2600)]
     parsed = [parse_post(r) for r in _records(texts, [f"s/{i}.txt" for i in range(n)])]
-    _time("generated posts (bench/synth.py, seed 7)", parsed, rules)
-    from bench.eval_clean import SHARED
+    _time("generated posts (bench/corpora/synth.py, seed 7)", parsed, rules)
+    from bench.shared import SHARED
 
     if not (SHARED / "corpora" / "bbc").is_dir():
         print(f"  eval-clean corpus: skipped, {SHARED}/corpora/bbc is absent")
         return
-    from bench.cleangen import generate
+    from bench.corpora.cleangen import generate
 
     arts, _ = generate(SHARED, 900)
     texts = [a.text().encode() for a in arts]

@@ -1,5 +1,5 @@
 """`make eval-clean`: score the cleaner on a labelled corpus generated from ../shared (see
-bench/cleangen.py). Prints its inputs and every figure the issue asks for:
+bench/corpora/cleangen.py). Prints its inputs and every figure the issue asks for:
 
 - boilerplate-line precision and recall, overall and per kind (recall by labelled kind;
   precision by the kind of the rule that removed a line);
@@ -8,18 +8,16 @@ bench/cleangen.py). Prints its inputs and every figure the issue asks for:
   output where the text states none, or a different one);
 - the same for the held-out quarter of the reference families, separately.
 
-python -m bench.eval_clean [--stories N] [--no-learned] [--show N]
+python -m bench.eval.eval_clean [--stories N] [--no-learned] [--show N]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from wirestrip.transforms.clean.agencies import name_key
 from wirestrip.transforms.clean.cleaner import clean_article
@@ -29,21 +27,9 @@ from wirestrip.transforms.hashing import doc_id, raw_sha
 from wirestrip.transforms.read.post_text import parse_post
 from wirestrip.transforms.record_types import CleanArticle, RawRecord
 
-from bench.cleangen import SEED, Article, generate
+from bench.corpora.cleangen import SEED, Article, generate
+from bench.shared import SHARED
 
-
-def _find_shared() -> Path:
-    """../shared beside the project (or $WIRESTRIP_SHARED; a git worktree one level deeper also looks up)."""
-    if os.environ.get("WIRESTRIP_SHARED"):
-        return Path(os.environ["WIRESTRIP_SHARED"])
-    root = Path(__file__).resolve().parents[1]
-    for cand in (root.parent / "shared", root.parent.parent / "shared"):
-        if cand.is_dir():
-            return cand
-    return root.parent / "shared"
-
-
-SHARED = _find_shared()
 _WS = re.compile(r"\s+")
 
 

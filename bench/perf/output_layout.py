@@ -1,6 +1,6 @@
 """Row groups and files the two article writers produce, and a DuckDB scan over them.
 
-python -m bench.output_layout [N]     (default 60,000 rows: enough for several 64 MiB row groups)
+python -m bench.perf.output_layout [N]     (default 60,000 rows: enough for several 64 MiB row groups)
 
 Rows come from 3,000 generated posts (seed 7) parsed and cleaned by the real stages, repeated
 with distinct doc_ids up to N inside the pipeline. The time printed is the whole local pipeline. Writers: Beam's WriteToParquet through the offline local runner
@@ -29,7 +29,7 @@ from wirestrip.transforms.write.beam_parquet import ROW_GROUP_BYTES, WriteTable
 from wirestrip.transforms.write.beam_partitioned import WritePartitioned
 from wirestrip.transforms.write.table_rows import RunContext, article_row
 
-from bench.synth import posts
+from bench.corpora.synth import posts
 
 
 def _base_rows() -> list[dict]:

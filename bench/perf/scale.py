@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from multiprocessing import Pool
 from pathlib import Path
 
-from bench.dedup_bench import _proc_tree
-from bench.scale_corpus import generate, source
+from bench.corpora.scale_corpus import generate, source
+from bench.perf.dedup_bench import _proc_tree
 
 POSTS_PER_FILE = 500  # files of ~1.5 MB: enough files for both workers, few enough to list fast
 

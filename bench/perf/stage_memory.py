@@ -1,6 +1,6 @@
 """`make bench-memory N=10000`: where the local runner's memory and time go, stage by stage.
 
-Runs `wirestrip run` in this process on N generated articles (bench/scale_corpus.py) with the
+Runs `wirestrip run` in this process on N generated articles (bench/corpora/scale_corpus.py) with the
 default in_memory runner, and records for every fused stage the runner executes: its seconds, the
 process RSS when it starts, the highest RSS while it runs (sampled every 0.1 s) and the RSS when it
 ends. Prints the stages with the highest peaks and the longest times.
@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.scale import write_corpus
+from bench.perf.scale import write_corpus
 
 SAMPLE_SECONDS = 0.1  # fine enough to catch a stage's peak, cheap beside a stage's own work
 _STEP = re.compile(r"ref_AppliedPTransform_(.+?)_\d+\)|\(([^()+]+?)/(?:Read|Write)\)")

@@ -1,8 +1,8 @@
 """Throughput of each input reader (split into records) and its parser, on generated dumps.
 
-python -m bench.readers [N]    N generated articles per format (default 2000; HTML-based formats use N/4)
+python -m bench.perf.readers [N]    N generated articles per format (default 2000; HTML-based formats use N/4)
 
-Inputs are written to a temporary directory from bench.synth (seed 7) in each format; the reader
+Inputs are written to a temporary directory from bench.corpora.synth (seed 7) in each format; the reader
 is the real ReadFile DoFn called directly (no runner), the parser the real PARSERS entry, both on
 one core. MB are the bytes of the file as stored (compressed where it is).
 """
@@ -25,7 +25,7 @@ from wirestrip.transforms.read.beam_parse import PARSERS
 from wirestrip.transforms.read.beam_read import FileToRead, ReadFile
 from wirestrip.transforms.read.formats import ReaderConfig
 
-from bench.synth import post
+from bench.corpora.synth import post
 from tests import dumps
 
 
@@ -72,7 +72,7 @@ def main(n: int = 2000) -> None:
     language.setup()
     cfg = ReaderConfig(max_file_bytes=1 << 30, max_record_bytes=8 << 20)
     reader = ReadFile("auto", cfg.max_file_bytes, cfg.max_record_bytes, cfg)
-    print(f"inputs: {n} generated articles per format (bench.synth, seed 7); warc/rss pages: {max(1, n // 4)}; one core, no runner")
+    print(f"inputs: {n} generated articles per format (bench.corpora.synth, seed 7); warc/rss pages: {max(1, n // 4)}; one core, no runner")
     print("read = split the file into records (decompression included); parse = the format's parser (HTML extraction")
     print("where it applies); language = the offline detector on the parsed text. Parse/language on up to 300 records.")
     print(

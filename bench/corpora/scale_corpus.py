@@ -2,7 +2,7 @@
 
 Stories are built from real sentences when ../shared/corpora/bbc is present (sentences drawn at
 random from the whole pool; the lead paragraph's with half their words redrawn, so that unrelated
-stories do not open alike), else from bench.synth's generator. About 30% of stories are
+stories do not open alike), else from bench.corpora.synth's generator. About 30% of stories are
 syndicated: 1-20 copies, each re-headlined, trimmed from the end and wrapped in a different
 outlet's boilerplate, as wire copies are.
 """
@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.synth import sentence
+from bench.corpora.synth import sentence
 
-BBC = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "bbc"
+BBC = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "bbc"
 SYNDICATED_SHARE = 0.30  # the issue's mix: ~30% of stories carry copies
 MAX_COPIES = 20
 _OUTLETS = (
@@ -97,4 +97,4 @@ def generate(n: int, seed: int = 11, target_bytes: int = 3000) -> Iterator[str]:
 
 
 def source() -> str:
-    return f"sentences of {BBC}" if BBC.exists() else "bench.synth's built-in generator (../shared absent)"
+    return f"sentences of {BBC}" if BBC.exists() else "bench.corpora.synth's built-in generator (../shared absent)"

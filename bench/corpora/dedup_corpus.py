@@ -35,7 +35,7 @@ from pathlib import Path
 
 import xxhash
 
-from bench.cleangen import RefLine, _expand_junk, _fill, _vary, load_reference
+from bench.corpora.cleangen import RefLine, _expand_junk, _fill, _vary, load_reference
 
 SEED = 20261127
 STORIES = 600  # the "~600 stories with copies"

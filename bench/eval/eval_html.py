@@ -8,7 +8,7 @@ those means. Our path = the HTML reader's extraction (trafilatura with our setti
 parse tree) followed by the boilerplate cleaner. Pages whose F1 our cleaning changed are listed,
 credit-line pages (where the ground truth keeps "(Reporting by ...)" lines we strip) apart.
 
-python -m bench.eval_html [--quiet]
+python -m bench.eval.eval_html [--quiet]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from wirestrip.transforms.read.html_page import article_from_page, extract_page
 from wirestrip.transforms.record_types import RawRecord
 
 # ../shared beside the project; WIRESTRIP_SHARED points elsewhere (e.g. from a git worktree).
-SHARED = Path(os.environ.get("WIRESTRIP_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
+SHARED = Path(os.environ.get("WIRESTRIP_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 BENCH = SHARED / "eval" / "article-extraction"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NGRAM = 4

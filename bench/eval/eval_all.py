@@ -9,7 +9,7 @@ import csv
 
 from wirestrip.transforms.clean.rules import load_rules
 
-from bench.eval_clean import SHARED
+from bench.shared import SHARED
 
 
 def rule_coverage() -> None:
@@ -29,18 +29,18 @@ def rule_coverage() -> None:
 
 def main() -> None:
     rule_coverage()
-    from bench import eval_clean
+    from bench.eval import eval_clean
 
     print("\neval-clean (boilerplate and provenance on a generated labelled corpus):")
     eval_clean.main([])
 
     print("\neval-html (our HTML path vs bare trafilatura on the article-extraction benchmark):")
-    from bench import eval_html  # issue 4: the HTML path on the article-extraction benchmark
+    from bench.eval import eval_html  # issue 4: the HTML path on the article-extraction benchmark
 
     eval_html.main(["--quiet"])
 
     print("\neval-dedup (near-duplicate clusters and originals on a generated labelled corpus, datasketch side by side):")
-    from bench import eval_dedup  # issue 5
+    from bench.eval import eval_dedup  # issue 5
 
     eval_dedup.main([])
 

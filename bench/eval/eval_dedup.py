@@ -1,6 +1,6 @@
 """`make eval-dedup`: near-duplicate clusters and originals, scored on a labelled corpus.
 
-The corpus is generated deterministically from ../shared (bench/dedup_corpus.py): BBC articles
+The corpus is generated deterministically from ../shared (bench/corpora/dedup_corpus.py): BBC articles
 deduplicated first, ~600 stories with 1-4 syndicated copies (trimmed, teasers, re-headlined,
 credit lines and disclaimers, word edits, lead rewrites) and ~1,400 same-topic singletons. It is
 written as JSON Lines and run through the REAL pipeline (`pipeline.run.main`, default options);
@@ -12,7 +12,7 @@ against the targets (pairwise F1 >= 0.97, ARI >= 0.95); the original chosen (x/y
 kind; and, side by side on the same clean texts and the same shingles, datasketch's MinHashLSH at
 the same parameters (candidates + union-find, unverified and verified by its Jaccard estimate).
 
-python -m bench.eval_dedup [--seed N] [--stories N] [--negatives N] [--sweep] [--keep DIR]
+python -m bench.eval.eval_dedup [--seed N] [--stories N] [--negatives N] [--sweep] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from math import comb
 from pathlib import Path
 
-from bench.dedup_corpus import NEGATIVES, SEED, STORIES, Corpus, generate, word_shingles, write
-from bench.eval_clean import SHARED
+from bench.corpora.dedup_corpus import NEGATIVES, SEED, STORIES, Corpus, generate, word_shingles, write
+from bench.shared import SHARED
 
 TARGET_PAIRWISE_F1 = 0.97  # the issue's targets
 TARGET_ARI = 0.95

@@ -1,13 +1,13 @@
 """Dedup benchmarks: MinHash signature speed (`make bench`) and the whole dedup stage (`make bench-dedup`).
 
-python -m bench.dedup_bench signatures [--docs N] [--repeat R]
+python -m bench.perf.dedup_bench signatures [--docs N] [--repeat R]
     MinHash signatures from raw clean text (~2 KB: BBC article bodies, or generated text when
     ../shared is absent), docs/s on ONE core (the process is pinned to one CPU): ours
     (shingle_hashes + minhash; and the full fingerprint: + SimHash + LSH lead keys) and
     datasketch (MinHash.bulk over the same texts' word 3-gram byte strings, and one MinHash per
     text with update_batch) in the same run, best of R repeats. Target: ours >= 2,500 docs/s.
 
-python -m bench.dedup_bench stage [--docs N] [--workers W]
+python -m bench.perf.dedup_bench stage [--docs N] [--workers W]
     The whole dedup stage (wirestrip.transforms.dedup.beam_dedup.Dedup) on the local runner (pipeline.runners, as
     pipeline/run.py runs it) for N generated article rows and for N/10: wall time, peak RSS of the
     process tree and of its largest single process (the controller; each SDK worker), and the Beam
@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.eval_clean import SHARED
-from bench.scale_corpus import story_sentence, vocabulary
+from bench.corpora.scale_corpus import story_sentence, vocabulary
+from bench.shared import SHARED
 
 TARGET_DOCS_PER_S = 2500  # the issue's target for signatures from ~2 KB clean texts on one core
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -58,11 +58,11 @@ def signature_texts(n: int) -> tuple[list[str], str]:
     bodies = bbc_bodies()
     source = f"BBC article bodies ({len(bodies)} in {SHARED / 'corpora' / 'bbc'})"
     if not bodies:
-        from bench.synth import sentence
+        from bench.corpora.synth import sentence
 
         rng = random.Random(7)
         bodies = ["\n\n".join(" ".join(sentence(rng, rng.randint(12, 28)) for _ in range(3)) for _ in range(5)) for _ in range(500)]
-        source = "generated text (bench.synth; ../shared absent)"
+        source = "generated text (bench.corpora.synth; ../shared absent)"
     # Every text distinct (a serial number in front), so no cache anywhere can help.
     return [f"Report {i}. {bodies[i % len(bodies)]}" for i in range(n)], source
 
@@ -156,11 +156,11 @@ MAX_COPIES = 5  # 1-5 copies each (mean 3): about 1 in 2 rows is a copy
 
 
 def _sentence_pool() -> list[str]:
-    from bench.scale_corpus import BBC, _bbc_sentences
+    from bench.corpora.scale_corpus import BBC, _bbc_sentences
 
     if BBC.exists():
         return _bbc_sentences()
-    from bench.synth import sentence
+    from bench.corpora.synth import sentence
 
     rng = random.Random(STAGE_SEED)
     return [sentence(rng, rng.randint(12, 28)) for _ in range(40000)]
@@ -267,7 +267,7 @@ def stage_child(docs: int, mode: str, workers: int) -> None:
     from wirestrip.transforms.dedup.beam_dedup import Dedup
     from wirestrip.transforms.dedup.fingerprint import DedupParams
 
-    from bench.eval_dedup import adjusted_rand_index, pairwise_prf
+    from bench.eval.eval_dedup import adjusted_rand_index, pairwise_prf
 
     pool = _sentence_pool()
     shards = [(s, min(SHARD_DOCS, docs - s * SHARD_DOCS)) for s in range((docs + SHARD_DOCS - 1) // SHARD_DOCS)]
@@ -331,7 +331,7 @@ def _count_output(_row, name: str) -> None:
 
 def stage_run(docs: int, mode: str, workers: int) -> dict:
     """One size in a child process, its process tree sampled every 0.2 s for resident memory."""
-    cmd = [sys.executable, "-m", "bench.dedup_bench", "stage-child", "--docs", str(docs), "--mode", mode, "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "bench.perf.dedup_bench", "stage-child", "--docs", str(docs), "--mode", mode, "--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = {"tree": 0, "root": 0, "other": 0}
     done = threading.Event()
@@ -358,7 +358,7 @@ def stage_run(docs: int, mode: str, workers: int) -> dict:
 
 def stage(docs: int, mode: str, workers: int) -> int:
     """Print the dedup stage's time and memory at docs/10 and docs."""
-    from bench.scale_corpus import source
+    from bench.corpora.scale_corpus import source
 
     print(
         f"dedup stage (wirestrip.transforms.dedup.beam_dedup.Dedup, default DedupParams) on the local runner, {mode}"

@@ -1,0 +1,1 @@
+"""Quality against labels: `make eval`, `make eval-clean`, `make eval-dedup`, `make eval-html`."""
