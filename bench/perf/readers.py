@@ -25,8 +25,8 @@ from wirestrip.transforms.read.beam_parse import PARSERS
 from wirestrip.transforms.read.beam_read import FileToRead, ReadFile
 from wirestrip.transforms.read.formats import ReaderConfig
 
+from bench.corpora import formats
 from bench.corpora.synth import post
-from tests import dumps
 
 
 def _articles(n: int) -> list[tuple[str, list[str]]]:
@@ -42,9 +42,9 @@ def _write_inputs(d: Path, n: int) -> dict[str, Path]:
     arts = _articles(n)
     few = arts[: max(1, n // 4)]
     rows = [{"id": str(i), "title": t, "publisher": "Bench", "text": " ### ".join(p)} for i, (t, p) in enumerate(arts)]
-    jsonl = dumps.jsonl_dump([{"url": f"https://example.org/{i}", "title": t, "text": "\n\n".join(p)} for i, (t, p) in enumerate(arts)])
+    jsonl = formats.jsonl_dump([{"url": f"https://example.org/{i}", "title": t, "text": "\n\n".join(p)} for i, (t, p) in enumerate(arts)])
     files = {
-        "csv": ("dump.csv", dumps.csv_dump(rows)),
+        "csv": ("dump.csv", formats.csv_dump(rows)),
         "jsonl": ("dump.jsonl", jsonl),
         "jsonl.gz": ("dump.jsonl.gz", gzip.compress(jsonl, 6)),
         "jsonl.bz2": ("dump.jsonl.bz2", bz2.compress(jsonl)),
@@ -52,13 +52,13 @@ def _write_inputs(d: Path, n: int) -> dict[str, Path]:
         "txt": ("posts.txt", "\n=====\n".join(post(random.Random(i)) for i in range(n)).encode()),
         "warc.gz": (
             "crawl.warc.gz",
-            dumps.warc_dump(
-                [("response", f"https://example.org/{i}", 200, "text/html", dumps.page(t, p).encode()) for i, (t, p) in enumerate(few)],
+            formats.warc_dump(
+                [(f"https://example.org/{i}", formats.page(t, p).encode()) for i, (t, p) in enumerate(few)],
                 gzip=True,
             ),
         ),
-        "rss": ("feed.rss", dumps.rss_dump([dumps.rss_item(t, content="".join(f"<p>{x}</p>" for x in p)) for t, p in few])),
-        "html": ("page.html", dumps.page(*few[0]).encode()),
+        "rss": ("feed.rss", formats.rss_dump([formats.rss_item(t, "".join(f"<p>{x}</p>" for x in p)) for t, p in few])),
+        "html": ("page.html", formats.page(*few[0]).encode()),
     }
     out = {}
     for key, (name, data) in files.items():
