@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
+from wirestrip.pipeline.index_store import staging_dir
 from wirestrip.pipeline.layout import Layout, published_date
 from wirestrip.pipeline.options import WirestripOptions, dedup_params
 from wirestrip.schemas import ARTICLES_SCHEMA, CLUSTERS_SCHEMA, INDEX_SCHEMA, REJECTS_SCHEMA
@@ -13,7 +14,6 @@ from wirestrip.transforms.beam_progress import Progress, is_file_info
 from wirestrip.transforms.beam_safe import REJECTS
 from wirestrip.transforms.clean.rules import RuleSet
 from wirestrip.transforms.dedup.beam_dedup import Dedup
-from wirestrip.transforms.dedup.index import staging_dir
 from wirestrip.transforms.read.beam_read import FILES, ReadInputs, config_from_options
 from wirestrip.transforms.write.beam_parquet import WriteJsonLines, WriteTable
 from wirestrip.transforms.write.beam_partitioned import WritePartitioned
@@ -29,8 +29,10 @@ def build(
     staging: Layout,
     ingest_date: str,
     prior_learned: list[dict] | None = None,
+    index_files: list[str] | None = None,
 ) -> None:
-    """Add the whole run to `p`, writing every table into the `staging` layout."""
+    """Add the whole run to `p`, writing every table into the `staging` layout. `index_files`: the
+    Parquet files of the index version the run reads (with --index; empty for a new index)."""
     read = p | "ReadInputs" >> ReadInputs(
         opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes, config_from_options(opts)
     )
@@ -42,7 +44,9 @@ def build(
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)
     if opts.dedup:
-        dedup = articles | "Dedup" >> Dedup(dedup_params(opts), opts.index, ingest_date, ctx.run_id, opts.index_retention_days)
+        dedup = articles | "Dedup" >> Dedup(
+            dedup_params(opts), index_files if opts.index else None, ingest_date, ctx.run_id, opts.index_retention_days
+        )
         articles = dedup["rows"]
         dedup["clusters"] | "WriteClusters" >> WriteTable(staging.partition("clusters", ingest_date), CLUSTERS_SCHEMA, opts.num_shards)
         if "index" in dedup:  # the updated index, committed by run.py beside the output

@@ -24,15 +24,15 @@ from wirestrip.pipeline import __version__
 from wirestrip.pipeline.commit import _local, commit_local, commit_versioned, recover, remove_tree
 from wirestrip.pipeline.dataset import partition_scheme
 from wirestrip.pipeline.graph import build
+from wirestrip.pipeline.index_store import check_params, commit_index, discard_staging, index_files
 from wirestrip.pipeline.layout import TABLES, Layout, is_local
+from wirestrip.pipeline.learned_files import load_learned_files
 from wirestrip.pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
 from wirestrip.pipeline.options import OptionsError, WirestripOptions, dedup_params, normalise_argv, run_parser, validate
 from wirestrip.pipeline.runners import runner_for, with_quiet_workers
 from wirestrip.schemas import ARTICLES_SCHEMA_VERSION, CLUSTERS_SCHEMA_VERSION, INDEX_SCHEMA_VERSION, REJECTS_SCHEMA_VERSION
 from wirestrip.transforms.beam_safe import NAMESPACE
-from wirestrip.transforms.clean.learned import load_learned_files
 from wirestrip.transforms.clean.rules import RuleError, RuleSet, load_rules
-from wirestrip.transforms.dedup.index import check_params, commit_index, discard_staging
 from wirestrip.transforms.errors import short_traceback
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION
 from wirestrip.transforms.write.table_rows import RunContext
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     try:
         with beam.Pipeline(runner=runner_for(options), options=options) as p:
-            build(p, opts, rules, ctx, staging, run_date, prior_learned)
+            build(p, opts, rules, ctx, staging, run_date, prior_learned, index_files(opts.index, index_read) if opts.index else None)
         result = p.result
         manifest["beam_counters"] = _counters(result)
         manifest["stage_seconds"] = _stage_seconds(result)
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
     manifest["partition_by"] = opts.partition_by
-    if opts.index:  # just before the output commit: see transforms/dedup/index.py for a kill in between
+    if opts.index:  # just before the output commit: see pipeline/index_store.py for a kill in between
         manifest["dedup"]["index_version_written"] = commit_index(opts.index, run_id, run_date, params)
     if is_local(out.root):
         # Tables partitioned by ingest date alone are always replaced, even when this run wrote no row to them.

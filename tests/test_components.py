@@ -5,14 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wirestrip.transforms.dedup.beam_components import (
-    ComponentsNotConverged,
-    ConnectedComponents,
-    components_local,
-    large_star,
-    settled,
-    small_star,
-)
+from wirestrip.transforms.dedup.beam_components import ConnectedComponents
+from wirestrip.transforms.dedup.components import ComponentsNotConverged, components_local, large_star, settled, small_star
 
 
 def union_find(edges: list[tuple[str, str]]) -> dict[str, str]:

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from wirestrip.pipeline.runners import OfflineDirectRunner
-from wirestrip.transforms.dedup.beam_dedup import Dedup, doc_fp, names_origin, order_key
+from wirestrip.transforms.dedup.beam_dedup import Dedup
 from wirestrip.transforms.dedup.candidates import PairFp, bucket_pairs, keys_by_shard, shard_pairs, verify
+from wirestrip.transforms.dedup.documents import doc_fp, names_origin, order_key
 from wirestrip.transforms.dedup.fingerprint import DedupParams
 from wirestrip.transforms.write.table_rows import content_hash
 

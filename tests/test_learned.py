@@ -4,8 +4,9 @@ the Beam two-pass composite (learned lines written out, prior lines applied)."""
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from wirestrip.transforms.clean.beam_clean import LearnBoilerplate
 from wirestrip.transforms.clean.cleaner import clean_article
-from wirestrip.transforms.clean.learned import LearnBoilerplate, LearnedIndex, group_of, line_key, parse_learned_lines, story_of
+from wirestrip.transforms.clean.learned import LearnedIndex, group_of, line_key, parse_learned_lines, story_of
 from wirestrip.transforms.clean.rules import load_rules
 from wirestrip.transforms.read.post_text import parse_post
 

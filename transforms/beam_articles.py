@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import apache_beam as beam
 from wirestrip.transforms.beam_safe import REJECTS
-from wirestrip.transforms.clean.beam_clean import ApplyLearned, CleanArticles
-from wirestrip.transforms.clean.learned import MIN_SHARE, MIN_SUPPORT, LearnBoilerplate
+from wirestrip.transforms.clean.beam_clean import ApplyLearned, CleanArticles, LearnBoilerplate
+from wirestrip.transforms.clean.learned import MIN_SHARE, MIN_SUPPORT
 from wirestrip.transforms.clean.rules import RuleSet
 from wirestrip.transforms.read.beam_parse import ParseRecords
 from wirestrip.transforms.write.beam_rows import ToArticleRows

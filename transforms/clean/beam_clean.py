@@ -1,12 +1,24 @@
-"""The clean stages in Beam: rule cleaning, and the second pass with the lines learned from the batch."""
+"""The clean stages in Beam: rule cleaning, learning the lines a publisher repeats across stories,
+and the second pass with the lines learned (the pure logic: cleaner.py, learned.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import apache_beam as beam
 from wirestrip.transforms.beam_safe import SafeDoFn, count
 from wirestrip.transforms.clean.cleaner import clean_article
-from wirestrip.transforms.clean.learned import group_of, line_key
+from wirestrip.transforms.clean.learned import (
+    MAX_TRACKED_STORIES,
+    MIN_SHARE,
+    MIN_SUPPORT,
+    candidate_lines,
+    group_of,
+    learned_record,
+    line_key,
+    needed_support,
+    story_of,
+)
 from wirestrip.transforms.clean.rules import RuleSet
 from wirestrip.transforms.record_types import CleanArticle, ParsedArticle, RecordError
 
@@ -60,3 +72,79 @@ class ApplyLearned(SafeDoFn):
         if not again.paragraphs:
             raise RecordError("only_boilerplate", f"every body line was boilerplate ({len(again.removed)} removed, learned lines included)")
         yield again
+
+
+class _StoriesCombine(beam.CombineFn):
+    """Distinct story keys (capped) and the smallest example line, per (group, hash)."""
+
+    def create_accumulator(self):
+        return (set(), None)
+
+    def add_input(self, acc, value):
+        stories, example = acc
+        story, text = value
+        if len(stories) < MAX_TRACKED_STORIES:
+            stories.add(story)
+        return stories, text if example is None or text < example else example
+
+    def merge_accumulators(self, accs):
+        stories, example = set(), None
+        for s, e in accs:
+            stories |= s
+            if e is not None and (example is None or e < example):
+                example = e
+        if len(stories) > MAX_TRACKED_STORIES:
+            stories = set(sorted(stories)[:MAX_TRACKED_STORIES])
+        return stories, example
+
+    def extract_output(self, acc):
+        return len(acc[0]), acc[1] or ""
+
+
+class LearnBoilerplate(beam.PTransform):
+    """Rule-cleaned articles -> learned-line records {group, hash, rule_id, support, example}:
+    lines with support >= min_support in this batch, merged with `prior` records from earlier runs."""
+
+    def __init__(self, min_support: int = MIN_SUPPORT, prior: list[dict] | None = None, min_share: float = MIN_SHARE):
+        super().__init__()
+        self.min_support, self.prior, self.min_share = min_support, list(prior or []), min_share
+
+    def expand(self, articles):
+        min_support = self.min_support
+        if min_support <= 0:  # learning off for this batch: only the prior runs' lines apply
+            counted = articles.pipeline | "NothingLearned" >> beam.Create([])
+        else:
+            counted = self._count(articles, min_support, self.min_share)
+        prior = articles.pipeline | "PriorLearned" >> beam.Create(self.prior)
+        return (
+            (counted, prior)
+            | "AllLearned" >> beam.Flatten()
+            | "ByLine" >> beam.Map(lambda r: ((r["group"], r["hash"]), r))
+            | "BestSupport" >> beam.CombinePerKey(lambda rs: max(rs, key=lambda r: (r["support"], r["example"])))
+            | "Values" >> beam.Values()
+        )
+
+    @staticmethod
+    def _count(articles, min_support: int, min_share: float):
+        def keyed(clean: CleanArticle):
+            for group, key, story, text in candidate_lines(clean):
+                yield (group, key), (story, text)
+
+        group_totals = (
+            articles
+            | "GroupStory" >> beam.Map(lambda c: (group_of(c), story_of(c)))
+            | "DistinctStories" >> beam.Distinct()
+            | "GroupOfStory" >> beam.Map(lambda gs: gs[0])
+            | "StoriesPerGroup" >> beam.combiners.Count.PerElement()
+        )
+
+        def enough(kv, totals) -> bool:
+            return kv[1][0] >= needed_support(totals.get(kv[0][0], 0), min_support, min_share)
+
+        return (
+            articles
+            | "Candidates" >> beam.FlatMap(keyed)
+            | "StoriesPerLine" >> beam.CombinePerKey(_StoriesCombine())
+            | "EnoughSupport" >> beam.Filter(enough, totals=beam.pvalue.AsDict(group_totals))
+            | "Record" >> beam.Map(lambda kv: learned_record(kv[0][0], kv[0][1], kv[1][0], kv[1][1]))
+        )

@@ -14,133 +14,33 @@
     cluster sizes; then the assignment joins back onto the full rows by doc_id (texts are shuffled
     only there), onto `clusters` rows and onto the updated index rows.
 
-Pure helpers here and in transforms/dedup/fingerprint.py, transforms/dedup/candidates.py, transforms/dedup/beam_components.py.
+The pure steps: transforms/dedup/documents.py, fingerprint.py, candidates.py, components.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import apache_beam as beam
-import numpy as np
 from wirestrip.transforms.beam_safe import count
+from wirestrip.transforms.dedup.beam_candidates import CandidatePairs, VerifyPairs
 from wirestrip.transforms.dedup.beam_components import ConnectedComponents
-from wirestrip.transforms.dedup.candidates import CandidatePairs, PairFp, VerifyPairs, verify
-from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, fingerprint, is_edge
-
-_NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
-
-
-@dataclass(frozen=True)
-class DocFp:
-    """One document as the dedup stage sees it: fingerprints and the facts that pick an original."""
-
-    doc_id: str
-    content_hash: str | None
-    published_at: datetime | None
-    names_origin: bool
-    text_chars: int
-    size: int
-    signature: bytes  # uint32 LE (num_perm,)
-    shingles: bytes  # uint64 LE, in text order
-    keys: tuple[int, ...]
-    simhash: int
-    publisher: str | None
-    in_batch: bool
-    first_seen_run_date: str
-    last_run_date: str
-    prev_cluster_id: str | None = None
-
-    @property
-    def order(self) -> tuple:
-        return order_key(self.published_at, self.names_origin, self.text_chars, self.doc_id)
-
-    def pair_fp(self, params: DedupParams) -> PairFp:
-        """What verification reads, and only that: the shingles in exact mode, the signature in
-        estimated mode (each pair's shuffle carries two of these; the signature is 512 of ~4,100 bytes)."""
-        if params.verify == "exact":
-            return PairFp(self.content_hash, self.size, b"", self.shingles)
-        return PairFp(self.content_hash, self.size, self.signature, None)
-
-
-def order_key(published_at: datetime | None, names_origin: bool, text_chars: int, doc_id: str) -> tuple:
-    """The original of a cluster is the doc with the smallest key: earliest published_at (unknown
-    last), then a copy naming the agency as its own origin, then the longest text, then doc_id."""
-    if published_at is None:
-        t = _NO_TIME
-    else:
-        if published_at.tzinfo is None:
-            published_at = published_at.replace(tzinfo=UTC)
-        t = int(published_at.timestamp() * 1_000_000)
-    return (t, 0 if names_origin else 1, -int(text_chars), doc_id)
-
-
-def names_origin(row: dict) -> bool:
-    """The copy names the agency as its own origin: its dateline credits the agency, or its
-    publisher is the origin agency itself."""
-    agency = row.get("origin_agency")
-    if not agency:
-        return False
-    if row.get("origin_agency_rule") == "dateline":
-        return True
-    publisher = row.get("publisher")
-    return bool(publisher) and publisher.strip().casefold() == agency.strip().casefold()
-
-
-def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
-    """The DocFp of an articles row (pure)."""
-    text = row.get("text") or ""
-    fp = fingerprint(text, params)
-    return DocFp(
-        doc_id=row["doc_id"],
-        content_hash=row.get("content_hash"),
-        published_at=row.get("published_at"),
-        names_origin=names_origin(row),
-        text_chars=len(text),
-        size=fp.size,
-        signature=fp.signature.astype("<u4").tobytes(),
-        shingles=fp.sequence.astype("<u8").tobytes(),
-        keys=tuple(fp.keys(params)),
-        simhash=fp.simhash,
-        publisher=row.get("publisher"),
-        in_batch=True,
-        first_seen_run_date=run_date,
-        last_run_date=run_date,
-    )
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """A doc's cluster as decided by this run."""
-
-    doc_id: str
-    cluster_id: str
-    similarity: float
-    containment: float
-    method: str
-    cluster_size: int = 1
-
-    @property
-    def is_canonical(self) -> bool:
-        return self.cluster_id == self.doc_id
-
-    def fields(self) -> dict:
-        """The articles/clusters columns of the assignment."""
-        return {
-            "cluster_id": self.cluster_id,
-            "is_canonical": self.is_canonical,
-            "duplicate_of": None if self.is_canonical else self.cluster_id,
-            "similarity": float(self.similarity),
-            "containment": float(self.containment),
-            "similarity_method": self.method,
-            "cluster_size": int(self.cluster_size),
-        }
-
-
-def _self(doc_id: str) -> Assignment:
-    return Assignment(doc_id, doc_id, 1.0, 1.0, "exact")
+from wirestrip.transforms.dedup.candidates import verify
+from wirestrip.transforms.dedup.documents import (
+    Assignment,
+    DocFp,
+    doc_fp,
+    doc_from_index_row,
+    index_row,
+    keep_entry,
+    names_origin,
+    order_key,
+    retention_cutoff,
+    self_assignment,
+)
+from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, is_edge
 
 
 class _Fingerprint(beam.DoFn):
@@ -251,33 +151,60 @@ def _resolve_split(element):
             yield d, Assignment(d.doc_id, orig_id, 1.0, 1.0, "exact", size)
 
 
+class ReadIndex(beam.PTransform):
+    """The index version a run reads, as a PCollection of DocFp (never a side input). The driver
+    picks the version and lists its files (pipeline/index_store.py); this reads them."""
+
+    def __init__(self, files: list[str], run_date: str, retention_days: int = 0):
+        super().__init__()
+        self.files, self.run_date, self.retention_days = list(files), run_date, retention_days
+
+    def expand(self, pbegin):
+        if not self.files:
+            return pbegin | "EmptyIndex" >> beam.Create([])
+        cutoff = retention_cutoff(self.run_date, self.retention_days)
+
+        def keep(row: dict) -> bool:
+            if keep_entry(row, cutoff):
+                return True
+            count("dedup.index_pruned")
+            return False
+
+        return (
+            pbegin
+            | "IndexFiles" >> beam.Create(self.files)
+            | "ReadIndexParquet" >> beam.io.ReadAllFromParquet()
+            | "Retention" >> beam.Filter(keep)
+            | "IndexDocs" >> beam.Map(doc_from_index_row)
+        )
+
+
 class Dedup(beam.PTransform):
     """Articles rows -> {"rows": rows with cluster fields, "clusters": clusters-table rows,
     "index": updated index rows (only with index_dir)}.
 
-    `index_dir`: the cross-batch index (read as it stood before `run_date`, see transforms/dedup/index.py).
+    `index_files`: the Parquet files of the cross-batch index version this run reads (None: no
+    index; see pipeline/index_store.py for versions and commits).
     """
 
     def __init__(
         self,
         params: DedupParams | None = None,
-        index_dir: str | None = None,
+        index_files: list[str] | None = None,
         run_date: str | None = None,
         run_id: str = "",
         retention_days: int = 0,
     ):
         super().__init__()
         self.params = params or DedupParams()
-        self.index_dir, self.run_id, self.retention_days = index_dir, run_id, retention_days
+        self.index_files, self.run_id, self.retention_days = index_files, run_id, retention_days
         self.run_date = run_date or datetime.now(UTC).date().isoformat()
 
     def expand(self, rows):
         params, run_date, run_id = self.params, self.run_date, self.run_id
         new = rows | "Fingerprint" >> beam.ParDo(_Fingerprint(params, run_date))
-        if self.index_dir:
-            from wirestrip.transforms.dedup.index import ReadIndex
-
-            old = rows.pipeline | "ReadIndex" >> ReadIndex(self.index_dir, run_date, params, self.retention_days)
+        if self.index_files is not None:
+            old = rows.pipeline | "ReadIndex" >> ReadIndex(self.index_files, run_date, self.retention_days)
             docs = (
                 {"new": new | "NewById" >> beam.Map(lambda d: (d.doc_id, d)), "old": old | "OldById" >> beam.Map(lambda d: (d.doc_id, d))}
                 | "MergeById" >> beam.CoGroupByKey()
@@ -332,7 +259,7 @@ class Dedup(beam.PTransform):
             {"m": resolved.split, "best": split_best} | "JoinSplit" >> beam.CoGroupByKey() | "ResolveSplit" >> beam.FlatMap(_resolve_split)
         )
         assigned = (resolved.kept, split) | "Assignments" >> beam.Flatten()
-        outputs = assigned | "DocOutputs" >> beam.ParDo(_DocOutputs(run_id, bool(self.index_dir))).with_outputs(
+        outputs = assigned | "DocOutputs" >> beam.ParDo(_DocOutputs(run_id, self.index_files is not None)).with_outputs(
             "clusters", "index", main="batch"
         )
 
@@ -342,7 +269,7 @@ class Dedup(beam.PTransform):
             | "FillRows" >> beam.FlatMap(_fill_rows)
         )
         out = {"rows": article_rows, "clusters": outputs.clusters}
-        if self.index_dir:
+        if self.index_files is not None:
             out["index"] = outputs.index
         return out
 
@@ -378,54 +305,13 @@ class _DocOutputs(beam.DoFn):
             yield beam.pvalue.TaggedOutput("index", index_row(d, a.cluster_id))
 
 
-def index_row(d: DocFp, cluster_id: str) -> dict:
-    """The index row of a doc (schemas/index.py)."""
-    return {
-        "doc_id": d.doc_id,
-        "published_at": d.published_at,
-        "content_hash": d.content_hash,
-        "band_keys": list(d.keys),
-        "signature": np.frombuffer(d.signature, dtype="<u4").astype(np.int64).tolist(),
-        "shingles": np.frombuffer(d.shingles, dtype="<u8").view("<i8").tolist(),
-        "size": d.size,
-        "simhash": d.simhash,
-        "text_chars": d.text_chars,
-        "names_origin": d.names_origin,
-        "cluster_id": cluster_id,
-        "publisher": d.publisher,
-        "first_seen_run_date": d.first_seen_run_date,
-        "last_run_date": d.last_run_date,
-    }
-
-
-def doc_from_index_row(row: dict) -> DocFp:
-    """The DocFp of an index row written by an earlier run."""
-    return DocFp(
-        doc_id=row["doc_id"],
-        content_hash=row.get("content_hash"),
-        published_at=row.get("published_at"),
-        names_origin=bool(row.get("names_origin")),
-        text_chars=int(row.get("text_chars") or 0),
-        size=int(row.get("size") or 0),
-        signature=np.asarray(row.get("signature") or [], dtype=np.int64).astype("<u4").tobytes(),
-        shingles=np.asarray(row.get("shingles") or [], dtype=np.int64).astype("<i8").view("<u8").tobytes(),
-        keys=tuple(row.get("band_keys") or ()),
-        simhash=int(row.get("simhash") or 0),
-        publisher=row.get("publisher"),
-        in_batch=False,
-        first_seen_run_date=row["first_seen_run_date"],
-        last_run_date=row["last_run_date"],
-        prev_cluster_id=row.get("cluster_id"),
-    )
-
-
 def _fill_rows(element):
     """(doc_id, {row: [rows], a: [fields]}) -> rows with the cluster fields; a row is never dropped."""
     doc_id, group = element
     fields = next(iter(group["a"]), None)
     if fields is None:
         count("dedup.rows_without_fingerprint")
-        fields = {**_self(doc_id).fields(), "simhash": None}
+        fields = {**self_assignment(doc_id).fields(), "simhash": None}
     for row in group["row"]:
         yield {**row, **fields}
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import apache_beam as beam
 import numpy as np
-from wirestrip.transforms.beam_safe import count
-from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, estimated_overlap, is_edge, sequence_overlap
+from wirestrip.transforms.counters import Count, no_count
+from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, estimated_overlap, sequence_overlap
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class PairFp:
     shingles: bytes | None  # uint64 little-endian, in text order; None in estimated mode
 
 
-def bucket_pairs(doc_ids: Iterable[str], hot_bucket: int) -> Iterator[tuple[str, str]]:
+def bucket_pairs(doc_ids: Iterable[str], hot_bucket: int, count: Count = no_count) -> Iterator[tuple[str, str]]:
     """Candidate pairs (a < b) of one LSH bucket: every pair, or for a bucket of more than
     `hot_bucket` docs a star to its minimum. Iterates `doc_ids` at most three times, holding at
     most `hot_bucket` ids."""
@@ -85,7 +84,7 @@ def keys_by_shard(batch: list[tuple[str, list[int]]], shards: int) -> Iterator[t
             yield s, (ids, keys[part].tobytes(), docs[part].tobytes())
 
 
-def shard_pairs(parts: Iterable[tuple[list[str], bytes, bytes]], hot_bucket: int) -> Iterator[tuple[str, str]]:
+def shard_pairs(parts: Iterable[tuple[list[str], bytes, bytes]], hot_bucket: int, count: Count = no_count) -> Iterator[tuple[str, str]]:
     """One shard's (ids, keys, positions) parts -> candidate pairs of every bucket (a key held by two
     or more docs), through bucket_pairs. A sort finds the buckets; singletons (most keys) cost nothing."""
     ids: list[str] = []
@@ -102,77 +101,4 @@ def shard_pairs(parts: Iterable[tuple[list[str], bytes, bytes]], hot_bucket: int
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]
     for a, b in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
-        yield from bucket_pairs(sorted({ids[i] for i in docs[a:b].tolist()}), hot_bucket)
-
-
-class CandidatePairs(beam.PTransform):
-    """(doc_id, [lsh keys]) -> distinct candidate pairs (a, b), a < b.
-
-    Buckets are found per shard with numpy: docs are batched, each batch's keys split into `shards`
-    arrays by key, a GroupByKey brings one shard's arrays together, and a sort finds the keys held by
-    two or more docs. One shuffled element per (batch, shard) instead of one per (key, doc): with ~48
-    keys per doc that was 480,000 elements for 10,000 docs, the largest element count of a run. A
-    shard holds 1/shards of all keys (12 bytes each) and its batches' doc ids.
-    """
-
-    def __init__(self, hot_bucket: int, shards: int):
-        super().__init__()
-        self.hot_bucket, self.shards = hot_bucket, shards
-
-    def expand(self, keyed):
-        hot, shards = self.hot_bucket, self.shards
-        return (
-            keyed
-            # Batches only carry keys to shards: any batching gives the same buckets and pairs.
-            | "BatchDocs" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
-            | "KeysByShard" >> beam.FlatMap(keys_by_shard, shards)
-            | "Shards" >> beam.GroupByKey()
-            | "BucketPairs" >> beam.FlatMap(lambda shard: ((pair, None) for pair in shard_pairs(shard[1], hot)))
-            | "DistinctPairs" >> beam.CombinePerKey(lambda _: None)  # combiner-lifted: duplicates collapse before the shuffle
-            | "PairKeys" >> beam.Keys()
-        )
-
-
-class VerifyPairs(beam.PTransform):
-    """Pairs (a, b) + fingerprints (doc_id, PairFp) -> (a, b, Overlap, is_edge) for every pair.
-
-    Two joins: the left doc's fingerprint travels to the right doc's key; the right doc's worker
-    verifies. `tag` names counters (pairs verified by the LSH step or against an original)."""
-
-    def __init__(self, params: DedupParams, tag: str):
-        super().__init__()
-        self.params, self.tag = params, tag
-
-    def expand(self, pcolls):
-        pairs, fps = pcolls
-        params, tag = self.params, self.tag
-        by_left = pairs | "ByLeft" >> beam.Map(lambda p: (p[0], p))
-        left = {"pairs": by_left, "fp": fps} | "JoinLeft" >> beam.CoGroupByKey() | "AttachLeft" >> beam.ParDo(_AttachLeftPair())
-        right = {"left": left, "fp": fps} | "JoinRight" >> beam.CoGroupByKey()
-
-        def check(element):
-            b, group = element
-            fps_b = list(group["fp"])
-            for (a, _b), fa in group["left"]:
-                if not fps_b:
-                    count(f"dedup.{tag}.missing_fingerprint")
-                    continue
-                o = verify(fa, fps_b[0], params)
-                edge = is_edge(o, params)
-                count(f"dedup.{tag}.{'edges' if edge else 'rejected'}")
-                yield a, b, o, edge
-
-        return right | "Verify" >> beam.FlatMap(check)
-
-
-class _AttachLeftPair(beam.DoFn):
-    """(a, {pairs: [(a, b)...], fp: [fp_a]}) -> (b, ((a, b), fp_a))."""
-
-    def process(self, element):
-        _, group = element
-        fps = list(group["fp"])
-        for pair in group["pairs"]:
-            if not fps:
-                count("dedup.pairs_missing_fingerprint")
-                continue
-            yield pair[1], (pair, fps[0])
+        yield from bucket_pairs(sorted({ids[i] for i in docs[a:b].tolist()}), hot_bucket, count)

@@ -155,11 +155,6 @@ def _sequence_of_word_hashes(wh: np.ndarray, k: int) -> np.ndarray:
     return _splitmix(acc)
 
 
-def shingle_sequence(text: str, k: int) -> np.ndarray:
-    """uint64 hashes of the word k-grams of the normalised text, in text order (repeats kept)."""
-    return _sequence_of_word_hashes(_word_hashes(words(text)), k)
-
-
 def shingle_hashes(text: str, k: int) -> np.ndarray:
     """Unique uint64 hashes of the word k-grams of the normalised text (sorted)."""
     return _shingles_of_word_hashes(_word_hashes(words(text)), k)

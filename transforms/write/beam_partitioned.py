@@ -16,17 +16,12 @@ from collections.abc import Callable, Iterable
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
-import xxhash
 from apache_beam.io.filesystems import FileSystems
 from wirestrip.transforms.beam_safe import count
+from wirestrip.transforms.sharding import shard_of
 from wirestrip.transforms.write.beam_parquet import ROW_GROUP_BYTES
 
 _BATCH_ROWS = 1000  # rows converted to Arrow at a time; row groups are cut by bytes (ROW_GROUP_BYTES)
-
-
-def shard_of(doc_id: str, shards: int) -> int:
-    """Deterministic shard of a row: the same input always lands in the same file."""
-    return xxhash.xxh3_64_intdigest(doc_id.encode("utf-8")) % shards if shards > 1 else 0
 
 
 class _WriteGroup(beam.DoFn):

@@ -1,4 +1,4 @@
-"""The cross-batch fingerprint index (`--index DIR`): versioned, never mutated in place.
+"""The cross-batch fingerprint index on storage (`--index DIR`): versioned, never mutated in place.
 
     DIR/run_date=D/part-*.parquet     the index as it stood after the run of date D (schemas/index.py)
     DIR/run_date=D/_params.json       the fingerprint settings that wrote it; a version without it is
@@ -22,13 +22,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
 
-import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from wirestrip.pipeline.commit import atomic_write, commit_partition, list_files, read_json, remove_tree
 from wirestrip.pipeline.layout import is_local
-from wirestrip.transforms.beam_safe import count
 from wirestrip.transforms.dedup.fingerprint import DedupParams
 
 PARAMS_FILE = "_params.json"
@@ -72,6 +69,11 @@ def params_record(params: DedupParams) -> dict:
     return {"fingerprint": params.fingerprint_settings(), "dedup": params.as_dict()}
 
 
+def index_files(index_dir: str, version: str | None) -> list[str]:
+    """The Parquet files of index version `version` (none when there is no version yet)."""
+    return list_files(version_dir(index_dir, version), ".parquet") if version else []
+
+
 def check_params(index_dir: str, run_date: str, params: DedupParams) -> str | None:
     """Fail with a clear message when the version this run would read (or the newest one) was
     written with other fingerprint settings; returns the version that will be read."""
@@ -91,55 +93,6 @@ def check_params(index_dir: str, run_date: str, params: DedupParams) -> str | No
                 "run with the index's settings or start a new index directory"
             )
     return read
-
-
-def retention_cutoff(run_date: str, retention_days: int) -> str | None:
-    """Entries whose last date (publication or first sighting, whichever is later) is before this are pruned."""
-    if retention_days <= 0:
-        return None
-    return (date.fromisoformat(run_date) - timedelta(days=retention_days)).isoformat()
-
-
-def keep_entry(row: dict, cutoff: str | None) -> bool:
-    """Retention test of one index row."""
-    if cutoff is None:
-        return True
-    published = row.get("published_at")
-    if isinstance(published, datetime):
-        published = (published if published.tzinfo else published.replace(tzinfo=UTC)).astimezone(UTC).date().isoformat()
-    latest = max(d for d in (published, row.get("first_seen_run_date"), "0000-00-00") if d)
-    return latest >= cutoff
-
-
-class ReadIndex(beam.PTransform):
-    """The index version before `run_date` as a PCollection of DocFp (never a side input)."""
-
-    def __init__(self, index_dir: str, run_date: str, params: DedupParams, retention_days: int = 0):
-        super().__init__()
-        self.index_dir, self.run_date, self.params, self.retention_days = index_dir, run_date, params, retention_days
-
-    def expand(self, pbegin):
-        from wirestrip.transforms.dedup.beam_dedup import doc_from_index_row
-
-        version = check_params(self.index_dir, self.run_date, self.params)
-        files = list_files(version_dir(self.index_dir, version), ".parquet") if version else []
-        if not files:
-            return pbegin | "EmptyIndex" >> beam.Create([])
-        cutoff = retention_cutoff(self.run_date, self.retention_days)
-
-        def keep(row: dict) -> bool:
-            if keep_entry(row, cutoff):
-                return True
-            count("dedup.index_pruned")
-            return False
-
-        return (
-            pbegin
-            | "IndexFiles" >> beam.Create(files)
-            | "ReadIndexParquet" >> beam.io.ReadAllFromParquet()
-            | "Retention" >> beam.Filter(keep)
-            | "IndexDocs" >> beam.Map(doc_from_index_row)
-        )
 
 
 def commit_index(index_dir: str, run_id: str, run_date: str, params: DedupParams) -> str:

@@ -1,0 +1,184 @@
+"""The documents of the dedup stage, pure: a document's fingerprint and the facts that pick an
+original (DocFp, order_key), a cluster assignment, and the cross-batch index rows (to and from,
+with the retention rule). The Beam composite that uses them: transforms/dedup/beam_dedup.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from wirestrip.transforms.dedup.candidates import PairFp
+from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint
+
+_NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
+
+
+@dataclass(frozen=True)
+class DocFp:
+    """One document as the dedup stage sees it: fingerprints and the facts that pick an original."""
+
+    doc_id: str
+    content_hash: str | None
+    published_at: datetime | None
+    names_origin: bool
+    text_chars: int
+    size: int
+    signature: bytes  # uint32 LE (num_perm,)
+    shingles: bytes  # uint64 LE, in text order
+    keys: tuple[int, ...]
+    simhash: int
+    publisher: str | None
+    in_batch: bool
+    first_seen_run_date: str
+    last_run_date: str
+    prev_cluster_id: str | None = None
+
+    @property
+    def order(self) -> tuple:
+        return order_key(self.published_at, self.names_origin, self.text_chars, self.doc_id)
+
+    def pair_fp(self, params: DedupParams) -> PairFp:
+        """What verification reads, and only that: the shingles in exact mode, the signature in
+        estimated mode (each pair's shuffle carries two of these; the signature is 512 of ~4,100 bytes)."""
+        if params.verify == "exact":
+            return PairFp(self.content_hash, self.size, b"", self.shingles)
+        return PairFp(self.content_hash, self.size, self.signature, None)
+
+
+def order_key(published_at: datetime | None, names_origin: bool, text_chars: int, doc_id: str) -> tuple:
+    """The original of a cluster is the doc with the smallest key: earliest published_at (unknown
+    last), then a copy naming the agency as its own origin, then the longest text, then doc_id."""
+    if published_at is None:
+        t = _NO_TIME
+    else:
+        if published_at.tzinfo is None:
+            published_at = published_at.replace(tzinfo=UTC)
+        t = int(published_at.timestamp() * 1_000_000)
+    return (t, 0 if names_origin else 1, -int(text_chars), doc_id)
+
+
+def names_origin(row: dict) -> bool:
+    """The copy names the agency as its own origin: its dateline credits the agency, or its
+    publisher is the origin agency itself."""
+    agency = row.get("origin_agency")
+    if not agency:
+        return False
+    if row.get("origin_agency_rule") == "dateline":
+        return True
+    publisher = row.get("publisher")
+    return bool(publisher) and publisher.strip().casefold() == agency.strip().casefold()
+
+
+def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
+    """The DocFp of an articles row (pure)."""
+    text = row.get("text") or ""
+    fp = fingerprint(text, params)
+    return DocFp(
+        doc_id=row["doc_id"],
+        content_hash=row.get("content_hash"),
+        published_at=row.get("published_at"),
+        names_origin=names_origin(row),
+        text_chars=len(text),
+        size=fp.size,
+        signature=fp.signature.astype("<u4").tobytes(),
+        shingles=fp.sequence.astype("<u8").tobytes(),
+        keys=tuple(fp.keys(params)),
+        simhash=fp.simhash,
+        publisher=row.get("publisher"),
+        in_batch=True,
+        first_seen_run_date=run_date,
+        last_run_date=run_date,
+    )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A doc's cluster as decided by this run."""
+
+    doc_id: str
+    cluster_id: str
+    similarity: float
+    containment: float
+    method: str
+    cluster_size: int = 1
+
+    @property
+    def is_canonical(self) -> bool:
+        return self.cluster_id == self.doc_id
+
+    def fields(self) -> dict:
+        """The articles/clusters columns of the assignment."""
+        return {
+            "cluster_id": self.cluster_id,
+            "is_canonical": self.is_canonical,
+            "duplicate_of": None if self.is_canonical else self.cluster_id,
+            "similarity": float(self.similarity),
+            "containment": float(self.containment),
+            "similarity_method": self.method,
+            "cluster_size": int(self.cluster_size),
+        }
+
+
+def self_assignment(doc_id: str) -> Assignment:
+    """A doc alone in its own cluster."""
+    return Assignment(doc_id, doc_id, 1.0, 1.0, "exact")
+
+
+def index_row(d: DocFp, cluster_id: str) -> dict:
+    """The index row of a doc (schemas/index.py)."""
+    return {
+        "doc_id": d.doc_id,
+        "published_at": d.published_at,
+        "content_hash": d.content_hash,
+        "band_keys": list(d.keys),
+        "signature": np.frombuffer(d.signature, dtype="<u4").astype(np.int64).tolist(),
+        "shingles": np.frombuffer(d.shingles, dtype="<u8").view("<i8").tolist(),
+        "size": d.size,
+        "simhash": d.simhash,
+        "text_chars": d.text_chars,
+        "names_origin": d.names_origin,
+        "cluster_id": cluster_id,
+        "publisher": d.publisher,
+        "first_seen_run_date": d.first_seen_run_date,
+        "last_run_date": d.last_run_date,
+    }
+
+
+def doc_from_index_row(row: dict) -> DocFp:
+    """The DocFp of an index row written by an earlier run."""
+    return DocFp(
+        doc_id=row["doc_id"],
+        content_hash=row.get("content_hash"),
+        published_at=row.get("published_at"),
+        names_origin=bool(row.get("names_origin")),
+        text_chars=int(row.get("text_chars") or 0),
+        size=int(row.get("size") or 0),
+        signature=np.asarray(row.get("signature") or [], dtype=np.int64).astype("<u4").tobytes(),
+        shingles=np.asarray(row.get("shingles") or [], dtype=np.int64).astype("<i8").view("<u8").tobytes(),
+        keys=tuple(row.get("band_keys") or ()),
+        simhash=int(row.get("simhash") or 0),
+        publisher=row.get("publisher"),
+        in_batch=False,
+        first_seen_run_date=row["first_seen_run_date"],
+        last_run_date=row["last_run_date"],
+        prev_cluster_id=row.get("cluster_id"),
+    )
+
+
+def retention_cutoff(run_date: str, retention_days: int) -> str | None:
+    """Entries whose last date (publication or first sighting, whichever is later) is before this are pruned."""
+    if retention_days <= 0:
+        return None
+    return (date.fromisoformat(run_date) - timedelta(days=retention_days)).isoformat()
+
+
+def keep_entry(row: dict, cutoff: str | None) -> bool:
+    """Retention test of one index row."""
+    if cutoff is None:
+        return True
+    published = row.get("published_at")
+    if isinstance(published, datetime):
+        published = (published if published.tzinfo else published.replace(tzinfo=UTC)).astimezone(UTC).date().isoformat()
+    latest = max(d for d in (published, row.get("first_seen_run_date"), "0000-00-00") if d)
+    return latest >= cutoff
