@@ -1,18 +1,26 @@
-"""Shared fixtures: sample paths, a run helper that calls the real CLI, and Parquet readers."""
+"""Shared fixtures. Shared helpers (paths, run_cli, read_table, records) live in tests/helpers.py;
+they are re-exported here only for code that still imports them from conftest."""
 
 from __future__ import annotations
 
-import glob
-import os
-from pathlib import Path
-
-import pyarrow.parquet as pq
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples" / "dumps"
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "reference" / "000_7cc50bb4219283b2.txt"
+from tests.helpers import ROOT, SAMPLES, SEED, SHARED, read_table, run_cli  # noqa: F401 - re-exported
+
+# Tests that build the project in the source tree (pip wheel / setup.py sdist write build/ and
+# wirestrip.egg-info/ beside setup.py) share one xdist group: never two such builds at once.
+IN_TREE_BUILDS = {"test_packaging.py", "test_runners.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under `-n N --dist loadgroup`, a module's tests stay on one worker (module-scoped fixtures such
+    as the adversarial run or the built wheel run once), and in-tree builds never overlap."""
+    for item in items:
+        name = item.path.name
+        group = "in-tree-build" if name in IN_TREE_BUILDS else str(item.path.relative_to(ROOT))
+        if not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
@@ -29,17 +37,3 @@ def _no_network(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-
-
-def read_table(out: Path, table: str) -> list[dict]:
-    """All rows of one output table, every partition, sorted by doc_id / locator."""
-    files = sorted(glob.glob(os.path.join(out, table, "*", "*.parquet")))
-    rows = [r for f in files for r in pq.read_table(f).to_pylist()]
-    return sorted(rows, key=lambda r: (r.get("doc_id") or "", r["source_uri"], r["locator"]))
-
-
-def run_cli(*args: str) -> int:
-    """Run `wirestrip run ARGS` in-process; return the exit code."""
-    from wirestrip.pipeline.cli import main
-
-    return main(["run", *args])

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.adversarial.cases import ARTICLE, BAIT_UNITS, CASES, USER_RULES_YAML, backtrack_bait
-from tests.conftest import ROOT, read_table
+from tests.helpers import ROOT, read_table
 
 # Bounds (docs/safety.md). Measured on the 2-core dev machine: every case under 3.5 s, peak RSS
 # 219 MB baseline (Python + Beam), 346–393 MB for the small cases and 545 MB for 100 MB of input
@@ -157,7 +157,7 @@ def test_parser_patterns_are_linear_on_long_bait_lines():
     """The parser's own (Python re) patterns on lines built for them: separators, datelines, titles."""
     from wirestrip.transforms.read.post_text import parse_post, split_posts
 
-    from tests.test_posttext import record
+    from tests.helpers import record
 
     def bait(n: int) -> bytes:
         return (
@@ -204,7 +204,7 @@ def _alias_bomb(levels: int = 10) -> str:
 def test_rule_file_alias_bomb_is_refused_quickly(tmp_path, capsys, tail):
     """A rule file is YAML: aliases are shared, not copied, until something str()s them. Nested values
     where scalars belong are refused (exit 2) before anything expands."""
-    from tests.conftest import SAMPLES, run_cli
+    from tests.helpers import SAMPLES, run_cli
 
     rules = tmp_path / "bomb.yaml"
     rules.write_text(_alias_bomb() + tail)

@@ -5,7 +5,7 @@ from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.rules import load_rules
 from wirestrip.transforms.read.post_text import parse_post
 
-from tests.test_posttext import record
+from tests.helpers import record
 
 BODY = "Officials said the harbour would reopen on Monday after repairs to the main quay were finished."
 

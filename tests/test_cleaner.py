@@ -5,7 +5,7 @@ from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.rules import RuleError, load_rules, parse_rules
 from wirestrip.transforms.read.post_text import parse_post
 
-from tests.test_posttext import SEED_LAYOUT, record
+from tests.helpers import SEED_LAYOUT, record
 
 
 @pytest.fixture(scope="module")

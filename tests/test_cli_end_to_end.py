@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from wirestrip.schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
 
-from tests.conftest import SAMPLES, SEED, read_table, run_cli
+from tests.helpers import SAMPLES, SEED, read_table, run_cli
 
 RUN_DATE = "2025-08-02"
 

@@ -15,7 +15,7 @@ from wirestrip.pipeline.dataset import committed_files, interrupted_commits
 from wirestrip.pipeline.layout import NULL_PARTITION, published_date, sanitise_partition_value
 
 from tests import objectstore_fs
-from tests.conftest import SAMPLES, read_table, run_cli
+from tests.helpers import SAMPLES, read_table, run_cli
 
 D1, D2 = "2025-08-02", "2025-08-03"
 

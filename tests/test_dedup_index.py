@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import read_table, run_cli
+from tests.helpers import read_table, run_cli
 from tests.test_dedup import FLOOD, FLOOD_OTHER_AGENCY
 
 VOLATILE = ("run_id", "ingested_at")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from wirestrip.pipeline.cli import main as cli
 
-from tests.conftest import SAMPLES, read_table, run_cli
+from tests.helpers import SAMPLES, read_table, run_cli
 
 SIGNOFF = "((ana.lima@example.com; +44 20 7542 9406))"
 TAGLINE = "Harbour Courier - news from the waterfront"

@@ -21,8 +21,7 @@ import wirestrip.transforms.write.beam_rows as row_stage
 from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn
 from wirestrip.transforms.record_types import RecordError, raw_record_of
 
-from bench.corpora.synth import posts
-from tests.conftest import ROOT, SAMPLES, read_table, run_cli
+from tests.helpers import ROOT, SAMPLES, posts, read_table, run_cli
 
 RUN_DATE = "2025-08-02"
 LINEAGE = ("run_id", "ingested_at")  # differ between runs by design
@@ -245,7 +244,7 @@ def test_huge_or_unprintable_exceptions_still_give_one_bounded_reject():
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
 
-    from tests.test_posttext import record
+    from tests.helpers import record
 
     recs = [record(f"T{i}\n\nbody {i}", f"post={i}") for i in range(5)]
     with TestPipeline(runner="wirestrip.pipeline.runners.OfflineDirectRunner") as p:

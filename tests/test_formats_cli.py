@@ -11,8 +11,8 @@ import zstandard
 from wirestrip.transforms.read.locate import reread_record
 
 from tests import dumps
-from tests.conftest import read_table, run_cli
-from tests.test_input_readers import _member_per_record_warc
+from tests.helpers import member_per_record_warc as _member_per_record_warc
+from tests.helpers import read_table, run_cli
 
 RUN_DATE = "2025-09-01"
 

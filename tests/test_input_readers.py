@@ -18,6 +18,8 @@ from wirestrip.transforms.read.locate import reread_record
 from wirestrip.transforms.record_types import RecordError
 
 from tests import dumps
+from tests.helpers import WARC_RECORDS
+from tests.helpers import member_per_record_warc as _member_per_record_warc
 
 RULES = load_rules()
 
@@ -313,14 +315,6 @@ def test_html_legacy_charset_is_decoded_by_its_declaration(tmp_path):
 
 # ---- WARC --------------------------------------------------------------------------------------
 
-WARC_RECORDS = [
-    ("response", "https://example.org/a", 200, "text/html; charset=utf-8", dumps.page("A", dumps.PARAS).encode()),
-    ("request", "https://example.org/a", 0, "", b""),
-    ("response", "https://example.org/missing", 404, "text/html", b"<html><body>Not found</body></html>"),
-    ("response", "https://example.org/logo.png", 200, "image/png", b"\x89PNG..."),
-    ("response", "https://example.org/b", 200, "text/html", dumps.page("B", dumps.GERMAN, lang="de").encode()),
-]
-
 
 @pytest.mark.parametrize("packed", [False, True])
 def test_warc_html_responses_become_articles_and_the_rest_is_skipped(tmp_path, packed):
@@ -505,14 +499,6 @@ def test_html_publisher_from_jsonld_when_no_site_name(tmp_path):
     html = dumps.page("G", dumps.PARAS, extra_head=ld).replace("<meta property='og:site_name' content='Example Daily'>", "")
     recs, _, _ = read(write(tmp_path, "g.html", html.encode()))
     assert parse(recs[0]).publisher == "Graph News"
-
-
-def _member_per_record_warc(n: int) -> bytes:
-    recs = [
-        ("response", f"https://example.org/{i}", 200 if i % 5 else 404, "text/html", dumps.page(f"P{i}", dumps.PARAS).encode())
-        for i in range(n)
-    ]
-    return dumps.warc_dump(recs, gzip=True)
 
 
 def test_large_warc_gz_is_read_in_regions_member_by_member(tmp_path):

@@ -10,8 +10,7 @@ from wirestrip.transforms.clean.learned import LearnedIndex, group_of, line_key,
 from wirestrip.transforms.clean.rules import load_rules
 from wirestrip.transforms.read.post_text import parse_post
 
-from tests.test_posttext import record
-from tests.test_transforms_beam import CTX
+from tests.helpers import CTX, record
 
 RULES = load_rules()
 TAGLINE = "Example Gazette: your town, your news"

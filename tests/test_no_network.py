@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, read_table
+from tests.helpers import ROOT, read_table
 
 # Loaded by the child interpreter before anything else (sitecustomize on PYTHONPATH): every
 # non-loopback connect and every lookup of a non-local name is refused and written to a log.

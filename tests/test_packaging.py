@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES, read_table
+from tests.helpers import ROOT, SAMPLES, read_table
 
 DATA = ("transforms/clean/rule_data/builtin.yaml", "schemas/articles.py", "schemas/rejects.py")
 
@@ -31,7 +31,7 @@ def dist(tmp_path_factory) -> Path:
 def test_wheel_and_sdist_carry_the_data_files(dist):
     (wheel,) = dist.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert all(d in names for d in DATA), sorted(names)
+    assert all(f"wirestrip/{d}" in names for d in DATA), sorted(names)
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as tar:
         members = {m.split("/", 1)[1] for m in tar.getnames() if "/" in m}
@@ -48,8 +48,11 @@ def test_wheel_installs_offline_and_runs_the_samples(dist, tmp_path):
     # this checkout's editable install, are not activated).
     site = Path(subprocess.check_output([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
     (site / "reuse_test_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    where = subprocess.check_output([str(py), "-c", "import pipeline, transforms; print(pipeline.__file__)"], cwd=tmp_path, text=True)
+    where = subprocess.check_output([str(py), "-c", "import wirestrip.pipeline as p; print(p.__file__)"], cwd=tmp_path, text=True)
     assert where.startswith(str(venv)), where
+    # One import namespace: nothing generic (pipeline, transforms, schemas) at the top of site-packages.
+    top = {entry.name for entry in site.iterdir() if entry.name not in ("reuse_test_env.pth", "__pycache__")}
+    assert {n for n in top if not n.startswith("wirestrip-")} == {"wirestrip"}, sorted(top)
     out = tmp_path / "out"
     proc = subprocess.run(
         [str(venv / "bin" / "wirestrip"), "run", "--input", f"{SAMPLES}/**", "--output", str(out), "--run-date", "2025-08-02"],

@@ -3,37 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
-from wirestrip.transforms.hashing import doc_id, raw_sha
 from wirestrip.transforms.read.post_text import parse_post, split_posts
-from wirestrip.transforms.record_types import RawRecord, RecordError
+from wirestrip.transforms.record_types import RecordError
 
-SEED_LAYOUT = """Harbour Cranes Idle As Dockers Strike “Indefinitely”
-
-2024-04-08 22:51:46
-
-Harbour Cranes Idle As Dockers Strike 'Indefinitely'
-
-Ships queued outside the port for a third day.
-
-Rotterdam:
-
-Dockers at the main container terminal walked out on Monday, union officials said.
-
-“We will stay out until the talks restart,” one organiser said.
-
-(Except for the headline, this story has not been edited by NDTV staff and is published from a syndicated feed.)
-
-Netherlands,Rotterdam,Port Strike
-
-Source link
-
-Loading"""
-
-
-def record(text: str | bytes, locator: str = "post=0") -> RawRecord:
-    raw = text.encode() if isinstance(text, str) else text
-    sha = raw_sha(raw)
-    return RawRecord("mem://x.txt", "x.txt", locator, "txt", raw, sha, doc_id("x.txt", locator, sha))
+from tests.helpers import SEED_LAYOUT, record
 
 
 def test_seed_layout_parts():

@@ -6,7 +6,7 @@ import re
 
 from wirestrip.transforms.beam_progress import progress_line
 
-from tests.conftest import SAMPLES, run_cli
+from tests.helpers import SAMPLES, run_cli
 
 
 def test_progress_line_format():

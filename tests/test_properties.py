@@ -29,8 +29,7 @@ from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RecordError
 from wirestrip.transforms.write.table_rows import content_hash
 
-from tests.conftest import ROOT
-from tests.test_posttext import record
+from tests.helpers import ROOT, record
 
 # Fast and reproducible: no per-example deadline (the first Beam-free call may be slow on a busy
 # machine), a modest number of examples, no database of past failures written into the repo.
@@ -248,7 +247,7 @@ def test_content_hash_ignores_spacing_only(text):
 _HASH_PROBE = """
 import json, sys
 from pathlib import Path
-from tests.test_posttext import record
+from tests.helpers import record
 from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.read.post_text import parse_post, split_posts
 from wirestrip.transforms.write.table_rows import content_hash

@@ -6,7 +6,7 @@ from wirestrip.transforms.clean.datelines import parse_dateline
 from wirestrip.transforms.clean.rules import load_rules
 from wirestrip.transforms.read.post_text import parse_post
 
-from tests.test_posttext import record
+from tests.helpers import record
 
 
 @pytest.fixture(scope="module")

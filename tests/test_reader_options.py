@@ -8,7 +8,7 @@ from wirestrip.pipeline.options import OptionsError, WirestripOptions, normalise
 from wirestrip.transforms.read.beam_read import config_from_options
 
 from bench.eval.eval_html import page_counts, score
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def _opts(*args: str) -> WirestripOptions:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import SAMPLES, run_cli
+from tests.helpers import SAMPLES, run_cli
 
 D1, D2 = "2025-08-02", "2025-08-03"
 STORKS = "Volunteers count 212 storks on the river meadows"

@@ -12,7 +12,7 @@ from wirestrip.transforms.read.beam_read import FileToRead, ReadFile
 from wirestrip.transforms.read.formats import ReaderConfig
 
 from tests import dumps
-from tests.test_input_readers import WARC_RECORDS
+from tests.helpers import WARC_RECORDS
 
 SEEDS = {
     "a.csv": dumps.csv_dump([{"title": "T", "text": '"quoted" ### ' + p} for p in dumps.PARAS]),

@@ -4,7 +4,7 @@
 import pytest
 from wirestrip.transforms.clean.rules import load_rules
 
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 REF = SHARED / "reference"
 

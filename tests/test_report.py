@@ -14,7 +14,7 @@ from wirestrip.pipeline.report import Section, build_sections, render_html
 from wirestrip.schemas import ARTICLES_SCHEMA
 
 from tests import objectstore_fs
-from tests.conftest import SAMPLES, read_table, run_cli
+from tests.helpers import SAMPLES, read_table, run_cli
 
 D1, D2 = "2025-08-02", "2025-08-03"
 

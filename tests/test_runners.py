@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, read_table, run_cli
+from tests.helpers import SAMPLES, read_table, run_cli
 
 RUN_DATE = "2025-08-02"
 LINEAGE = ("run_id", "ingested_at")  # differ per run by design
@@ -106,7 +106,7 @@ def test_portable_runner_external_worker_pool(tmp_path, baseline, job_endpoint):
 
 def test_setup_file_is_staged_for_remote_workers(tmp_path, baseline, job_endpoint):
     # --setup_file makes Beam build our sdist offline and stage it through the job service.
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     rows = run_samples(
         tmp_path,

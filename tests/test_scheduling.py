@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from wirestrip.pipeline.options import _known_flags
 
-from tests.conftest import ROOT, SAMPLES, read_table
+from tests.helpers import ROOT, SAMPLES, read_table
 
 DAG_FILE = ROOT / "docs" / "airflow" / "wirestrip_daily.py"
 CRON_SCRIPT = ROOT / "docs" / "cron" / "wirestrip_daily.sh"
@@ -142,7 +142,7 @@ def test_cron_script_runs_and_passes_exit_codes(tmp_path):
 
 def test_beam_flags_and_json_dict_values_pass_through(tmp_path):
     """What Airflow sends besides our options: --labels, Beam's own flags, dict options as JSON."""
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     out = tmp_path / "out"
     args = airflow_style_args(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.perf.stage_memory import record_stages, steps_of
-from tests.conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 
 def test_steps_of_a_fused_stage_name():

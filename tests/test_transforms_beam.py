@@ -1,18 +1,13 @@
 """The Beam transforms with TestPipeline + assert_that, on in-memory records."""
 
-from datetime import UTC, datetime
-
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from wirestrip.transforms.beam_articles import ProcessRecords
 from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn
 from wirestrip.transforms.clean.rules import load_rules
-from wirestrip.transforms.write.table_rows import RunContext
 
-from tests.test_posttext import SEED_LAYOUT, record
-
-CTX = RunContext("run-test", "0.0.0", "test", datetime(2025, 1, 1, tzinfo=UTC), 1 << 20)
+from tests.helpers import CTX, SEED_LAYOUT, record
 
 
 def test_process_records_rows_and_rejects():
