@@ -1,4 +1,4 @@
-"""Reader options on the command line, and the article-extraction metric used by `make eval-html`."""
+"""Reader options on the command line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from wirestrip.pipeline.options import OptionsError, WirestripOptions, normalise_argv, validate
 from wirestrip.transforms.read.beam_read import config_from_options
 
-from bench.eval.eval_html import page_counts, score
 from tests.helpers import run_cli
 
 
@@ -52,14 +51,3 @@ def test_bad_reader_options_are_usage_errors(args):
 
 def test_unknown_format_choice_exits_2(tmp_path):
     assert run_cli("--input", str(tmp_path), "--output", str(tmp_path / "o"), "--format", "xls") == 2
-
-
-def test_metric_matches_a_hand_computed_page():
-    true = "a b c d e f"  # shingles: abcd bcde cdef
-    pred = "a b c d e x y"  # shingles: abcd bcde cdex dexy
-    tp, fp, fn = page_counts(true, pred)
-    assert (round(tp * 5), round(fp * 5), round(fn * 5)) == (2, 2, 1)
-    p, r, f1 = score([(tp, fp, fn), page_counts("", "only predicted words here"), page_counts("w x y z", "")])
-    # the second page has no true shingles (left out of recall), the third no predicted ones (out of precision)
-    assert p == pytest.approx((0.5 + 0.0) / 2) and r == pytest.approx((2 / 3 + 0.0) / 2)
-    assert f1 == pytest.approx(2 * p * r / (p + r))

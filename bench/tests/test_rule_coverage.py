@@ -4,7 +4,7 @@
 import pytest
 from wirestrip.transforms.clean.rules import load_rules
 
-from tests.helpers import SHARED
+from bench.shared import SHARED
 
 REF = SHARED / "reference"
 
