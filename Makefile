@@ -10,16 +10,16 @@ RUN_DATE ?=
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	@touch $@
 
-setup: $(BIN)/wirestrip  ## create .venv and install wirestrip with its test tools
+setup: $(BIN)/wirestrip  ## create .venv and install wirestrip with its test and bench tools (datasketch baseline)
 
 run: setup  ## clean the bundled sample dumps into $(OUT)/
 	$(BIN)/wirestrip run --input 'samples/dumps/**' --output $(OUT) $(if $(RUN_DATE),--run-date $(RUN_DATE))
 
-test: setup  ## the test suite (the README's test command)
-	$(BIN)/python -m pytest -q
+test: setup  ## the test suite (the README's test command), tests/ and bench/tests/, on every core
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .
