@@ -1,6 +1,6 @@
 """Helpers shared by the test modules: paths, the in-process CLI, Parquet readers, in-memory records,
 generated posts. Test modules import from here (or tests/dumps.py, tests/objectstore_fs.py), never
-from one another and never from bench/."""
+from one another; nothing here or in the test modules imports the bench package."""
 
 from __future__ import annotations
 
