@@ -38,35 +38,108 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD
 @dataclass(frozen=True)
 class DedupParams:
     """Every setting of near-duplicate detection; recorded in the cross-batch index (a run whose
-    fingerprint settings differ from its index's fails). One-line reasons; evaluation in docs/dedup.md."""
+    fingerprint settings differ from its index's fails). One-line reasons; evaluation in docs/dedup.md.
+    A field with an "option" in its metadata is also a `wirestrip run` option (pipeline/options.py
+    generates it from the field: that name, this default, the "help" text and any "choices")."""
 
-    shingle_size: int = 3  # word 3-grams: short enough that trimmed/edited copies keep most shingles
-    num_perm: int = 128  # estimate error of Jaccard ~ sqrt(J(1-J)/128) <= 0.045; 32 bands x 4 rows
-    bands: int = 32  # 32 x 4: S-curve threshold (1/32)^(1/4) ~ 0.42 surfaces low-Jaccard (trimmed) copies
-    rows: int = 4
+    # word 3-grams: short enough that trimmed/edited copies keep most shingles
+    shingle_size: int = field(default=3, metadata={"option": "dedup_shingle_size", "help": "Words per shingle."})
+    # estimate error of Jaccard ~ sqrt(J(1-J)/128) <= 0.045; 32 bands x 4 rows
+    num_perm: int = field(default=128, metadata={"option": "dedup_num_perm", "help": "MinHash permutations."})
+    # 32 x 4: S-curve threshold (1/32)^(1/4) ~ 0.42 surfaces low-Jaccard (trimmed) copies
+    bands: int = field(
+        default=32,
+        metadata={
+            "option": "dedup_bands",
+            "help": "LSH bands; bands x rows <= permutations (32 x 4 rows: candidate threshold ~0.42 Jaccard).",
+        },
+    )
+    rows: int = field(default=4, metadata={"option": "dedup_rows", "help": "Signature rows per LSH band."})
     seed: int = 20251126  # fixed: the same text always has the same signature
-    min_shingles: int = 10  # shorter texts (< 12 words) stay out of LSH: stock lines make hot keys and glue stories
-    jaccard_threshold: float = 0.5  # an edge when Jaccard >= 0.5 (re-edited copies of one story) ...
-    containment_threshold: float = 0.6  # ... or >= 60% of the shorter copy's shingles are in the longer one ...
-    min_shared_shingles: int = 20  # ... and they share >= 20 shingles: a one-line teaser cannot glue stories ...
-    short_containment: float = 0.9  # ... unless >= 90% of a short copy (a lead-sentence teaser) is in the other ...
-    short_min_shared: int = 10  # ... with >= 10 shared shingles (a whole 12-word sentence, not a stock phrase)
+    # shorter texts (< 12 words) stay out of LSH: stock lines make hot keys and glue stories
+    min_shingles: int = field(
+        default=10,
+        metadata={"option": "dedup_min_shingles", "help": "Texts with fewer shingles stay out of LSH (exact duplicates still cluster)."},
+    )
+    # an edge when Jaccard >= 0.5 (re-edited copies of one story) ...
+    jaccard_threshold: float = field(
+        default=0.5, metadata={"option": "dedup_jaccard", "help": "Two copies when the Jaccard similarity reaches this..."}
+    )
+    # ... or >= 60% of the shorter copy's shingles are in the longer one ...
+    containment_threshold: float = field(
+        default=0.6,
+        metadata={"option": "dedup_containment", "help": "...or when this share of the shorter copy's shingles is in the longer one..."},
+    )
+    # ... and they share >= 20 shingles: a one-line teaser cannot glue stories ...
+    min_shared_shingles: int = field(
+        default=20,
+        metadata={
+            "option": "dedup_min_shared",
+            "help": "...with at least this many shared shingles (a one-line teaser cannot glue stories).",
+        },
+    )
+    # ... unless >= 90% of a short copy (a lead-sentence teaser) is in the other ...
+    short_containment: float = field(
+        default=0.9,
+        metadata={
+            "option": "dedup_short_containment",
+            "help": "...or when this share of a short copy (a lead-sentence teaser) is in the other...",
+        },
+    )
+    # ... with >= 10 shared shingles (a whole 12-word sentence, not a stock phrase)
+    short_min_shared: int = field(
+        default=10, metadata={"option": "dedup_short_min_shared", "help": "...with at least this many shared shingles."}
+    )
     # Exact mode: copies differ in blocks (trimmed, teased, a rewritten lead) and by rare word edits;
     # same-template posts differ every few words (city, price, date slots). Gaps = runs of the shorter
     # text's shingles missing from the other, the first one free (a trimmed tail, a teaser's end).
     # Copies with 1-3% word edits on both sides measure <= 0.06; more than 0.08 per shingle (a changed
     # slot every ~12 words) is a template, not a copy.
-    max_gap_rate: float = 0.08
+    max_gap_rate: float = field(
+        default=0.08,
+        metadata={
+            "option": "dedup_max_gap_rate",
+            "help": "Exact mode: no edge when runs of missing shingles (beyond two) per shingle of the shorter text exceed this: same-template posts differ every few words, copies in blocks.",
+        },
+    )
     lead_words: int = 30  # lead keys: windows of 30 words (about one wire lead paragraph)
     lead_windows: int = 2  # the first two windows: a teaser of one or two paragraphs
     lead_bands: int = 8  # 8 x 2 on a window: 90% chance of a candidate at window Jaccard 0.5
     lead_rows: int = 2
-    hot_bucket: int = 100  # a bucket with more docs (template text) yields a star to its minimum, not all pairs
-    verify: str = "exact"  # exact: Jaccard/containment on shingle sets; estimated: from signatures and sizes
-    max_rounds: int = 12  # large-star/small-star rounds unrolled; convergence is checked, never assumed
+    # a bucket with more docs (template text) yields a star to its minimum, not all pairs
+    hot_bucket: int = field(
+        default=100,
+        metadata={
+            "option": "dedup_hot_bucket",
+            "help": "An LSH bucket with more docs yields a star to its smallest doc instead of all pairs.",
+        },
+    )
+    # exact: Jaccard/containment on shingle sets; estimated: from signatures and sizes
+    verify: str = field(
+        default="exact",
+        metadata={
+            "option": "dedup_verify",
+            "choices": ("exact", "estimated"),
+            "help": "Verify LSH candidates and cluster members on shingle sets (exact) or from MinHash signatures and set sizes (estimated: less shuffle, Jaccard error ~0.04).",
+        },
+    )
+    # large-star/small-star rounds unrolled; convergence is checked, never assumed
+    max_rounds: int = field(
+        default=12,
+        metadata={
+            "option": "dedup_max_rounds",
+            "help": "Connected-components rounds unrolled in the graph; the run fails if they do not converge.",
+        },
+    )
     # Keys and edges shuffle as arrays/lists in this many groups, not one element each (each shuffled
     # element costs encoding, grouping and decoding); a group holds 1/shards of them. Results do not depend on it.
-    shards: int = 32
+    shards: int = field(
+        default=32,
+        metadata={
+            "option": "dedup_shards",
+            "help": "LSH keys and graph edges are shuffled in this many groups (a group holds 1/shards of them); results do not depend on it. Raise it for runs of tens of millions of docs.",
+        },
+    )
     normalization_version: str = NORMALIZATION_VERSION
     fingerprint_version: str = FINGERPRINT_VERSION
 
