@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pyarrow.dataset as ds
 from wirestrip.transforms.clean.learned import parse_learned_lines
-from wirestrip.transforms.read.locate import reread_record
+from wirestrip.transforms.read.beam_files import reread_record
 from wirestrip.transforms.read.text_decode import decode_text
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m"

@@ -13,8 +13,9 @@ from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.rules import load_rules
 from wirestrip.transforms.read.beam_parse import PARSERS, ParseRecords
 from wirestrip.transforms.read.beam_read import FileToRead, ReadFile, SplitFiles
-from wirestrip.transforms.read.formats import FormatRecord, ReaderConfig, detect_format
+from wirestrip.transforms.read.formats import FormatRecord, ReaderConfig
 from wirestrip.transforms.read.locate import reread_record
+from wirestrip.transforms.read.registry import detect_format
 from wirestrip.transforms.record_types import RecordError
 
 from tests import dumps
@@ -544,3 +545,18 @@ def test_corrupt_member_in_warc_gz_is_rejected_with_its_offset(tmp_path):
         )
     )
     assert whole["xxh3_128"] == __import__("xxhash").xxh3_128_hexdigest(path.read_bytes()) and whole["size"] == path.stat().st_size
+
+
+def test_one_registry_names_every_format():
+    """--format's choices, aliases, extensions and the parse stage all come from the registry."""
+    from wirestrip.transforms.read.csv_dump import AUTO_COLUMNS
+    from wirestrip.transforms.read.formats import ROLES
+    from wirestrip.transforms.read.json_lines import AUTO_FIELDS
+    from wirestrip.transforms.read.registry import BY_NAME, FORMAT_CHOICES, alias_settings, format_from_name, resolve_format
+
+    assert FORMAT_CHOICES == ("auto", "txt", "csv", "tsv", "jsonl", "html", "warc", "rss")
+    assert resolve_format("tsv") == "csv" and resolve_format("auto") == "auto" and resolve_format("pdf") == "pdf"
+    assert alias_settings("tsv") == {"csv_delimiter": "\t"} and alias_settings("csv") == {}
+    assert set(PARSERS) == set(BY_NAME)
+    assert format_from_name("x/a.NDJSON.zst") == "jsonl" and format_from_name("feed.atom") == "rss" and format_from_name("a.json") is None
+    assert set(AUTO_COLUMNS) == set(AUTO_FIELDS) == set(ROLES)  # one list of roles for both readers and the option check

@@ -9,7 +9,8 @@ import os
 
 import pytest
 from wirestrip.transforms.read import beam_files as localfiles
-from wirestrip.transforms.read.beam_files import open_regular, unlisted_entries
+from wirestrip.transforms.read.beam_files import unlisted_entries
+from wirestrip.transforms.read.files import open_regular
 from wirestrip.transforms.record_types import RecordError
 
 

@@ -1,5 +1,6 @@
-"""Local-disk safety for input files: what Beam's local listing silently leaves out, and opening
-only regular files.
+"""Input files on any Beam filesystem: the openers the Beam wrappers give the pure readers, the
+re-reading of one record from any Beam path, and local-disk safety: what Beam's local listing
+silently leaves out, and opening only regular files (files.open_regular).
 
 Beam's LocalFileSystem lists with os.walk and drops every entry it cannot stat (broken symlinks,
 symlink loops) and every directory it cannot list, without a word: those inputs would vanish from
@@ -12,12 +13,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import stat
 from typing import BinaryIO
 
 from apache_beam.io.filesystem import FileSystem
 from apache_beam.io.filesystems import FileSystems
-from wirestrip.transforms.record_types import RecordError
+from wirestrip.transforms.read import locate
+from wirestrip.transforms.read.files import open_regular
 
 _GLOB_START = re.compile(r"^[^[*?]*")  # the part of a pattern before its first glob character, as Beam cuts it
 
@@ -62,22 +63,17 @@ def _may_hold_matches(directory: str, pattern: str) -> bool:
     return True
 
 
-def open_regular(path: str) -> BinaryIO:
-    """Open a local file for reading, only if it is a regular file; RecordError says why not.
+def open_any(path: str) -> BinaryIO:
+    """The raw bytes of a file on any Beam filesystem (Beam must not decompress: readers detect it)."""
+    return FileSystems.open(path, compression_type="uncompressed")
 
-    O_NONBLOCK keeps open() from waiting on a FIFO; fstat on the open descriptor checks the very
-    file that will be read (no race between a check and the open)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        if os.path.islink(path) and not os.path.exists(path):
-            raise RecordError("unreadable_file", f"broken or looping symbolic link {path} -> {os.readlink(path)}: {exc.strerror}") from None
-        raise RecordError("unreadable_file", f"cannot read {path}: {exc!r}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        what = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
-        hint = " (end --input with '/' to read the files below a directory)" if stat.S_ISDIR(mode) else ""
-        raise RecordError("not_a_regular_file", f"{path} is {what}, not a regular file{hint}")
-    os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb")
+
+def open_input(path: str) -> BinaryIO:
+    """An input file to read: local inputs only when regular (a FIFO or /dev/zero behind a symlink
+    would never end), any other Beam path as it is."""
+    return open_regular(path) if is_local(path) else open_any(path)
+
+
+def reread_record(source_uri: str, locator: str, input_format: str) -> bytes:
+    """locate.reread_record on any Beam filesystem (local, gs://, s3://...): a record's raw bytes again."""
+    return locate.reread_record(source_uri, locator, input_format, opener=open_any)

@@ -4,7 +4,7 @@ Order: valid UTF-8 wins; then the charset the record declares (HTTP header, <met
 declaration); then a detected legacy charset when most bytes are not UTF-8; a few stray invalid
 bytes inside otherwise valid UTF-8 (the usual mixed-encoding dump) are read as Windows-1252, the
 encoding they almost always come from. Undecodable bytes become U+FFFD and are counted: the
-caller turns the count into a counter, and a record that is mostly replacement is rejected.
+caller's `count` receives the counters, and a record that is mostly replacement is rejected.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
-from wirestrip.transforms.beam_safe import count
+from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.record_types import RecordError
 
 MAX_REPLACEMENT_SHARE = 0.05  # over 5% U+FFFD means the text is unreadable, not a few stray bytes
@@ -53,8 +53,9 @@ def declared_charset(raw: bytes) -> str | None:
         return None
 
 
-def decode_bytes(raw: bytes, declared: str | None = None) -> Decoded:
-    """Decode untrusted record bytes; RecordError('undecodable') when the result is mostly U+FFFD."""
+def decode_bytes(raw: bytes, declared: str | None = None, count: Count = no_count) -> Decoded:
+    """Decode untrusted record bytes; RecordError('undecodable') when the result is mostly U+FFFD.
+    Bytes that were not UTF-8 are counted in `count` (decode.* counters)."""
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[3:]
     try:
@@ -69,16 +70,16 @@ def decode_bytes(raw: bytes, declared: str | None = None) -> Decoded:
             enc = None
         if enc and enc not in ("utf-8", "utf_8"):
             try:
-                return _checked(Decoded(raw.decode(enc), enc, 0, 0))
+                return _checked(Decoded(raw.decode(enc), enc, 0, 0), count)
             except UnicodeDecodeError:
                 pass
     if invalid <= max(1, len(raw) * _MIXED_SHARE) or _has_utf8_multibyte(raw):
         text = raw.decode("utf-8", errors="wirestrip_cp1252")
-        return _checked(Decoded(text, "utf-8+cp1252", text.count("\ufffd"), invalid))
+        return _checked(Decoded(text, "utf-8+cp1252", text.count("\ufffd"), invalid), count)
     best = from_bytes(raw[: 1 << 20]).best()
     enc = best.encoding if best is not None else "utf-8"
     text = raw.decode(enc, errors="replace")
-    return _checked(Decoded(text, enc, text.count("\ufffd"), 0))
+    return _checked(Decoded(text, enc, text.count("\ufffd"), 0), count)
 
 
 def _has_utf8_multibyte(raw: bytes) -> bool:
@@ -86,7 +87,7 @@ def _has_utf8_multibyte(raw: bytes) -> bool:
     return _UTF8_MULTIBYTE.search(raw) is not None
 
 
-def _checked(d: Decoded) -> Decoded:
+def _checked(d: Decoded, count: Count) -> Decoded:
     count("decode.records_not_utf8")
     if d.replaced:
         count("decode.replacement_chars", d.replaced)

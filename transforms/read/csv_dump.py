@@ -17,14 +17,14 @@ from collections import deque
 from collections.abc import Iterator
 
 import wirestrip.transforms.read.charset  # noqa: F401 - registers the wirestrip_cp1252 error handler
-from wirestrip.transforms.beam_safe import count
+from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.bounded_lines import Line, iter_lines
 from wirestrip.transforms.read.decompress import DecodedStream
 from wirestrip.transforms.read.formats import Bad, Piece, ReaderConfig, Splitter, split_paragraphs, strip_compression_suffix
 from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RecordError
 
-# Column names recognised without --csv-column, per role, in order of preference (lower-case).
+# Column names recognised without --csv-column, per role (formats.ROLES), in order of preference (lower-case).
 AUTO_COLUMNS = {
     "text": ("text", "body", "content", "article", "article_text", "full_text", "story", "maintext"),
     "html": ("html", "raw_html", "content_html", "body_html"),
@@ -35,7 +35,6 @@ AUTO_COLUMNS = {
     # scrape_time / crawl date are deliberately absent: a crawl time is not a publication time.
     "time": ("published", "published_at", "publish_date", "pubdate", "date_published", "date", "datetime", "time", "timestamp"),
 }
-ROLES = tuple(AUTO_COLUMNS)
 _SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
 
 
@@ -77,17 +76,18 @@ def _parse_row(text: str, delimiter: str) -> list[str]:
     return rows[0]
 
 
-def _field(value: str) -> str:
+def _field(value: str, count: Count) -> str:
     """A field with bytes that were not UTF-8: the file is UTF-8 (its header and other rows parse),
-    so the stray bytes are the usual Windows-1252 leftovers of a mixed dump."""
+    so the stray bytes are the usual Windows-1252 leftovers of a mixed dump (counted)."""
     if _SURROGATE.search(value):
         count("decode.cp1252_repaired_bytes", len(_SURROGATE.findall(value)))
         return value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="wirestrip_cp1252")
     return value
 
 
-def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig) -> Splitter:
-    """Rows of a CSV/TSV stream as Pieces (meta: role -> value), broken rows as Bad."""
+def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig, count: Count = no_count) -> Splitter:
+    """Rows of a CSV/TSV stream as Pieces (meta: role -> value), broken rows as Bad; repaired
+    stray bytes are counted in `count`."""
     # The csv module refuses fields over 128 KiB by default; our bound is --max-record-bytes
     # (a process-wide setting, only ever raised, so concurrent readers cannot lower each other's).
     csv.field_size_limit(max(csv.field_size_limit(), cfg.max_record_bytes))
@@ -154,7 +154,7 @@ def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig) -> Splitter:
                 if len(values) != len(header):
                     problem = ("csv_field_count", f"{len(values)} fields where the header has {len(header)}")
         if problem is None:
-            meta = {role: _field(values[i]) for role, i in columns.items()}
+            meta = {role: _field(values[i], count) for role, i in columns.items()}
             if cfg.paragraph_separator:
                 meta["paragraph_separator"] = cfg.paragraph_separator
             yield Piece(locator, raw, meta)
@@ -168,19 +168,19 @@ def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig) -> Splitter:
         yield Bad(locator, problem[0], problem[1], raw, len(raw))
 
 
-def parse_csv_row(record, default_tz: str = "UTC") -> ParsedArticle:
+def parse_csv_row(record, default_tz: str = "UTC", count: Count = no_count) -> ParsedArticle:
     """A CSV row (its reader put the mapped columns in `meta`) -> ParsedArticle."""
-    return parse_fields(record, dict(record.meta), default_tz)
+    return parse_fields(record, dict(record.meta), default_tz, count)
 
 
-def parse_fields(record, fields: dict[str, str], default_tz: str) -> ParsedArticle:
+def parse_fields(record, fields: dict[str, str], default_tz: str, count: Count = no_count) -> ParsedArticle:
     """Mapped fields (text or html, title, url, time, publisher) -> ParsedArticle; shared by CSV and JSONL."""
     from wirestrip.transforms.read.html_page import parse_html_text
 
     text = (fields.get("text") or "").strip()
     html = (fields.get("html") or "").strip()
     if html:  # a record carrying HTML goes through the HTML path; its own fields override the page's
-        article = parse_html_text(record, html, default_tz, url=(fields.get("url") or "").strip() or None)
+        article = parse_html_text(record, html, default_tz, url=(fields.get("url") or "").strip() or None, count=count)
     else:
         if not text:
             raise RecordError("no_text", "the record's text field is empty")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.formats import Bad, Piece, Splitter
 from wirestrip.transforms.read.html_page import article_from_page, extract_page
 from wirestrip.transforms.read.timestamps import parse_timestamp
@@ -79,7 +80,7 @@ def _text(item, *paths: str) -> str | None:
     return None
 
 
-def parse_feed_item(record, default_tz: str = "UTC") -> ParsedArticle:
+def parse_feed_item(record, default_tz: str = "UTC", count: Count = no_count) -> ParsedArticle:
     """One feed item -> ParsedArticle, flagged full / summary / caption_only."""
     item = parse_xml(record.raw)
     link = _text(
@@ -104,7 +105,7 @@ def parse_feed_item(record, default_tz: str = "UTC") -> ParsedArticle:
     else:
         raise RecordError("no_text", "the item has no content, summary or caption")
     html = html if "<" in html else "<p>" + html.replace("&", "&amp;").replace("<", "&lt;") + "</p>"
-    page = extract_page(f"<html><body><article>{html}</article></body></html>", url=link, fragment=True)
+    page = extract_page(f"<html><body><article>{html}</article></body></html>", url=link, fragment=True, count=count)
     article = article_from_page(record, page, default_tz)
     article.content_kind = kind
     article.url = link

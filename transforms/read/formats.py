@@ -1,5 +1,6 @@
 """What every reader shares: the events a format splitter yields, the record type that carries a
-reader's per-format hints to its parser, reader options, and format detection by content."""
+reader's per-format hints to its parser, reader options, and the roles of a record's fields.
+Which formats exist, and how a file's format is detected: `registry`."""
 
 from __future__ import annotations
 
@@ -9,25 +10,10 @@ from dataclasses import dataclass, field
 
 from wirestrip.transforms.record_types import RawRecord
 
-FORMATS = ("txt", "csv", "jsonl", "html", "warc", "rss")
+# What a CSV column (--csv-column) or a JSON key (--jsonl-field) can be mapped to: the fields a
+# text dump carries for an article, one list for both readers (and for the option check).
+ROLES = ("text", "html", "id", "publisher", "url", "title", "time")
 _COMPRESSION_SUFFIX = re.compile(r"\.(?:gz|gzip|bz2|zst|zstd)$", re.IGNORECASE)
-_EXTENSIONS = {
-    ".txt": "txt",
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".tab": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-    ".warc": "warc",
-    ".rss": "rss",
-    ".atom": "rss",
-    ".xml": "rss",
-}
-_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE | re.DOTALL)
-_FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 
 
 @dataclass
@@ -89,29 +75,6 @@ def strip_compression_suffix(name: str) -> str:
     return _COMPRESSION_SUFFIX.sub("", name)
 
 
-def format_from_name(name: str) -> str | None:
-    """Format implied by a file's extension (after any compression suffix), if any."""
-    base = strip_compression_suffix(name.rsplit("/", 1)[-1]).lower()
-    dot = base.rfind(".")
-    return _EXTENSIONS.get(base[dot:]) if dot >= 0 else None
-
-
-def format_from_content(head: bytes) -> str | None:
-    """Format recognised from the first (decompressed) bytes, for unambiguous signatures only."""
-    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if h.startswith(b"WARC/"):
-        return "warc"
-    if h.startswith(b"<?xml") or h.startswith(b"<rss") or h.startswith(b"<feed"):
-        if _FEED_ROOT.search(h[:4096]):
-            return "rss"
-        if _HTML_START.match(re.sub(rb"^<\?xml[^>]*>", b"", h, count=1)):
-            return "html"
-        return None
-    if _HTML_START.match(h):
-        return "html"
-    return None
-
-
 def looks_binary(head: bytes) -> bool:
     """NUL bytes or many C0 controls in the first bytes: no text reader accepts this."""
     sample = head[:8192]
@@ -121,28 +84,6 @@ def looks_binary(head: bytes) -> bool:
         return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return controls / len(sample) > 0.10  # text carries almost no C0 controls
-
-
-def detect_format(name: str, head: bytes) -> str | None:
-    """The reader for a file: its content's signature first, then its extension, then content
-    shape (a first line that is a JSON object -> jsonl); plain text falls back to txt. None when
-    the bytes are binary and no reader accepts them."""
-    by_content = format_from_content(head)
-    if by_content:
-        return by_content
-    if head.startswith(b"filedesc://"):
-        return None  # the legacy ARC format: no reader (convert with `warcio recompress` / arc2warc)
-    by_name = format_from_name(name)
-    if by_name:
-        return by_name  # a binary file named .txt is that reader's to reject, with its reason
-    if looks_binary(head):
-        return None
-    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].rstrip()
-    if first.startswith(b"{") and first.endswith(b"}"):
-        return "jsonl"
-    if first.startswith((b"{", b"[")):
-        return None  # a JSON document (array, pretty-printed object), not lines: convert to JSON Lines
-    return "txt"
 
 
 def parse_locator(locator: str) -> dict[str, str]:

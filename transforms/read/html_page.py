@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
+from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.charset import declared_charset, decode_bytes
+from wirestrip.transforms.read.formats import Piece, Splitter
 from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RawRecord, RecordError
 
@@ -193,11 +195,12 @@ def _without_internal_subset(html: str) -> str:
     return html[:at] + "<!DOCTYPE html>" + (html[end + 1 :] if end >= 0 else "")
 
 
-def parse_tree(html: str | bytes):
-    """Parse HTML with the safe parser (no DTD, no entities, no network); DOCTYPE subset cut first."""
+def parse_tree(html: str | bytes, count: Count = no_count):
+    """Parse HTML with the safe parser (no DTD, no entities, no network); DOCTYPE subset cut first.
+    Bytes are decoded by their declared charset (decode counters go to `count`)."""
     parser, _ = _state()
     if isinstance(html, bytes):
-        html = decode_bytes(html, declared_charset(html)).text
+        html = decode_bytes(html, declared_charset(html), count).text
     html = _without_internal_subset(html)
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html, count=1)  # lxml refuses str input with an encoding declaration
     if not html.strip():
@@ -208,12 +211,12 @@ def parse_tree(html: str | bytes):
         raise RecordError("html_unparseable", f"cannot parse the HTML: {exc!r}") from None
 
 
-def extract_page(html: str | bytes, url: str | None = None, fragment: bool = False) -> Page:
+def extract_page(html: str | bytes, url: str | None = None, fragment: bool = False, count: Count = no_count) -> Page:
     """Main text and metadata of one page (or of a feed item's HTML fragment)."""
     import trafilatura
 
     _, config = _state()
-    tree = parse_tree(html)
+    tree = parse_tree(html, count)
     jsonld = _jsonld_objects(tree)
     page = Page(published=_published(tree, jsonld))
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
@@ -272,14 +275,21 @@ def article_from_page(record: RawRecord, page: Page, default_tz: str) -> ParsedA
     return article
 
 
-def parse_html_text(record: RawRecord, html: str | bytes, default_tz: str = "UTC", url: str | None = None) -> ParsedArticle:
+def parse_html_text(
+    record: RawRecord, html: str | bytes, default_tz: str = "UTC", url: str | None = None, count: Count = no_count
+) -> ParsedArticle:
     """HTML held in a field (JSONL, CSV, a feed item, a WARC payload) -> ParsedArticle."""
-    page = extract_page(html, url=url)
+    page = extract_page(html, url=url, count=count)
     article = article_from_page(record, page, default_tz)
     article.url = url or article.canonical_url
     return article
 
 
-def parse_html(record: RawRecord, default_tz: str = "UTC") -> ParsedArticle:
+def split_page(data: bytes) -> Splitter:
+    """An HTML file is one record: the whole page."""
+    yield Piece(f"page=0;bytes=0-{len(data)}", data)
+
+
+def parse_html(record: RawRecord, default_tz: str = "UTC", count: Count = no_count) -> ParsedArticle:
     """An HTML file (one page) -> ParsedArticle."""
-    return parse_html_text(record, record.raw, default_tz, url=None)
+    return parse_html_text(record, record.raw, default_tz, url=None, count=count)

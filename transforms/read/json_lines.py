@@ -8,7 +8,9 @@ decompressed file; no line number, so that a file read in parallel regions keeps
 from __future__ import annotations
 
 import json
+from typing import BinaryIO
 
+from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.bounded_lines import iter_lines
 from wirestrip.transforms.read.charset import decode_bytes
 from wirestrip.transforms.read.csv_dump import parse_fields
@@ -16,7 +18,7 @@ from wirestrip.transforms.read.decompress import DecodedStream
 from wirestrip.transforms.read.formats import Bad, Piece, ReaderConfig, Splitter
 from wirestrip.transforms.record_types import ParsedArticle, RecordError
 
-# Keys recognised without --jsonl-field, per role, in order of preference.
+# Keys recognised without --jsonl-field, per role (formats.ROLES), in order of preference.
 AUTO_FIELDS = {
     "text": ("text", "body", "content", "article", "maintext", "full_text", "article_text"),
     "html": ("html", "raw_html", "content_html", "body_html"),
@@ -26,7 +28,6 @@ AUTO_FIELDS = {
     "publisher": ("source", "publisher", "source_domain", "site_name", "site", "domain", "outlet"),
     "id": ("id", "article_id", "doc_id", "guid", "uuid"),
 }
-ROLES = tuple(AUTO_FIELDS)
 
 
 def split_jsonl(stream: DecodedStream, cfg: ReaderConfig, end: int | None = None) -> Splitter:
@@ -54,6 +55,18 @@ def split_jsonl(stream: DecodedStream, cfg: ReaderConfig, end: int | None = None
             yield Piece(locator, line.data, meta)
 
 
+def split_jsonl_region(f: BinaryIO, cfg: ReaderConfig, start: int, end: int | None) -> Splitter:
+    """The lines of an uncompressed file that start in [start, end), from the raw file `f` (a
+    region of a large file read in parallel: lines may be cut anywhere, locators stay the same)."""
+    if start:
+        f.seek(start - 1)
+    stream = DecodedStream(f, cfg.max_decompressed_bytes, detect=False, start=max(start - 1, 0))
+    if start:  # the line running into this region belongs to the previous one: skip it, bounded
+        while (part := stream.readline(1 << 20)) and not part.endswith(b"\n"):
+            pass
+    yield from split_jsonl(stream, cfg, end)
+
+
 def _lookup(obj: dict, key: str):
     value = obj
     for part in key.split("."):
@@ -71,10 +84,10 @@ def _as_text(value) -> str | None:
     return str(value)
 
 
-def parse_jsonl(record, default_tz: str = "UTC") -> ParsedArticle:
+def parse_jsonl(record, default_tz: str = "UTC", count: Count = no_count) -> ParsedArticle:
     """One JSON line -> ParsedArticle (through the HTML path when the object carries HTML)."""
     try:
-        obj = json.loads(decode_bytes(record.raw).text)
+        obj = json.loads(decode_bytes(record.raw, count=count).text)
     except ValueError as exc:
         raise RecordError("invalid_json", f"not a JSON object: {exc!r}") from None
     if not isinstance(obj, dict):
@@ -92,4 +105,4 @@ def parse_jsonl(record, default_tz: str = "UTC") -> ParsedArticle:
         fields["paragraph_separator"] = record.meta["paragraph_separator"]
     if "text" not in fields and "html" not in fields:
         raise RecordError("no_text", f"no text or html field among keys {sorted(obj)[:20]}")
-    return parse_fields(record, fields, default_tz)
+    return parse_fields(record, fields, default_tz, count)

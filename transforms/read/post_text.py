@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from wirestrip.transforms.counters import Count, no_count
+from wirestrip.transforms.read.formats import Piece, Splitter
 from wirestrip.transforms.read.text_decode import decode_text
 from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RawRecord, RecordError, Removed
@@ -51,15 +53,22 @@ def split_posts(data: bytes | bytearray) -> list[tuple[int, int]]:
     return kept or [(0, len(data))]
 
 
+def split_post_file(data: bytes) -> Splitter:
+    """The posts of a file as Pieces, located `post=N;bytes=S-E` (N from 0)."""
+    for n, (start, end) in enumerate(split_posts(data)):
+        yield Piece(f"post={n};bytes={start}-{end}", data[start:end])
+
+
 def title_key(text: str) -> str:
     """Comparison key for titles: letters and digits only, casefolded (copies swap quote styles)."""
     return _TITLE_KEY.sub("", text).casefold()
 
 
-def parse_post(record: RawRecord, default_tz: str = "UTC") -> ParsedArticle:
+def parse_post(record: RawRecord, default_tz: str = "UTC", count: Count = no_count) -> ParsedArticle:
     """Parse one scraped post into title, time, standfirst, dateline and body paragraphs.
 
-    Raises RecordError when the record cannot be text (see decode_text) or has no body.
+    Raises RecordError when the record cannot be text (see decode_text) or has no body. `count`
+    is unused (a post is UTF-8 or rejected): every parser takes one.
     """
     lines = [ln.strip() for ln in decode_text(record.raw).split("\n")]
     lines = [ln for ln in lines if ln]

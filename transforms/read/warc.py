@@ -17,6 +17,7 @@ import re
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeadersParser, StatusAndHeadersParserException
+from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.charset import decode_bytes
 from wirestrip.transforms.read.decompress import DecodedStream
 from wirestrip.transforms.read.formats import Bad, Piece, ReaderConfig, Skip, Splitter
@@ -189,7 +190,7 @@ def _skip_reason(headers, block: bytes) -> str | None:
     return None
 
 
-def parse_warc(record, default_tz: str = "UTC") -> ParsedArticle:
+def parse_warc(record, default_tz: str = "UTC", count: Count = no_count) -> ParsedArticle:
     """One WARC response record -> ParsedArticle (URL from WARC-Target-URI; payload through the HTML path)."""
     try:
         rec = next(iter(ArchiveIterator(io.BytesIO(record.raw + _TRAILER), check_digests=False)))
@@ -199,7 +200,7 @@ def parse_warc(record, default_tz: str = "UTC") -> ParsedArticle:
     ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
     m = _CHARSET.search(ctype or "")
     url = rec.rec_headers.get_header("WARC-Target-URI")
-    page = extract_page(decode_bytes(payload, m.group(1) if m else None).text if payload else b"", url=url)
+    page = extract_page(decode_bytes(payload, m.group(1) if m else None, count).text if payload else b"", url=url, count=count)
     article = article_from_page(record, page, default_tz)
     article.url = url
     return article
