@@ -142,6 +142,11 @@ def commit_local(out: Layout, staging: Layout, run_id: str, ingest_date: str, ta
     return journal
 
 
+def moved_partitions(out: Layout, journal: dict, tables: tuple[str, ...]) -> dict[str, list[str]]:
+    """The partition directories a local commit journal moved into place, per table, sorted."""
+    return {t: sorted(dst for _, dst in journal["moves"] if dst.startswith(_local(out.table(t)).rstrip("/") + "/")) for t in tables}
+
+
 def commit_versioned(out: Layout, run_folder: Layout, run_id: str, ingest_date: str, tables: tuple[str, ...], counts: dict) -> dict:
     """Object-store commit: `_SUCCESS` in the run folder, then the pointer of `ingest_date` (one atomic
     object write). Returns the pointer."""

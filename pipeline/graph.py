@@ -6,47 +6,35 @@ import json
 
 import apache_beam as beam
 from wirestrip.pipeline.index_store import staging_dir
-from wirestrip.pipeline.layout import Layout, published_date
-from wirestrip.pipeline.options import WirestripOptions, dedup_params
+from wirestrip.pipeline.layout import published_date
+from wirestrip.pipeline.plan import RunPlan
 from wirestrip.schemas import ARTICLES_SCHEMA, CLUSTERS_SCHEMA, INDEX_SCHEMA, REJECTS_SCHEMA
 from wirestrip.transforms.beam_articles import ProcessRecords
 from wirestrip.transforms.beam_progress import Progress, is_file_info
 from wirestrip.transforms.beam_safe import REJECTS
-from wirestrip.transforms.clean.rules import RuleSet
 from wirestrip.transforms.dedup.beam_dedup import Dedup
 from wirestrip.transforms.read.beam_read import FILES, ReadInputs, config_from_options
 from wirestrip.transforms.write.beam_parquet import WriteJsonLines, WriteTable
 from wirestrip.transforms.write.beam_partitioned import WritePartitioned
 from wirestrip.transforms.write.beam_rows import ToRejectRows
-from wirestrip.transforms.write.table_rows import RunContext
 
 
-def build(
-    p: beam.Pipeline,
-    opts: WirestripOptions,
-    rules: RuleSet,
-    ctx: RunContext,
-    staging: Layout,
-    ingest_date: str,
-    prior_learned: list[dict] | None = None,
-    index_files: list[str] | None = None,
-) -> None:
-    """Add the whole run to `p`, writing every table into the `staging` layout. `index_files`: the
-    Parquet files of the index version the run reads (with --index; empty for a new index)."""
+def build(p: beam.Pipeline, plan: RunPlan) -> None:
+    """Add the whole run to `p`, writing every table into the plan's staging layout (with --index,
+    the updated index into the index's staging folder, which run.py commits)."""
+    opts, ctx, staging, ingest_date = plan.opts, plan.ctx, plan.staging, plan.run_date
     read = p | "ReadInputs" >> ReadInputs(
         opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes, config_from_options(opts)
     )
     every = opts.progress_seconds
     records = read["records"] | "ProgressRead" >> Progress("read", "records", every)
     processed = records | "Process" >> ProcessRecords(
-        opts.default_tz, rules, ctx, opts.learned_min_support, prior_learned, opts.learned_min_share
+        opts.default_tz, plan.rules, ctx, opts.learned_min_support, plan.prior_learned, opts.learned_min_share
     )
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)
     if opts.dedup:
-        dedup = articles | "Dedup" >> Dedup(
-            dedup_params(opts), index_files if opts.index else None, ingest_date, ctx.run_id, opts.index_retention_days
-        )
+        dedup = articles | "Dedup" >> Dedup(plan.params, plan.index_files, ingest_date, ctx.run_id, opts.index_retention_days)
         articles = dedup["rows"]
         dedup["clusters"] | "WriteClusters" >> WriteTable(staging.partition("clusters", ingest_date), CLUSTERS_SCHEMA, opts.num_shards)
         if "index" in dedup:  # the updated index, committed by run.py beside the output

@@ -35,7 +35,6 @@ from apache_beam.io.filesystems import FileSystems
 # learned: corpus-learned boilerplate lines (JSON Lines); clusters: doc_id -> cluster as of each run
 TABLES = ("articles", "rejects", "learned", "clusters")
 TABLE_SUFFIX = {"articles": ".parquet", "rejects": ".parquet", "learned": ".jsonl", "clusters": ".parquet"}
-PARTITION_KEYS = ("ingest_date", "published_date")
 # Hive's, Spark's, pyarrow's and DuckDB's spelling of a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _SAFE = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -84,12 +83,6 @@ class Layout:
     def partition(self, table: str, ingest_date: str) -> str:
         """The ingest_date partition of a table (articles under --partition-by ingest_date, rejects always)."""
         return FileSystems.join(self.root, table, f"ingest_date={sanitise_partition_value(ingest_date)}")
-
-    def subpartition(self, table: str, key: str, value: str, ingest_date: str) -> str:
-        """`table/key=value/ingest_date=D`: what one run writes under a data-derived partition key."""
-        return FileSystems.join(
-            self.root, table, f"{key}={sanitise_partition_value(value)}", f"ingest_date={sanitise_partition_value(ingest_date)}"
-        )
 
     @property
     def manifests(self) -> str:

@@ -107,9 +107,9 @@ def test_failed_run_leaves_previous_output_and_no_partial_file(tmp_path, monkeyp
 
     real_build = run.build
 
-    def half_written_then_crash(p, opts, rules, ctx, staging, ingest_date):
-        real_build(p, opts, rules, ctx, staging, ingest_date)
-        path = Path(staging.partition("articles", ingest_date)) / "part-99999.parquet"
+    def half_written_then_crash(p, plan):
+        real_build(p, plan)
+        path = Path(plan.staging.partition("articles", plan.run_date)) / "part-99999.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"PAR1 half a file")
         raise RuntimeError("worker killed")
@@ -216,11 +216,11 @@ def test_object_store_failed_run_leaves_the_committed_run(memfs, monkeypatch):
 
     real_build = run.build
 
-    def crash_after_writing(p, opts, rules, ctx, staging, ingest_date):
+    def crash_after_writing(p, plan):
         from apache_beam.io.filesystems import FileSystems
 
-        real_build(p, opts, rules, ctx, staging, ingest_date)
-        with FileSystems.create(FileSystems.join(staging.partition("articles", ingest_date), "part-x.parquet")) as f:
+        real_build(p, plan)
+        with FileSystems.create(FileSystems.join(plan.staging.partition("articles", plan.run_date), "part-x.parquet")) as f:
             f.write(b"PAR1 half")
         raise RuntimeError("worker killed")
 

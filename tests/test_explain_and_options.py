@@ -81,3 +81,18 @@ def test_explain_shows_a_reject_with_its_reason(run_out, capsys):
 
 def test_samples_dir_exists():
     assert SAMPLES.is_dir()
+
+
+def test_dedup_options_are_generated_from_dedup_params():
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from wirestrip.pipeline.options import DEDUP_FIELDS, WirestripOptions, dedup_params, run_parser
+    from wirestrip.transforms.dedup.fingerprint import DedupParams
+
+    assert dedup_params(PipelineOptions([]).view_as(WirestripOptions)) == DedupParams()
+    opts = PipelineOptions(["--dedup_jaccard", "0.7", "--dedup-verify", "estimated"]).view_as(WirestripOptions)
+    assert dedup_params(opts) == DedupParams(jaccard_threshold=0.7, verify="estimated")
+    shown = " ".join(run_parser().format_help().split())
+    for f in DEDUP_FIELDS:
+        flag = f.metadata["option"]
+        assert f"--{flag.replace('_', '-')}" in shown and f"--{flag}" in shown
+    assert "Default: 0.5." in shown and "%(default)s" not in shown
