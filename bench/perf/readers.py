@@ -3,7 +3,7 @@
 python -m bench.perf.readers [N]    N generated articles per format (default 2000; HTML-based formats use N/4)
 
 Inputs are written to a temporary directory from bench.corpora.synth (seed 7) in each format; the reader
-is the real ReadFile DoFn called directly (no runner), the parser the real PARSERS entry, both on
+is the real files.read_file (what the ReadFile DoFn runs, no runner), the parser the real PARSERS entry, both on
 one core. MB are the bytes of the file as stored (compressed where it is).
 """
 
@@ -18,12 +18,11 @@ import time
 from pathlib import Path
 
 import zstandard
-from apache_beam.pvalue import TaggedOutput
 from wirestrip.transforms.read import html_page as htmlpage
 from wirestrip.transforms.read import language
 from wirestrip.transforms.read.beam_parse import PARSERS
-from wirestrip.transforms.read.beam_read import FileToRead, ReadFile
-from wirestrip.transforms.read.formats import ReaderConfig
+from wirestrip.transforms.read.files import FileToRead, read_file
+from wirestrip.transforms.read.formats import FormatRecord, ReaderConfig
 
 from bench.corpora import formats
 from bench.corpora.synth import post
@@ -71,7 +70,6 @@ def main(n: int = 2000) -> None:
     htmlpage.setup()
     language.setup()
     cfg = ReaderConfig(max_file_bytes=1 << 30, max_record_bytes=8 << 20)
-    reader = ReadFile("auto", cfg.max_file_bytes, cfg.max_record_bytes, cfg)
     print(f"inputs: {n} generated articles per format (bench.corpora.synth, seed 7); warc/rss pages: {max(1, n // 4)}; one core, no runner")
     print("read = split the file into records (decompression included); parse = the format's parser (HTML extraction")
     print("where it applies); language = the offline detector on the parsed text. Parse/language on up to 300 records.")
@@ -84,7 +82,7 @@ def main(n: int = 2000) -> None:
             reps = 30 if key == "html" else 1
             t = time.perf_counter()
             for _ in range(reps):
-                records = [o for o in reader.process(FileToRead(str(path), path.name, size)) if not isinstance(o, TaggedOutput)]
+                records = [o for o in read_file(FileToRead(str(path), path.name, size), cfg) if isinstance(o, FormatRecord)]
             read_s = (time.perf_counter() - t) / reps
             sample = records[: min(len(records), 300)]
             t = time.perf_counter()

@@ -1,5 +1,6 @@
 """Read: input files to raw records, raw records to parsed articles.
 
-Pure: format registry and detection (`formats`), bounded decompression, charsets, one parser per
-dump format, timestamps, language, locate/reread. Beam wrappers: the `beam_*` modules.
+Pure: the format registry and detection (`registry`), reading one file (`files`), the types
+readers share (`formats`), bounded decompression, charsets, one parser per dump format,
+timestamps, language, locate/reread. Beam wrappers: the `beam_*` modules.
 """
