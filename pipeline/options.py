@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 from wirestrip.transforms.dedup.fingerprint import DedupParams
+from wirestrip.transforms.read.formats import ROLES
+from wirestrip.transforms.read.registry import FORMAT_CHOICES
 
 MIB = 1 << 20
-FORMATS = ("auto", "txt", "csv", "tsv", "jsonl", "html", "warc", "rss")
 PARTITION_BY = ("ingest_date", "published_date")  # ingest_date: one partition per run date, cheap reruns
 # The DedupParams fields that are options (those with an "option" in their metadata), in field order.
 DEDUP_FIELDS = tuple(f for f in dataclasses.fields(DedupParams) if "option" in f.metadata)
@@ -58,7 +59,7 @@ class WirestripOptions(PipelineOptions):
         opt("run_date", "Names the ingest_date partition this run writes (and replaces). Default: today, UTC.", metavar="YYYY-MM-DD")
         # UTC: a zone must be assumed for timestamps printed without one; the rows say it was assumed
         opt("default_tz", "IANA zone for timestamps printed without one (rows say published_tz_assumed).", default="UTC", metavar="ZONE")
-        opt("format", "Input format; auto detects per file.", dest="input_format", default="auto", choices=FORMATS)
+        opt("format", "Input format; auto detects per file.", dest="input_format", default="auto", choices=FORMAT_CHOICES)
         opt("rules", "Extra boilerplate rule file (YAML, same schema as the shipped rules). Repeatable.", dest="rules_files", action="append", metavar="FILE")  # fmt: skip
         opt("max_file_bytes", "Files larger than this are rejected whole instead of read into memory. Default: 256 MiB.", type=int, default=256 * MIB)  # fmt: skip
         opt("max_record_bytes", "A record larger than this is rejected (no real article is near it). Default: 8 MiB.", type=int, default=8 * MIB)  # fmt: skip
@@ -124,7 +125,7 @@ class WirestripOptions(PipelineOptions):
         )
         opt(
             "csv_column",
-            "Map a CSV column to a role (text, html, id, publisher, url, title, time); repeatable. "
+            f"Map a CSV column to a role ({', '.join(ROLES)}); repeatable. "
             "Unmapped roles are found by common column names (text/body/content, title/headline, url/link...).",
             action="append",
             metavar="ROLE=NAME",
@@ -138,7 +139,7 @@ class WirestripOptions(PipelineOptions):
         )
         opt(
             "jsonl_field",
-            "Map a JSON key (dotted for nested objects) to a role (text, html, url, title, time, publisher, id); repeatable. "
+            f"Map a JSON key (dotted for nested objects) to a role ({', '.join(ROLES)}); repeatable. "
             "Unmapped roles are found by common keys (text, html, url, title, published/date, source/publisher...).",
             action="append",
             metavar="ROLE=KEY",
@@ -260,15 +261,11 @@ def validate(opts: WirestripOptions) -> None:
         if not 0.0 < getattr(opts, name) <= 1.0:
             raise OptionsError(f"--{name.replace('_', '-')} must be in (0, 1]")
     dedup_params(opts)
-    roles = {
-        "csv_column": ("text", "html", "id", "publisher", "url", "title", "time"),
-        "jsonl_field": ("text", "html", "url", "title", "time", "publisher", "id"),
-    }
-    for name, allowed in roles.items():
+    for name in ("csv_column", "jsonl_field"):
         for value in getattr(opts, name) or []:
             role, eq, target = value.partition("=")
-            if not eq or not target.strip() or role.strip() not in allowed:
-                raise OptionsError(f"--{name.replace('_', '-')} {value!r}: expected ROLE=NAME with ROLE one of {', '.join(allowed)}")
+            if not eq or not target.strip() or role.strip() not in ROLES:
+                raise OptionsError(f"--{name.replace('_', '-')} {value!r}: expected ROLE=NAME with ROLE one of {', '.join(ROLES)}")
 
 
 RUN_EPILOG = """\
