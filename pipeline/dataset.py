@@ -3,19 +3,27 @@
 Local disk: every Parquet file under `OUT/<table>/` (staging lives elsewhere, so a plain glob is
 safe). Object stores: only the files listed by the pointers `OUT/_current/ingest_date=*.json`
 whose run folder holds `_SUCCESS`; run folders of failed, killed or replaced runs are ignored.
-`wirestrip report` reads through this module, and so can any Python reader (see docs/output.md).
+Files are found under either partition layout (`ingest_date=D/` or `published_date=P/ingest_date=D/`)
+and read with their partition columns. `wirestrip report` and `wirestrip explain` read through this
+module, and so can any Python reader (see docs/output.md); no other reader lists table files.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from urllib.parse import unquote
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from wirestrip.pipeline.commit import list_files, read_json
-from wirestrip.pipeline.layout import Layout, is_local
+from wirestrip.pipeline.layout import NULL_PARTITION, TABLE_SUFFIX, Layout, is_local
 
 log = logging.getLogger("wirestrip")
+# The Hive keys pipeline/layout.py writes; a '=' in any other path segment (the root's own name) is not one.
+PARTITION_KEYS = ("published_date", "ingest_date")
 
 
 def pointers(out: Layout) -> list[dict]:
@@ -33,15 +41,42 @@ def pointers(out: Layout) -> list[dict]:
 
 
 def committed_files(root: str, table: str) -> list[str]:
-    """Every committed Parquet file of `table` under the output root `root`."""
+    """Every committed file of `table` (Parquet; JSON Lines for `learned`) under the output root `root`."""
     out = Layout(root)
     if is_local(root):
-        return list_files(out.table(table))
+        return list_files(out.table(table), TABLE_SUFFIX.get(table, ".parquet"))
     files = []
     for p in pointers(out):
         folder = FileSystems.join(out.root, p["run_folder"])
         files += [FileSystems.join(folder, rel) for rel in p["files"].get(table, [])]
     return sorted(files)
+
+
+def partition_values(path: str) -> dict[str, str | None]:
+    """The Hive partition columns named by a file's path (`published_date=P/ingest_date=D/part-0.parquet`),
+    decoded as Hive readers do: percent-escapes undone, the default partition read as null."""
+    segments = (seg.split("=", 1) for seg in path.split("/")[:-1] if "=" in seg)
+    return {key: None if value == NULL_PARTITION else unquote(value) for key, value in segments if key in PARTITION_KEYS}
+
+
+def read_parquet(path: str, where: pc.Expression | None = None) -> pa.Table:
+    """One committed Parquet file (any Beam filesystem), its partition columns appended, optionally
+    only the rows matching `where` (pushed down to the row groups)."""
+    if is_local(path):  # a plain path lets pyarrow use native, multi-threaded reads
+        table = pq.read_table(path.removeprefix("file://"), filters=where)
+    else:
+        with FileSystems.open(path, compression_type="uncompressed") as f:
+            table = pq.read_table(f, filters=where)
+    for key, value in partition_values(path).items():
+        if key not in table.column_names:
+            table = table.append_column(key, pa.array([value] * table.num_rows, pa.string()))
+    return table
+
+
+def rows_with_doc_id(root: str, table: str, doc_id: str) -> list[dict]:
+    """Every committed row of `table` whose doc_id is `doc_id` (one per ingest date that holds it)."""
+    where = pc.field("doc_id") == doc_id
+    return [row for path in committed_files(root, table) for row in read_parquet(path, where).to_pylist()]
 
 
 def partition_scheme(root: str) -> str | None:

@@ -9,16 +9,15 @@ or a self-contained HTML page with --html.
 from __future__ import annotations
 
 import argparse
-import glob
 import html
-import os
 import re
 import sys
 from dataclasses import dataclass
 
-import pyarrow.dataset as ds
+from apache_beam.io.filesystems import FileSystems
+from wirestrip.pipeline.dataset import committed_files, rows_with_doc_id
 from wirestrip.transforms.clean.learned import parse_learned_lines
-from wirestrip.transforms.read.beam_files import reread_record
+from wirestrip.transforms.read.locate import reread_record
 from wirestrip.transforms.read.text_decode import decode_text
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m"
@@ -48,25 +47,23 @@ class Mark:
 
 
 def find_row(out: str, doc_id: str) -> tuple[str, dict] | None:
-    """('articles' | 'rejects', row) of the newest row with this doc_id under OUT, or None."""
+    """('articles' | 'rejects', row) of the newest committed row with this doc_id under OUT, or None.
+    Rows are found through pipeline.dataset: either partition layout, local disk or object store."""
     for table in ("articles", "rejects"):
-        files = sorted(glob.glob(os.path.join(out, table, "*", "*.parquet")))
-        if not files:
-            continue
-        rows = ds.dataset(files, format="parquet").to_table(filter=ds.field("doc_id") == doc_id).to_pylist()
+        rows = rows_with_doc_id(out, table, doc_id)
         if rows:
             return table, max(rows, key=lambda r: str(r.get("ingested_at")))
     return None
 
 
 def learned_support(out: str) -> dict[str, int]:
-    """rule_id -> support of the learned lines written under OUT/learned (highest across runs)."""
+    """rule_id -> support of the learned lines committed under OUT/learned (highest across runs)."""
     support: dict[str, int] = {}
-    for path in sorted(glob.glob(os.path.join(out, "learned", "*", "*.jsonl"))):
-        with open(path, encoding="utf-8") as f:
+    for path in committed_files(out, "learned"):
+        with FileSystems.open(path, compression_type="uncompressed") as f:
             try:
-                records = parse_learned_lines(f.read(), path)
-            except ValueError:
+                records = parse_learned_lines(f.read().decode("utf-8"), path)
+            except ValueError:  # UnicodeDecodeError included
                 continue  # a damaged file only costs the support figure, not the explanation
         for r in records:
             support[r["rule_id"]] = max(support.get(r["rule_id"], 0), r["support"])

@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from wirestrip.pipeline.commit import atomic_write, list_files
-from wirestrip.pipeline.dataset import committed_files, interrupted_commits
+from wirestrip.pipeline.dataset import committed_files, interrupted_commits, read_parquet
 from wirestrip.pipeline.layout import Layout, is_local
 
 TOP = 15  # rows per ranked table: enough to see the head of the distribution on one screen
@@ -40,22 +39,14 @@ class Section:
     heat: bool = False  # render the table as a heat map (publishers x agencies)
 
 
-def _partition_columns(path: str) -> dict[str, str]:
-    return dict(seg.split("=", 1) for seg in path.split("/")[:-1] if "=" in seg)
-
-
 def _arrow_table(files: list[str]) -> pa.Table | None:
-    """Read committed files through Beam's filesystems (any scheme); `text` is replaced by its length
-    so that the report holds metadata, not bodies, in memory."""
+    """Read committed files with their partition columns (pipeline.dataset, any scheme); `text` is
+    replaced by its length so that the report holds metadata, not bodies, in memory."""
     tables = []
     for path in files:
-        with FileSystems.open(path, compression_type="uncompressed") as f:
-            t = pq.read_table(f)
+        t = read_parquet(path)
         if "text" in t.column_names:
             t = t.append_column("text_chars", pc.utf8_length(t["text"])).drop_columns(["text"])
-        for key, value in _partition_columns(path).items():
-            if key not in t.column_names:
-                t = t.append_column(key, pa.array([value] * t.num_rows, pa.string()))
         tables.append(t)
     return pa.concat_tables(tables, promote_options="default") if tables else None
 

@@ -88,6 +88,21 @@ def test_report_over_an_object_store_reads_committed_pointers():
         objectstore_fs.clear()
 
 
+@pytest.mark.parametrize("store", ["local", "object store"])
+def test_report_over_published_date_partitions(store, tmp_path):
+    # published_date=P/ingest_date=D/: the same numbers as the default layout, on either filesystem.
+    objectstore_fs.clear()
+    root = str(tmp_path / "out") if store == "local" else "memfs://bucket/out"
+    try:
+        for date, inputs in ((D1, f"{SAMPLES}/**"), (D2, f"{SAMPLES}/misc/*.txt")):
+            assert run_cli("--input", inputs, "--output", root, "--run-date", date, "--partition-by", "published_date") == 0
+        sections, warnings = build_sections(root)
+        assert warnings == []
+        assert _section(sections, "Articles and rejects per ingest date").rows == [(D1, 11, 5), (D2, 3, 0), ("total", 14, 5)]
+    finally:
+        objectstore_fs.clear()
+
+
 def test_biggest_clusters_name_their_originals(tmp_path):
     def row(doc_id, cluster, size, canonical, title, publisher):
         return {
