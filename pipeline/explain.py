@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from apache_beam.io.filesystems import FileSystems
 from wirestrip.pipeline.dataset import committed_files, rows_with_doc_id
 from wirestrip.transforms.clean.learned import parse_learned_lines
-from wirestrip.transforms.read.locate import reread_record
+from wirestrip.transforms.read.beam_files import reread_record
 from wirestrip.transforms.read.text_decode import decode_text
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m"
