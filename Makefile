@@ -19,7 +19,7 @@ run: setup  ## clean the bundled sample dumps into $(OUT)/
 	$(BIN)/wirestrip run --input 'samples/dumps/**' --output $(OUT) $(if $(RUN_DATE),--run-date $(RUN_DATE))
 
 test: setup  ## the test suite (the README's test command), tests/ and bench/tests/, on every core
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

@@ -41,7 +41,7 @@ setup(
     extras_require={
         "test": [
             "pytest>=8",
-            "pytest-xdist>=3.5",  # `make test` runs the suite on every core (-n auto --dist loadgroup)
+            "pytest-xdist>=3.5",  # `make test` runs the suite on every core (-n auto --dist loadfile)
             "hypothesis>=6.100",
             "duckdb>=1.1",
             "ruff>=0.6",

@@ -3,24 +3,31 @@ they are re-exported here only for code that still imports them from conftest.""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.helpers import ROOT, SAMPLES, SEED, SHARED, read_table, run_cli  # noqa: F401 - re-exported
 
 # Tests that build the project in the source tree (pip wheel / setup.py sdist write build/ and
-# wirestrip.egg-info/ beside setup.py) share one xdist group: never two such builds at once.
+# wirestrip.egg-info/ beside setup.py). Under `make test` (pytest -n auto --dist loadfile) a module
+# runs on one worker, so its module fixtures (the built wheel, the adversarial run) run once; these
+# modules also take a lock so that two such builds never overlap on two workers.
 IN_TREE_BUILDS = {"test_packaging.py", "test_runners.py"}
+BUILD_LOCK = Path(tempfile.gettempdir()) / f"wirestrip-tests-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]}.lock"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Under `-n N --dist loadgroup`, a module's tests stay on one worker (module-scoped fixtures such
-    as the adversarial run or the built wheel run once), and in-tree builds never overlap."""
-    for item in items:
-        name = item.path.name
-        group = "in-tree-build" if name in IN_TREE_BUILDS else str(item.path.relative_to(ROOT))
-        if not any(item.iter_markers("xdist_group")):
-            item.add_marker(pytest.mark.xdist_group(group))
+@pytest.fixture(scope="module", autouse=True)
+def _one_in_tree_build_at_a_time(request):
+    if Path(request.module.__file__).name not in IN_TREE_BUILDS:
+        yield
+        return
+    with open(BUILD_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, after the module's tests
+        yield
 
 
 @pytest.fixture(autouse=True)
