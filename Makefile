@@ -61,8 +61,8 @@ eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article
 	$(BIN)/python -m bench.eval.eval_html
 
 .PHONY: adversarial
-adversarial: setup  ## run every adversarial case (generated into a temp folder) and print time and peak memory
-	$(BIN)/python -m tests.adversarial.measure > /dev/null
+adversarial: setup  ## the adversarial tests (cases generated into a temp folder), with every case's time and peak memory printed
+	$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_adversarial.py
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache

@@ -94,41 +94,64 @@ def member_per_record_warc(n: int) -> bytes:
 
 # --- generated scraped posts (seeded: the same list on every machine) ----------------------------
 
-_WORDS = (
-    "minister council port harbour union workers said on monday tuesday city officials police rain "
-    "market prices rose fell percent government talks strike court ruling election vote school "
-    "hospital doctors patients flood river bridge road tunnel trains buses airport flights company "
-    "shares profit quarter bank rates inflation farmers crops drought heat storm coast fishermen "
-    "museum library fire festival team coach match season league players fans stadium report"
+_VOCAB = (
+    "river ferry tariff senate budget clinic nurses vaccine harvest wheat rainfall levee storm grid "
+    "power outage miners union pay deal mayor council housing rents court appeal verdict judges "
+    "exports freight rail strike airline pilots fares museum archive festival stadium league final "
+    "coach referee police inquiry report reform pension teachers exam students bridge repairs"
 ).split()
-_CITIES = ("Paris", "New Delhi", "Lisbon", "Nairobi", "Lima", "Osaka", "Cairo", "Oslo")
-_DISCLAIMERS = (
-    "(Except for the headline, this story has not been edited by NDTV staff and is published from a syndicated feed.)",
-    "(Only the headline and picture of this report may have been reworked by the Business Standard staff; the rest of the content is auto-generated from a syndicated feed.)",
+_NOTES = (
+    "(This story was auto-published from a syndicated feed and was not edited by our staff.)",
     "Copyright 2025 The Associated Press. All rights reserved. This material may not be published, broadcast, rewritten or redistributed.",
 )
 
 
-def _sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(_WORDS) for _ in range(n)).capitalize() + "."
-
-
-def _post(rng: random.Random, target_bytes: int) -> str:
-    title = _sentence(rng, 8)[:-1].title()
-    paras, size = [], 0
-    while size < target_bytes:
-        p = " ".join(_sentence(rng, rng.randint(12, 28)) for _ in range(rng.randint(2, 4)))
-        paras.append(p)
-        size += len(p)
-    tags = ",".join(rng.choice(_WORDS).title() for _ in range(4))
-    stamp = f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)} 0{rng.randint(0, 9)}:15:00"
-    lede = _sentence(rng, 14)
-    city = rng.choice(_CITIES)
-    disclaimer = rng.choice(_DISCLAIMERS)
-    return "\n\n".join([title, stamp, title, lede, f"{city}:", *paras, disclaimer, tags, "Source link", "Loading"])
-
-
 def posts(n: int, seed: int = 7, target_bytes: int = 3000) -> list[str]:
-    """`n` scraped posts in the seed layout, each about `target_bytes` long, from a fixed seed."""
+    """`n` distinct scraped posts in the seed layout (title, time, repeated title, lead, dateline,
+    body, disclaimer, tag line, scraper junk), each about `target_bytes` long, from a fixed seed."""
     rng = random.Random(seed)
-    return [_post(rng, target_bytes) for _ in range(n)]
+
+    def words(k: int) -> str:
+        return " ".join(rng.choices(_VOCAB, k=k)).capitalize() + "."
+
+    out = []
+    for i in range(n):
+        title = f"{words(6)[:-1].title()} {i}"
+        body: list[str] = []
+        while sum(map(len, body)) < target_bytes:
+            body.append(" ".join(words(rng.randint(10, 25)) for _ in range(3)))
+        stamp = f"2025-{rng.randint(1, 9):02d}-{rng.randint(10, 28)} {rng.randint(0, 9):02d}:15:00"
+        tags = ",".join(w.title() for w in rng.sample(_VOCAB, 4))
+        out.append("\n\n".join([title, stamp, title, words(14), "Lisbon:", *body, rng.choice(_NOTES), tags, "Source link", "Loading"]))
+    return out
+
+
+# --- one story as two agencies told it (dedup tests) ---------------------------------------------
+
+FLOOD = [
+    "GENEVA, March 4 (AFP) - Heavy rain swept across the western cantons of Switzerland on Tuesday, flooding "
+    "the old town of a lakeside city and forcing the evacuation of about two hundred residents from low-lying streets.",
+    "Emergency crews worked through the night to pump water out of cellars and shops, while the regional railway "
+    "suspended services on two lines after a landslide covered the tracks near a tunnel entrance.",
+    "The national weather office said more than ninety millimetres of rain had fallen in twelve hours, the highest "
+    "total recorded at its station since records began in the nineteenth century.",
+    "Local officials opened a sports hall as a shelter and asked drivers to avoid the lake road, which was closed "
+    "in both directions after the water rose above the level of the promenade.",
+    "Insurers said it was too early to estimate the cost of the damage, but shop owners described stock ruined by "
+    "muddy water that had poured through doors and ventilation shafts within minutes.",
+    "Forecasters expect the rain to ease on Wednesday afternoon, although they warned that rivers fed by melting "
+    "snow in the mountains could keep rising until the end of the week.",
+]
+# Another agency's story on the same event: same facts, its own words.
+FLOOD_OTHER_AGENCY = [
+    "ZURICH, March 4 (Reuters) - Swiss authorities moved roughly 200 people out of their homes as torrential "
+    "downpours submerged parts of a historic lakeside district in the west of the country on Tuesday.",
+    "A rail operator halted trains on a pair of routes when mud and rocks slid onto the line, and firefighters "
+    "spent hours clearing water from basements, a spokesman for the canton told reporters.",
+    "Meteorologists measured over 90 mm of precipitation within half a day, calling it an all-time high for the "
+    "gauge, which has operated for more than 150 years.",
+    "A gymnasium has been turned into emergency accommodation and motorists were told to stay away from the "
+    "shoreline route, now shut as the lake spilled over its banks.",
+    "Damage estimates were not yet available from insurance companies; retailers said goods were destroyed as "
+    "brown water flooded their premises almost instantly.",
+]

@@ -2,8 +2,9 @@
 rejects with a clear reason, the manifest reconciles against the rows written, and time and peak
 memory stay within the bounds stated here and in docs/safety.md.
 
-The cases run in one subprocess (tests/adversarial/measure.py) so that peak memory is measured
-per case in a process of its own, not in the test runner.
+The cases run in one subprocess (tests/adversarial/run_cases.py) so that peak memory is measured
+per case in a process of its own, not in the test runner. `make adversarial` runs this module with
+output shown: the table of every case's time and peak memory is printed.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ MESSAGES = {
 def measured(tmp_path_factory) -> dict[str, dict]:
     work = tmp_path_factory.mktemp("adversarial")
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.adversarial.measure", str(work)],
+        [sys.executable, "-m", "tests.adversarial.run_cases", str(work)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -59,6 +60,7 @@ def measured(tmp_path_factory) -> dict[str, dict]:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    print(proc.stderr[proc.stderr.rfind("\ncase ") :], file=sys.stderr)  # the figures table (shown with -s)
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     return {r["case"]: r for r in results}
 

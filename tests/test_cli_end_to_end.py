@@ -9,9 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import xxhash
 from wirestrip.schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
 
-from tests.helpers import SAMPLES, SEED, read_table, run_cli
+from tests.helpers import ROOT, SAMPLES, SEED, read_table, run_cli
 
 RUN_DATE = "2025-08-02"
 
@@ -47,7 +48,10 @@ def test_manifest_reconciles(sample_run):
     assert c["read"] == c["written"] + c["rejected"] + c["skipped"]
     assert c["written"] == len(read_table(sample_run, "articles")) == 11
     assert c["rejected"] == len(read_table(sample_run, "rejects")) == 5
-    assert len(m["files"]) == 14 and all(f["xxh3_128"] and f["size"] >= 0 for f in m["files"])
+    assert len(m["files"]) == 14
+    for f in m["files"]:  # each input file as it was read: its size and hash, for audits of what a run saw
+        data = (ROOT / f["source_uri"]).read_bytes()  # ROOT / an absolute path is that path
+        assert (f["size"], f["xxh3_128"]) == (len(data), xxhash.xxh3_128_hexdigest(data)), f["source_uri"]
     # Time per stage from the local runner's per-step counters (what `make bench-scale` prints).
     # Sampled timings: a tiny stage may show no time, so only the shape and the steps' names are checked.
     steps = m["stage_seconds"]

@@ -19,35 +19,10 @@ from wirestrip.transforms.dedup.documents import doc_fp, names_origin, order_key
 from wirestrip.transforms.dedup.fingerprint import DedupParams
 from wirestrip.transforms.write.table_rows import content_hash
 
+from tests.helpers import FLOOD, FLOOD_OTHER_AGENCY
+
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 
-FLOOD = [
-    "GENEVA, March 4 (AFP) - Heavy rain swept across the western cantons of Switzerland on Tuesday, flooding "
-    "the old town of a lakeside city and forcing the evacuation of about two hundred residents from low-lying streets.",
-    "Emergency crews worked through the night to pump water out of cellars and shops, while the regional railway "
-    "suspended services on two lines after a landslide covered the tracks near a tunnel entrance.",
-    "The national weather office said more than ninety millimetres of rain had fallen in twelve hours, the highest "
-    "total recorded at its station since records began in the nineteenth century.",
-    "Local officials opened a sports hall as a shelter and asked drivers to avoid the lake road, which was closed "
-    "in both directions after the water rose above the level of the promenade.",
-    "Insurers said it was too early to estimate the cost of the damage, but shop owners described stock ruined by "
-    "muddy water that had poured through doors and ventilation shafts within minutes.",
-    "Forecasters expect the rain to ease on Wednesday afternoon, although they warned that rivers fed by melting "
-    "snow in the mountains could keep rising until the end of the week.",
-]
-# Another agency's story on the same event: same facts, its own words.
-FLOOD_OTHER_AGENCY = [
-    "ZURICH, March 4 (Reuters) - Swiss authorities moved roughly 200 people out of their homes as torrential "
-    "downpours submerged parts of a historic lakeside district in the west of the country on Tuesday.",
-    "A rail operator halted trains on a pair of routes when mud and rocks slid onto the line, and firefighters "
-    "spent hours clearing water from basements, a spokesman for the canton told reporters.",
-    "Meteorologists measured over 90 mm of precipitation within half a day, calling it an all-time high for the "
-    "gauge, which has operated for more than 150 years.",
-    "A gymnasium has been turned into emergency accommodation and motorists were told to stay away from the "
-    "shoreline route, now shut as the lake spilled over its banks.",
-    "Damage estimates were not yet available from insurance companies; retailers said goods were destroyed as "
-    "brown water flooded their premises almost instantly.",
-]
 BOILER_HEAD = "Also read: Top ten things to do this weekend in the city"
 DISCLAIMER = "(Except for the headline, this story has not been edited by our staff and is published from a syndicated feed.)"
 

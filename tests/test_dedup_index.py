@@ -10,8 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.helpers import read_table, run_cli
-from tests.test_dedup import FLOOD, FLOOD_OTHER_AGENCY
+from tests.helpers import FLOOD, FLOOD_OTHER_AGENCY, read_table, run_cli
 
 VOLATILE = ("run_id", "ingested_at")
 LIBRARY = [

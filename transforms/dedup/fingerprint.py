@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -35,110 +36,80 @@ _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)
 
 
+def option(default: Any, name: str, help: str, choices: tuple[str, ...] | None = None) -> Any:
+    """A DedupParams field that is also a `wirestrip run` option called --NAME (pipeline/options.py
+    generates it: this default, this help text, these choices)."""
+    meta = {"option": name, "help": help, **({"choices": choices} if choices else {})}
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class DedupParams:
     """Every setting of near-duplicate detection; recorded in the cross-batch index (a run whose
     fingerprint settings differ from its index's fails). One-line reasons; evaluation in docs/dedup.md.
-    A field with an "option" in its metadata is also a `wirestrip run` option (pipeline/options.py
-    generates it from the field: that name, this default, the "help" text and any "choices")."""
+    A field declared with `option(...)` is also a `wirestrip run` option."""
 
     # word 3-grams: short enough that trimmed/edited copies keep most shingles
-    shingle_size: int = field(default=3, metadata={"option": "dedup_shingle_size", "help": "Words per shingle."})
+    shingle_size: int = option(3, "dedup_shingle_size", "Words per shingle.")
     # estimate error of Jaccard ~ sqrt(J(1-J)/128) <= 0.045; 32 bands x 4 rows
-    num_perm: int = field(default=128, metadata={"option": "dedup_num_perm", "help": "MinHash permutations."})
+    num_perm: int = option(128, "dedup_num_perm", "MinHash permutations.")
     # 32 x 4: S-curve threshold (1/32)^(1/4) ~ 0.42 surfaces low-Jaccard (trimmed) copies
-    bands: int = field(
-        default=32,
-        metadata={
-            "option": "dedup_bands",
-            "help": "LSH bands; bands x rows <= permutations (32 x 4 rows: candidate threshold ~0.42 Jaccard).",
-        },
-    )
-    rows: int = field(default=4, metadata={"option": "dedup_rows", "help": "Signature rows per LSH band."})
+    bands: int = option(32, "dedup_bands", "LSH bands; bands x rows <= permutations (32 x 4 rows: candidate threshold ~0.42 Jaccard).")
+    rows: int = option(4, "dedup_rows", "Signature rows per LSH band.")
     seed: int = 20251126  # fixed: the same text always has the same signature
     # shorter texts (< 12 words) stay out of LSH: stock lines make hot keys and glue stories
-    min_shingles: int = field(
-        default=10,
-        metadata={"option": "dedup_min_shingles", "help": "Texts with fewer shingles stay out of LSH (exact duplicates still cluster)."},
-    )
+    min_shingles: int = option(10, "dedup_min_shingles", "Texts with fewer shingles stay out of LSH (exact duplicates still cluster).")
     # an edge when Jaccard >= 0.5 (re-edited copies of one story) ...
-    jaccard_threshold: float = field(
-        default=0.5, metadata={"option": "dedup_jaccard", "help": "Two copies when the Jaccard similarity reaches this..."}
-    )
+    jaccard_threshold: float = option(0.5, "dedup_jaccard", "Two copies when the Jaccard similarity reaches this...")
     # ... or >= 60% of the shorter copy's shingles are in the longer one ...
-    containment_threshold: float = field(
-        default=0.6,
-        metadata={"option": "dedup_containment", "help": "...or when this share of the shorter copy's shingles is in the longer one..."},
+    containment_threshold: float = option(
+        0.6, "dedup_containment", "...or when this share of the shorter copy's shingles is in the longer one..."
     )
     # ... and they share >= 20 shingles: a one-line teaser cannot glue stories ...
-    min_shared_shingles: int = field(
-        default=20,
-        metadata={
-            "option": "dedup_min_shared",
-            "help": "...with at least this many shared shingles (a one-line teaser cannot glue stories).",
-        },
+    min_shared_shingles: int = option(
+        20, "dedup_min_shared", "...with at least this many shared shingles (a one-line teaser cannot glue stories)."
     )
     # ... unless >= 90% of a short copy (a lead-sentence teaser) is in the other ...
-    short_containment: float = field(
-        default=0.9,
-        metadata={
-            "option": "dedup_short_containment",
-            "help": "...or when this share of a short copy (a lead-sentence teaser) is in the other...",
-        },
+    short_containment: float = option(
+        0.9, "dedup_short_containment", "...or when this share of a short copy (a lead-sentence teaser) is in the other..."
     )
     # ... with >= 10 shared shingles (a whole 12-word sentence, not a stock phrase)
-    short_min_shared: int = field(
-        default=10, metadata={"option": "dedup_short_min_shared", "help": "...with at least this many shared shingles."}
-    )
+    short_min_shared: int = option(10, "dedup_short_min_shared", "...with at least this many shared shingles.")
     # Exact mode: copies differ in blocks (trimmed, teased, a rewritten lead) and by rare word edits;
     # same-template posts differ every few words (city, price, date slots). Gaps = runs of the shorter
     # text's shingles missing from the other, the first one free (a trimmed tail, a teaser's end).
     # Copies with 1-3% word edits on both sides measure <= 0.06; more than 0.08 per shingle (a changed
     # slot every ~12 words) is a template, not a copy.
-    max_gap_rate: float = field(
-        default=0.08,
-        metadata={
-            "option": "dedup_max_gap_rate",
-            "help": "Exact mode: no edge when runs of missing shingles (beyond two) per shingle of the shorter text exceed this: same-template posts differ every few words, copies in blocks.",
-        },
+    max_gap_rate: float = option(
+        0.08,
+        "dedup_max_gap_rate",
+        "Exact mode: no edge when runs of missing shingles (beyond two) per shingle of the shorter text exceed this: same-template posts differ every few words, copies in blocks.",
     )
     lead_words: int = 30  # lead keys: windows of 30 words (about one wire lead paragraph)
     lead_windows: int = 2  # the first two windows: a teaser of one or two paragraphs
     lead_bands: int = 8  # 8 x 2 on a window: 90% chance of a candidate at window Jaccard 0.5
     lead_rows: int = 2
     # a bucket with more docs (template text) yields a star to its minimum, not all pairs
-    hot_bucket: int = field(
-        default=100,
-        metadata={
-            "option": "dedup_hot_bucket",
-            "help": "An LSH bucket with more docs yields a star to its smallest doc instead of all pairs.",
-        },
+    hot_bucket: int = option(
+        100, "dedup_hot_bucket", "An LSH bucket with more docs yields a star to its smallest doc instead of all pairs."
     )
     # exact: Jaccard/containment on shingle sets; estimated: from signatures and sizes
-    verify: str = field(
-        default="exact",
-        metadata={
-            "option": "dedup_verify",
-            "choices": ("exact", "estimated"),
-            "help": "Verify LSH candidates and cluster members on shingle sets (exact) or from MinHash signatures and set sizes (estimated: less shuffle, Jaccard error ~0.04).",
-        },
+    verify: str = option(
+        "exact",
+        "dedup_verify",
+        "Verify LSH candidates and cluster members on shingle sets (exact) or from MinHash signatures and set sizes (estimated: less shuffle, Jaccard error ~0.04).",
+        choices=("exact", "estimated"),
     )
     # large-star/small-star rounds unrolled; convergence is checked, never assumed
-    max_rounds: int = field(
-        default=12,
-        metadata={
-            "option": "dedup_max_rounds",
-            "help": "Connected-components rounds unrolled in the graph; the run fails if they do not converge.",
-        },
+    max_rounds: int = option(
+        12, "dedup_max_rounds", "Connected-components rounds unrolled in the graph; the run fails if they do not converge."
     )
     # Keys and edges shuffle as arrays/lists in this many groups, not one element each (each shuffled
     # element costs encoding, grouping and decoding); a group holds 1/shards of them. Results do not depend on it.
-    shards: int = field(
-        default=32,
-        metadata={
-            "option": "dedup_shards",
-            "help": "LSH keys and graph edges are shuffled in this many groups (a group holds 1/shards of them); results do not depend on it. Raise it for runs of tens of millions of docs.",
-        },
+    shards: int = option(
+        32,
+        "dedup_shards",
+        "LSH keys and graph edges are shuffled in this many groups (a group holds 1/shards of them); results do not depend on it. Raise it for runs of tens of millions of docs.",
     )
     normalization_version: str = NORMALIZATION_VERSION
     fingerprint_version: str = FINGERPRINT_VERSION

@@ -1,7 +1,8 @@
-"""Run the pipeline over each adversarial case, in this process, and report exit code, wall time
-and peak resident memory per case (one JSON line each).
+"""The subprocess of tests/test_adversarial.py: run the pipeline over each adversarial case, in
+this process, and report exit code, wall time and peak resident memory per case (one JSON line
+each on stdout, a table on stderr). `make adversarial` runs that test and shows the table.
 
-    python -m tests.adversarial.measure [WORKDIR] [--skip-heavy] [--only NAME ...]   (or: make adversarial)
+    python -m tests.adversarial.run_cases [WORKDIR] [--skip-heavy] [--only NAME ...]
 
 Peak memory is the process's VmHWM (Linux), reset before each case through /proc/self/clear_refs,
 so each figure is that case's own peak including the Python and Beam baseline (reported first
