@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench bench-scale bench-memory eval eval-clean eval-html clean
+.PHONY: setup run test lint format bench bench-scale bench-memory eval eval-clean eval-html eval-real fit-segments clean
 
 $(BIN)/wirestrip: setup.py
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench-dedup: setup  ## the whole dedup stage on the local runner for DEDUP_DOCS 
 
 eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article-extraction (skipped when absent)
 	$(BIN)/python -m bench.eval.eval_html
+
+fit-segments: setup  ## fit the segment classifier on ../shared real-pages (both corpora) into transforms/clean/model_data/segments.json, with its held-out-site figures
+	$(BIN)/python -m bench.eval.fit_segments
+
+eval-real: setup  ## the whole pipeline on ../shared real-pages CSV dumps per labelled segment, held-out sites, with and without the model, baselines side by side
+	$(BIN)/python -m bench.eval.eval_real
 
 .PHONY: adversarial
 adversarial: setup  ## the adversarial tests (cases generated into a temp folder), with every case's time and peak memory printed

@@ -44,6 +44,11 @@ def main() -> None:
 
     eval_dedup.main([])
 
+    print("\neval-real (the whole pipeline on real scraped pages per labelled segment, held-out sites, baselines side by side):")
+    from bench.eval import eval_real  # the segment classifier issue
+
+    eval_real.main([])
+
 
 if __name__ == "__main__":
     main()
