@@ -20,7 +20,7 @@ setup(
     # generic (`pipeline`, `transforms`, `schemas`) lands at the top of site-packages.
     packages=[f"wirestrip.{pkg}" for top in ROOMS for pkg in (top, *(f"{top}.{sub}" for sub in find_packages(top)))],
     package_dir={f"wirestrip.{top}": top for top in ROOMS},
-    package_data={"wirestrip.transforms.clean.rule_data": ["*.yaml"]},
+    package_data={"wirestrip.transforms.clean.rule_data": ["*.yaml"], "wirestrip.transforms.clean.model_data": ["*.json"]},
     include_package_data=True,
     install_requires=[
         "apache-beam==2.77.*",  # the runner facts in docs/ were measured on 2.77
@@ -37,6 +37,7 @@ setup(
         "py3langid>=0.3,<1",  # offline language identification; its model ships inside the package
         "zstandard>=0.22,<1",  # .zst input (trafilatura pulls it too; we use it directly)
         "charset-normalizer>=3.3,<4",  # legacy-charset detection for undeclared non-UTF-8 records
+        "lightgbm>=4.5,<5",  # the segment classifier's booster (its model ships as a text/JSON data file, no pickle)
     ],
     extras_require={
         "test": [

@@ -29,7 +29,7 @@ def build(p: beam.Pipeline, plan: RunPlan) -> None:
     every = opts.progress_seconds
     records = read["records"] | "ProgressRead" >> Progress("read", "records", every)
     processed = records | "Process" >> ProcessRecords(
-        opts.default_tz, plan.rules, ctx, opts.learned_min_support, plan.prior_learned, opts.learned_min_share
+        opts.default_tz, plan.rules, ctx, opts.learned_min_support, plan.prior_learned, opts.learned_min_share, plan.segment_model
     )
     rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)

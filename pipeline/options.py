@@ -108,6 +108,15 @@ class WirestripOptions(PipelineOptions):
             action="append",
             metavar="GLOB",
         )
+        opt(
+            "segment_model",
+            "The segment classifier, third evidence after rules and learned lines, for dumps of whole scraped "
+            "pages (nav, footers, related links around the story): `builtin` (the shipped model), a model file "
+            "(`make fit-segments`), or `off`. Off by default: on wire-copy text it still takes short list lines "
+            "(results, line-ups) at a story's end for page chrome (docs/segment_model.md). Default: off.",
+            default="off",
+            metavar="FILE|builtin|off",
+        )
         # Reader options (issue 4): formats beyond the scraped-post text.
         opt(
             "max_decompressed_bytes",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -19,6 +20,7 @@ from wirestrip.pipeline.learned_files import load_learned_files
 from wirestrip.pipeline.options import OptionsError, WirestripOptions, dedup_params, normalise_argv, validate
 from wirestrip.pipeline.runners import with_quiet_workers
 from wirestrip.transforms.clean.rules import RuleError, RuleSet, load_rules
+from wirestrip.transforms.clean.segment_model import SHIPPED, ModelError, SegmentModel
 from wirestrip.transforms.dedup.fingerprint import DedupParams
 from wirestrip.transforms.write.table_rows import RunContext
 
@@ -41,6 +43,8 @@ class RunPlan:
     index_read: str | None  # the index version read (with --index; None: no earlier version)
     index_files: list[str] | None  # its Parquet files (None without --index)
     prior_learned: list[dict]  # learned lines of earlier runs (--learned-lines)
+    segment_model: str | None  # the segment classifier's model file, as text (None: --segment-model off)
+    segment_model_version: str | None
 
 
 def load_rule_set(opts: WirestripOptions) -> RuleSet:
@@ -71,6 +75,7 @@ def make_plan(argv: list[str]) -> RunPlan:
             "would mix two layouts in one dataset (use another --output)"
         )
     prior_learned = load_learned_files(opts.learned_lines)
+    segment_model, segment_model_version = load_segment_model(opts.segment_model)
     run_date = opts.run_date or datetime.now(UTC).date().isoformat()
     params = dedup_params(opts)
     index_read = check_params(opts.index, run_date, params) if opts.index else None  # other settings: exit 2
@@ -91,4 +96,22 @@ def make_plan(argv: list[str]) -> RunPlan:
         index_read=index_read,
         index_files=index_files(opts.index, index_read) if opts.index else None,
         prior_learned=prior_learned,
+        segment_model=segment_model,
+        segment_model_version=segment_model_version,
     )
+
+
+def load_segment_model(spec: str) -> tuple[str | None, str | None]:
+    """--segment-model: (the model file's text, its version), checked here so that a bad file stops
+    the run before it starts (ValueError: exit 2); (None, None) for `off`."""
+    if spec == "off":
+        return None, None
+    if spec == "builtin":
+        text = resources.files("wirestrip.transforms.clean.model_data").joinpath(SHIPPED).read_text("utf-8")
+    else:
+        try:
+            with FileSystems.open(spec, compression_type="uncompressed") as f:
+                text = f.read().decode("utf-8")
+        except Exception as exc:  # noqa: BLE001 - any failure to read the model file is a usage error
+            raise ModelError(f"--segment-model {spec}: cannot read it: {exc}") from None
+    return text, SegmentModel.from_json(text, spec).version

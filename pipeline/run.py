@@ -82,6 +82,7 @@ def new_manifest(plan: RunPlan) -> dict:
         "started_at": plan.started.isoformat(),
         "pipeline_version": __version__,
         "rules_version": plan.rules.version,
+        "segment_model_version": plan.segment_model_version,
         "schema_versions": {
             "articles": ARTICLES_SCHEMA_VERSION,
             "rejects": REJECTS_SCHEMA_VERSION,

@@ -9,14 +9,20 @@ from __future__ import annotations
 import pyarrow as pa
 from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
-ARTICLES_SCHEMA_VERSION = "1.1.0"  # 1.1.0: origin_agency_rule
+ARTICLES_SCHEMA_VERSION = "1.2.0"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score
 
 REMOVED_SPAN = pa.struct(
     [
-        field("rule_id", pa.string(), "Id of the rule that removed the span (see transforms/clean/rule_data/)."),
-        field("kind", pa.string(), "Kind of the rule that fired: disclaimer, copyright, junk, social, tag_line, layout..."),
+        field(
+            "rule_id",
+            pa.string(),
+            "What removed the span: a rule id (transforms/clean/rule_data/), learned:<hash> (a line learned from the batch), "
+            "or model:boilerplate (the segment classifier, see score).",
+        ),
+        field("kind", pa.string(), "Kind of the rule that fired: disclaimer, copyright, junk, social, tag_line, layout..., model."),
         field("text", pa.string(), "The removed text, verbatim."),
         field("position", pa.int32(), "Paragraph index in the parsed body; -1 for layout parts before the body."),
+        field("score", pa.float32(), "The segment classifier's boilerplate score of a model removal; null for rules and learned lines."),
     ]
 )
 

@@ -53,7 +53,7 @@ def test_bigquery_schema_mirrors_pyarrow(table):
         assert by["published_at"]["type"] == "TIMESTAMP" and by["simhash"]["type"] == "INTEGER"
         assert by["tags"] == {"name": "tags", "mode": "REPEATED", "type": "STRING", "description": field_doc(schema.field("tags"))}
         removed = by["removed"]
-        assert removed["type"] == "RECORD" and [f["name"] for f in removed["fields"]] == ["rule_id", "kind", "text", "position"]
+        assert removed["type"] == "RECORD" and [f["name"] for f in removed["fields"]] == ["rule_id", "kind", "text", "position", "score"]
     else:
         assert by["raw"]["type"] == "BYTES"
 

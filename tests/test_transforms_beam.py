@@ -21,7 +21,7 @@ def test_process_records_rows_and_rejects():
         assert_that(rows, equal_to([(good.doc_id, "NDTV", ["Netherlands", "Rotterdam", "Port Strike"], "run-test")]))
         assert_that(
             rejects,
-            equal_to([(empty.doc_id, "parse", "empty"), (boiler.doc_id, "clean", "only_boilerplate")]),
+            equal_to([(empty.doc_id, "parse", "empty"), (boiler.doc_id, "clean", "no_article_text")]),
             label="rejects",
         )
 

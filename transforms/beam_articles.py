@@ -24,16 +24,20 @@ class ProcessRecords(beam.PTransform):
         learned_min_support: int = MIN_SUPPORT,
         prior_learned: list[dict] | None = None,
         learned_min_share: float = MIN_SHARE,
+        segment_model_json: str | None = None,
     ):
         super().__init__()
         self.default_tz, self.rules, self.ctx = default_tz, rules, ctx
+        self.segment_model_json = segment_model_json
         self.learned_min_support, self.prior_learned = learned_min_support, list(prior_learned or [])
         self.learned_min_share = learned_min_share
 
     def expand(self, records):
         redact = self.ctx.redact_removed
         parsed = records | "Parse" >> beam.ParDo(ParseRecords(self.default_tz)).with_outputs(REJECTS, main="ok")
-        cleaned = parsed.ok | "Clean" >> beam.ParDo(CleanArticles(self.rules, redact)).with_outputs(REJECTS, main="ok")
+        cleaned = parsed.ok | "Clean" >> beam.ParDo(CleanArticles(self.rules, redact, self.segment_model_json)).with_outputs(
+            REJECTS, main="ok"
+        )
         stage_rejects = [parsed[REJECTS], cleaned[REJECTS]]
         final, learned = cleaned.ok, None
         if self.learned_min_support > 0 or self.prior_learned:
@@ -42,9 +46,9 @@ class ProcessRecords(beam.PTransform):
                 self.learned_min_support, self.prior_learned, self.learned_min_share
             )
             side = learned | "LearnedKeys" >> beam.Map(lambda r: ((r["group"], r["hash"]), r["support"]))
-            again = cleaned.ok | "CleanLearned" >> beam.ParDo(ApplyLearned(self.rules, redact), beam.pvalue.AsDict(side)).with_outputs(
-                REJECTS, main="ok"
-            )
+            again = cleaned.ok | "CleanLearned" >> beam.ParDo(
+                ApplyLearned(self.rules, redact, self.segment_model_json), beam.pvalue.AsDict(side)
+            ).with_outputs(REJECTS, main="ok")
             final = again.ok
             stage_rejects.append(again[REJECTS])
         rows = final | "Fingerprint" >> beam.ParDo(ToArticleRows(self.ctx)).with_outputs(REJECTS, main="ok")

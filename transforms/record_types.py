@@ -28,9 +28,10 @@ class Removed:
     kind: str
     text: str
     position: int  # index of the paragraph it was in (or stood as), in the parsed body
+    score: float | None = None  # the segment classifier's score, for a model removal
 
     def as_row(self) -> dict:
-        return {"rule_id": self.rule_id, "kind": self.kind, "text": self.text, "position": self.position}
+        return {"rule_id": self.rule_id, "kind": self.kind, "text": self.text, "position": self.position, "score": self.score}
 
 
 @dataclass

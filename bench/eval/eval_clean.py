@@ -14,6 +14,7 @@ python -m bench.eval.eval_clean [--stories N] [--no-learned] [--show N]
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -23,6 +24,7 @@ from wirestrip.transforms.clean.agencies import name_key
 from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.learned import MIN_SHARE, LearnedIndex, group_of
 from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.clean.segment_model import SegmentModel
 from wirestrip.transforms.hashing import doc_id, raw_sha
 from wirestrip.transforms.read.post_text import parse_post
 from wirestrip.transforms.record_types import CleanArticle, RawRecord
@@ -43,6 +45,13 @@ def _same_org(a: str | None, b: str | None) -> bool:
     return bool(ka and kb) and (ka == kb or ka.startswith(kb + " ") or kb.startswith(ka + " "))
 
 
+def _model() -> SegmentModel | None:
+    """The segment classifier as a run's --segment-model sets it: off (the default) unless
+    WIRESTRIP_SEGMENT_MODEL is `builtin` or a model file (to score the cleaner with it)."""
+    spec = os.environ.get("WIRESTRIP_SEGMENT_MODEL", "off")
+    return None if spec == "off" else SegmentModel.load(None if spec == "builtin" else spec)
+
+
 def clean_corpus(articles: list[Article], learned: bool) -> tuple[list[CleanArticle], LearnedIndex | None]:
     """Parse and clean every generated post (rules, then optionally the corpus-learned lines: two passes)."""
     rules = load_rules()
@@ -54,12 +63,13 @@ def clean_corpus(articles: list[Article], learned: bool) -> tuple[list[CleanArti
             f"gen://{a.doc}.txt", f"{a.doc}.txt", f"post=0;bytes=0-{len(raw)}", "txt", raw, sha, doc_id(f"{a.doc}.txt", "post=0", sha)
         )
         parsed.append(parse_post(rec))
-    first = [clean_article(p, rules) for p in parsed]
+    model = _model()
+    first = [clean_article(p, rules, model=model) for p in parsed]
     if not learned:
         return first, None
     index = LearnedIndex.learn(first)
     second = [
-        clean_article(p, rules, learned=index.lookup_for(group_of(c))) if index.has_group(group_of(c)) else c
+        clean_article(p, rules, learned=index.lookup_for(group_of(c)), model=model) if index.has_group(group_of(c)) else c
         for p, c in zip(parsed, first, strict=True)
     ]
     return second, index
@@ -143,13 +153,15 @@ def score(articles: list[Article], cleaned: list[CleanArticle], show: int = 0) -
 
 def pure_bodies() -> None:
     """Every BBC article as it is (no boilerplate at all): any line removed or agency found is a false positive."""
-    rules = load_rules()
+    rules, model = load_rules(), _model()
     n = removed = agencies = 0
     for f in sorted((SHARED / "corpora" / "bbc").glob("*/*.txt")):
         lines = f.read_bytes().decode("latin-1").splitlines()
         raw = "\n\n".join([lines[0], *(ln for ln in lines[1:] if ln.strip())]).encode()
         sha = raw_sha(raw)
-        clean = clean_article(parse_post(RawRecord(str(f), f.name, "post=0", "txt", raw, sha, doc_id(f.name, "post=0", sha))), rules)
+        clean = clean_article(
+            parse_post(RawRecord(str(f), f.name, "post=0", "txt", raw, sha, doc_id(f.name, "post=0", sha))), rules, model=model
+        )
         n += 1
         removed += sum(1 for r in clean.removed if r.position >= 0)
         agencies += clean.origin_agency is not None
@@ -213,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     rules = load_rules()
     print(
         f"inputs: {len(articles)} generated posts from {args.stories} BBC stories (seed {SEED}) and {len(refs)} reference lines; "
-        f"rules {rules.version} ({len(rules.rules)} rules); learned pass: {'off' if args.no_learned else 'on'}"
+        f"rules {rules.version} ({len(rules.rules)} rules); segment model: {getattr(_model(), 'version', 'off')}; learned pass: {'off' if args.no_learned else 'on'}"
     )
     print(f"held-out families ({len(held)}): {'; '.join(held)}")
     cleaned, index = clean_corpus(articles, learned=not args.no_learned)

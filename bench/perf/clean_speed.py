@@ -16,6 +16,7 @@ import time
 from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.learned import LearnedIndex, group_of
 from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.clean.segment_model import SegmentModel
 from wirestrip.transforms.hashing import doc_id, raw_sha
 from wirestrip.transforms.read.post_text import parse_post
 from wirestrip.transforms.record_types import RawRecord
@@ -29,11 +30,11 @@ def _records(texts: list[bytes], names: list[str]) -> list[RawRecord]:
     ]
 
 
-def _time(label: str, parsed: list, rules, repeat: int = 3) -> list:
+def _time(label: str, parsed: list, rules, repeat: int = 3, model: SegmentModel | None = None) -> list:
     best, out = float("inf"), []
     for _ in range(repeat):
         t = time.perf_counter()
-        out = [clean_article(p, rules) for p in parsed]
+        out = [clean_article(p, rules, model=model) for p in parsed]
         best = min(best, time.perf_counter() - t)
     size = sum(len(p.record.raw) for p in parsed) / len(parsed)
     print(f"  {label}: {len(parsed) / best:8.0f} articles/s  ({len(parsed)} articles, mean {size:.0f} bytes, best of {repeat}, one core)")
@@ -42,10 +43,12 @@ def _time(label: str, parsed: list, rules, repeat: int = 3) -> list:
 
 def main(n: int = 3000) -> None:
     rules = load_rules()
-    print(f"cleaner alone, rules {rules.version} ({len(rules.rules)} rules):")
+    model = SegmentModel.load()
+    print(f"cleaner alone, rules {rules.version} ({len(rules.rules)} rules); with and without the segment model {model.version}:")
     texts = [p.encode() for p in posts(n, target_bytes=2600)]
     parsed = [parse_post(r) for r in _records(texts, [f"s/{i}.txt" for i in range(n)])]
-    _time("generated posts (bench/corpora/synth.py, seed 7)", parsed, rules)
+    _time("generated posts (bench/corpora/synth.py, seed 7), rules only (default)", parsed, rules)
+    _time("generated posts, rules + model (--segment-model builtin)", parsed, rules, model=model)
     from bench.shared import SHARED
 
     if not (SHARED / "corpora" / "bbc").is_dir():
@@ -56,7 +59,8 @@ def main(n: int = 3000) -> None:
     arts, _ = generate(SHARED, 900)
     texts = [a.text().encode() for a in arts]
     parsed = [parse_post(r) for r in _records(texts, [f"{a.doc}.txt" for a in arts])]
-    first = _time("eval-clean corpus (BBC bodies + real boilerplate)", parsed, rules)
+    _time("eval-clean corpus (BBC bodies + real boilerplate), rules + model", parsed, rules, model=model)
+    first = _time("eval-clean corpus, rules only", parsed, rules)
     index = LearnedIndex.learn(first)
     t = time.perf_counter()
     for p, c in zip(parsed, first, strict=True):

@@ -20,34 +20,52 @@ from wirestrip.transforms.clean.learned import (
     story_of,
 )
 from wirestrip.transforms.clean.rules import RuleSet
+from wirestrip.transforms.clean.segment_model import SegmentModel
 from wirestrip.transforms.record_types import CleanArticle, ParsedArticle, RecordError
 
+NO_TEXT = "no_article_text"  # a record with no body paragraph left is a reject, never an empty article
 
-class CleanArticles(SafeDoFn):
-    """ParsedArticle -> CleanArticle: strips boilerplate by the rule registry, records provenance."""
+
+class _WithSegmentModel(SafeDoFn):
+    """A clean stage holding the segment classifier: the model file's text travels with the DoFn
+    (so remote workers need no path of the driver's), the booster is built once per worker."""
+
+    def __init__(self, model_json: str | None):
+        self.model_json = model_json
+        self.model: SegmentModel | None = None
+
+    def setup(self) -> None:
+        self.model = SegmentModel.from_json(self.model_json) if self.model_json else None
+
+
+class CleanArticles(_WithSegmentModel):
+    """ParsedArticle -> CleanArticle: strips boilerplate by the rule registry and the segment
+    classifier, records provenance."""
 
     stage = "clean"
 
-    def __init__(self, rules: RuleSet, redact: bool = False):
+    def __init__(self, rules: RuleSet, redact: bool = False, model_json: str | None = None):
+        super().__init__(model_json)
         self.rules = rules  # pickles as data; RE2 programs are rebuilt on the worker
         self.redact = redact
 
     def process_one(self, parsed: ParsedArticle) -> Iterable[CleanArticle]:
-        clean = clean_article(parsed, self.rules, redact=self.redact)
+        clean = clean_article(parsed, self.rules, redact=self.redact, model=self.model, count=count)
         for r in clean.removed:
             count(f"removed.{r.rule_id}")
         if not clean.paragraphs:
-            raise RecordError("only_boilerplate", f"every body line was boilerplate ({len(clean.removed)} removed)")
+            raise RecordError(NO_TEXT, f"no body paragraph left: every one was boilerplate ({len(clean.removed)} removed)")
         yield clean
 
 
-class ApplyLearned(SafeDoFn):
+class ApplyLearned(_WithSegmentModel):
     """Second cleaning pass: re-clean the articles that hold a line learned for their group
     (side input {(group, hash): support}); the others pass through unchanged."""
 
     stage = "clean_learned"
 
-    def __init__(self, rules: RuleSet, redact: bool = False):
+    def __init__(self, rules: RuleSet, redact: bool = False, model_json: str | None = None):
+        super().__init__(model_json)
         self.rules, self.redact = rules, redact
         self._learned: dict = {}
 
@@ -65,12 +83,14 @@ class ApplyLearned(SafeDoFn):
             key = line_key(line)
             return f"learned:{key}" if (group, key) in learned else None
 
-        again = clean_article(clean.parsed, self.rules, learned=lookup, redact=self.redact)
+        again = clean_article(clean.parsed, self.rules, learned=lookup, redact=self.redact, model=self.model)
         for r in again.removed:
             if r.kind == "learned":
                 count("removed.learned")
         if not again.paragraphs:
-            raise RecordError("only_boilerplate", f"every body line was boilerplate ({len(again.removed)} removed, learned lines included)")
+            raise RecordError(
+                NO_TEXT, f"no body paragraph left: every one was boilerplate ({len(again.removed)} removed, learned lines included)"
+            )
         yield again
 
 

@@ -1,0 +1,110 @@
+"""The segment classifier: its model file is checked before use, its removals carry their evidence
+(rule id, score), the dateline paragraph is never its to remove, and the shipped model tells page
+chrome from story paragraphs on a page written here."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from wirestrip.transforms.clean.cleaner import MODEL_RULE_ID, clean_article
+from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.clean.segment_features import FEATURES_VERSION, N_FEATURES, NAMES, page_features, pages_features
+from wirestrip.transforms.clean.segment_model import MODEL_FORMAT, ModelError, SegmentModel
+from wirestrip.transforms.record_types import ParsedArticle
+
+from tests.helpers import record, run_cli
+
+RULES = load_rules()
+
+STORY = [
+    "LISBON, March 3 (Reuters) - Dock workers at the port of Lisbon walked out on Monday over a pay offer "
+    "that their union called an insult, leaving container ships waiting in the estuary for a second day.",
+    "The port authority said about forty vessels were anchored offshore and that perishable cargo had been "
+    "diverted to Sines, a deep-water terminal two hours to the south, while talks continued in the city.",
+    "Union leaders said the strike would last until the operators improved an offer that would raise wages "
+    "by less than the rate of inflation for the third year running, and called for a meeting with the minister.",
+    "Shipping agents warned that delays could spread to supermarkets within a week if the dispute dragged on, "
+    "since most of the fresh food sold in the capital arrives by sea from the Atlantic islands.",
+]
+CHROME = ["Home", "World", "Business", "Sign in", "Subscribe", "Share this article", "Print", "Email"]
+FOOTER = ["Related stories", "Terms of use", "Privacy policy", "Contact us", "© 2025 Example Media Group"]
+
+
+class _Fixed:
+    """A stand-in booster giving fixed scores, to test the cleaner's use of them."""
+
+    def __init__(self, scores: list[float]):
+        self.values = np.array(scores)
+
+    def predict(self, features, num_threads=1):
+        assert features.shape == (len(self.values), N_FEATURES)
+        return self.values
+
+
+def _parsed(paragraphs: list[str]) -> ParsedArticle:
+    return ParsedArticle(record=record("\n\n".join(["Title", *paragraphs])), title="Title", paragraphs=list(paragraphs))
+
+
+def test_features_are_the_same_one_page_at_a_time_or_in_a_batch():
+    pages = [CHROME + STORY + FOOTER, STORY, ["one line"], []]
+    batch = pages_features(pages)
+    assert [b.shape for b in batch] == [(len(p), N_FEATURES) for p in pages]
+    for page, got in zip(pages, batch, strict=True):
+        assert np.array_equal(page_features(page), got)
+    assert len(NAMES) == N_FEATURES
+
+
+def test_a_model_file_is_checked_before_use(tmp_path):
+    good = {"format": MODEL_FORMAT, "version": "t", "features_version": FEATURES_VERSION, "feature_names": NAMES, "threshold": 0.9}
+    with pytest.raises(ModelError, match="not a JSON model file"):
+        SegmentModel.from_json("{", "m.json")
+    with pytest.raises(ModelError, match="not a wirestrip-segment-model/1 file"):
+        SegmentModel.from_json(json.dumps({**good, "format": "other"}))
+    with pytest.raises(ModelError, match="fitted on features 'old'"):
+        SegmentModel.from_json(json.dumps({**good, "features_version": "old"}))
+    with pytest.raises(ModelError, match="threshold must be a number"):
+        SegmentModel.from_json(json.dumps({**good, "threshold": 1.5}))
+    with pytest.raises(ModelError, match="cannot read segment model"):
+        SegmentModel.load(str(tmp_path / "missing.json"))
+
+
+def test_removals_carry_rule_id_and_score_and_spare_the_dateline_and_the_story():
+    caption = "Cranes idle at the container terminal"
+    paragraphs = [*STORY[:2], caption, STORY[2], "Cranes idle", "Tagus estuary"]
+    counted: dict[str, int] = {}
+    # The dateline paragraph and the mid-story line score high: kept anyway (the model removes only
+    # outside the story's first..last long paragraph); 0.6 is under the threshold: kept and counted.
+    model = SegmentModel("t", 0.9, _Fixed([0.99, 0.2, 0.97, 0.1, 0.95, 0.6]))
+
+    clean = clean_article(_parsed(paragraphs), RULES, model=model, count=lambda n, k=1: counted.__setitem__(n, counted.get(n, 0) + k))
+
+    assert clean.paragraphs == [STORY[0], STORY[1], caption, STORY[2], "Tagus estuary"]
+    (gone,) = [r for r in clean.removed if r.rule_id == MODEL_RULE_ID]
+    assert (gone.kind, gone.text, gone.position, gone.score) == ("model", "Cranes idle", 4, 0.95)
+    assert gone.as_row()["score"] == 0.95
+    assert counted == {"segments.uncertain_kept": 1}
+    assert clean.dateline_city == "LISBON" and clean.origin_agency == "Reuters"
+
+
+def test_the_shipped_model_removes_page_chrome_and_keeps_the_story():
+    model = SegmentModel.load()
+    page = CHROME + STORY + FOOTER
+    scores = model.scores(page)
+    story = slice(len(CHROME), len(CHROME) + len(STORY))
+    assert scores[story].max() < model.threshold, scores[story]
+    clean = clean_article(_parsed(page), RULES, model=model)
+    assert [p for p in clean.paragraphs if p in STORY] == STORY  # not one story paragraph lost
+    removed_by_model = [r.text for r in clean.removed if r.rule_id == MODEL_RULE_ID]
+    assert len(removed_by_model) >= (len(CHROME) + len(FOOTER)) // 2, removed_by_model
+
+
+def test_a_bad_model_file_stops_the_run_before_it_starts(tmp_path):
+    bad = tmp_path / "model.json"
+    bad.write_text('{"format": "something else"}')
+    dump = tmp_path / "in"
+    dump.mkdir()
+    (dump / "a.txt").write_text("Title\n\n" + "\n\n".join(STORY))
+    code = run_cli("--input", f"{dump}/*.txt", "--output", str(tmp_path / "out"), "--segment-model", str(bad))
+    assert code == 2 and not (tmp_path / "out" / "articles").exists()

@@ -1,0 +1,85 @@
+"""The statistical segment classifier: a score per segment that it is boilerplate (caption,
+credit, byline, timestamp, chrome, related links, comments, prompts…) rather than story text.
+
+A model is one versioned JSON data file (never a pickle):
+
+    {"format": "wirestrip-segment-model/1", "version": "...", "features_version": "seg1",
+     "feature_names": [...], "threshold": 0.98, "trained_on": "...", "lightgbm": "<LightGBM text model>"}
+
+The shipped one is `model_data/segments.json`, fitted by `make fit-segments` (bench/eval/fit_segments.py);
+docs/segment_model.md is its model card. Only segments scoring at least `threshold` (chosen for
+precision of removals) are removed; the rest stay, uncertain or not.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from wirestrip.transforms.clean.segment_features import FEATURES_VERSION, NAMES, pages_features
+
+MODEL_FORMAT = "wirestrip-segment-model/1"
+SHIPPED = "segments.json"  # in wirestrip.transforms.clean.model_data
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used: unreadable, another format, or fitted on other features."""
+
+
+@dataclass
+class SegmentModel:
+    """A loaded model; `scores` and `scores_many` are pure (LightGBM's booster on one thread)."""
+
+    version: str
+    threshold: float
+    booster: Any = field(repr=False)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<model>") -> SegmentModel:
+        """Check and load a model file's content; ModelError says what does not fit."""
+        try:
+            meta = json.loads(text)
+        except ValueError as exc:
+            raise ModelError(f"{source}: not a JSON model file ({exc})") from None
+        if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+            raise ModelError(f"{source}: not a {MODEL_FORMAT} file")
+        if meta.get("features_version") != FEATURES_VERSION or meta.get("feature_names") != NAMES:
+            raise ModelError(
+                f"{source}: fitted on features {meta.get('features_version')!r}, this wirestrip computes {FEATURES_VERSION!r}; "
+                "refit it (make fit-segments)"
+            )
+        threshold = meta.get("threshold")
+        if not isinstance(threshold, int | float) or not 0.0 < threshold <= 1.0:
+            raise ModelError(f"{source}: threshold must be a number in (0, 1], not {threshold!r}")
+        import lightgbm  # imported here: only runs that classify segments pay for it
+
+        booster = lightgbm.Booster(model_str=meta["lightgbm"])  # one thread at predict time (see scores_many)
+        return cls(str(meta.get("version") or "unversioned"), float(threshold), booster)
+
+    @classmethod
+    def load(cls, path: str | None = None) -> SegmentModel:
+        """The model at `path` (a local file), or the shipped one."""
+        if path is None:
+            text = resources.files("wirestrip.transforms.clean.model_data").joinpath(SHIPPED).read_text("utf-8")
+            return cls.from_json(text, SHIPPED)
+        try:
+            with open(path, encoding="utf-8") as f:
+                return cls.from_json(f.read(), path)
+        except OSError as exc:
+            raise ModelError(f"cannot read segment model {path}: {exc}") from None
+
+    def scores_many(self, pages: list[list[str]]) -> list[np.ndarray]:
+        """Per page, each segment's boilerplate score in [0, 1] (features need the whole page)."""
+        features = pages_features(pages)
+        sizes = [len(f) for f in features]
+        if not sum(sizes):
+            return [np.zeros(0) for _ in pages]
+        flat = self.booster.predict(np.concatenate(features), num_threads=1)
+        return np.split(flat, np.cumsum(sizes)[:-1])
+
+    def scores(self, segments: list[str]) -> np.ndarray:
+        """Each segment's boilerplate score in [0, 1]."""
+        return self.scores_many([segments])[0]
