@@ -48,12 +48,12 @@ MAX_TRACKED_STORIES = 1000
 _STORY_MIN_WORDS = 12
 _STORY_WORDS = 20
 _NON_WORD = re.compile(r"[\W_]+")
-_DIGITS = re.compile(r"\d+")
 
 
 def line_key(line: str) -> str:
-    """Hash of a line's normalised form: case, digits (counts, dates), punctuation and spacing ignored."""
-    norm = _NON_WORD.sub(" ", _DIGITS.sub("0", line.casefold())).strip()
+    """Hash of a line's normalised form: case, punctuation and spacing ignored, digits kept: a line
+    whose numbers differ between stories ("Revs 501.0 mln vs 776.0 mln") is a fact, not a template."""
+    norm = _NON_WORD.sub(" ", line.casefold()).strip()
     return xxhash.xxh3_64_hexdigest(norm.encode())
 
 
