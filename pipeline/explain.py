@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in removed:
         if r["rule_id"] in support:  # learned lines: show the support that made them boilerplate
             r["rule_id"] = f"{r['rule_id']} (support {support[r['rule_id']]} stories)"
+        elif r.get("score") is not None:  # the segment classifier: show how sure it was
+            r["rule_id"] = f"{r['rule_id']} (score {r['score']:.3f})"
     marks, missing = locate_marks(text, removed)
     if args.html:
         sys.stdout.write(render_html(text, marks, header, missing) + "\n")

@@ -14,7 +14,7 @@ from wirestrip.transforms.clean.segment_features import FEATURES_VERSION, N_FEAT
 from wirestrip.transforms.clean.segment_model import MODEL_FORMAT, ModelError, SegmentModel
 from wirestrip.transforms.record_types import ParsedArticle
 
-from tests.helpers import record, run_cli
+from tests.helpers import read_table, record, run_cli
 
 RULES = load_rules()
 
@@ -108,3 +108,21 @@ def test_a_bad_model_file_stops_the_run_before_it_starts(tmp_path):
     (dump / "a.txt").write_text("Title\n\n" + "\n\n".join(STORY))
     code = run_cli("--input", f"{dump}/*.txt", "--output", str(tmp_path / "out"), "--segment-model", str(bad))
     assert code == 2 and not (tmp_path / "out" / "articles").exists()
+
+
+def test_explain_shows_the_model_removals_with_their_scores(tmp_path, capsys):
+    from wirestrip.pipeline.cli import main
+
+    dump = tmp_path / "in"
+    dump.mkdir()
+    (dump / "page.txt").write_text("\n\n".join(["Dock strike", *CHROME, *STORY, *FOOTER]))
+    out = tmp_path / "out"
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02", "--segment-model", "builtin") == 0
+    (row,) = read_table(out, "articles")
+    model_spans = [r for r in row["removed"] if r["rule_id"] == MODEL_RULE_ID]
+    assert model_spans and all(r["kind"] == "model" and r["score"] >= 0.9 for r in model_spans)
+    assert all(p in row["text"] for p in STORY)
+    capsys.readouterr()
+    assert main(["explain", str(out), "--doc-id", row["doc_id"], "--color", "never"]) == 0
+    shown = capsys.readouterr().out
+    assert f"[{MODEL_RULE_ID} (score " in shown
