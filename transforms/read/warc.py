@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass, field
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeadersParser, StatusAndHeadersParserException
@@ -28,6 +29,7 @@ _VERSION = re.compile(rb"^WARC/1\.\d\r?\n$")
 _MAX_HEADER_BYTES = 64 << 10  # WARC + HTTP headers of a real record are a few KiB
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TRAILER = b"\r\n\r\n"
+_LENGTH = re.compile(r"-?[0-9]+")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
@@ -80,6 +82,69 @@ def _resync(src: _Rewindable) -> int:
         skipped += len(line)
 
 
+@dataclass
+class _Skipped:
+    """What reading past an over-limit block found."""
+
+    honest: bool  # the declared length ended exactly at a record trailer: the block was one record
+    dropped: list[int] = field(default_factory=list)  # record starts seen in the block, each over the bound before the next
+
+
+def _skip_block(src: _Rewindable, length: int, cap: int) -> _Skipped:
+    """Read past a declared block of `length` bytes that is too big to hold, line by line.
+
+    An honest length ends at the record trailer (CRLF CRLF): the block is skipped whole, whatever
+    WARC-looking lines its payload holds. A lying one (the file ends first, or no trailer where the
+    block ends) may have run over later records: reading must resume at the first `WARC/1.x` line
+    seen in the block (as for a lying length under the bound). The bytes from that line on are kept,
+    at most `cap` of them; when a record start is more than `cap` bytes from the next, its offset is
+    listed in `dropped` (its reject) and the bytes are let go. On return, a lying block's bytes from
+    the resume point are pushed back into `src` (or `src` is resynchronised past the block).
+    """
+    left = length
+    at_line_start = True  # the block follows the header's blank line
+    line_so_far: bytes | None = b""  # the current line while it is short enough to be a version line
+    kept: bytearray | None = None
+    kept_at = 0
+    later: list[int] = []  # record starts inside `kept` after the first
+    dropped: list[int] = []
+    while left > 0:
+        line = src.readline(min(left, 1 << 20))
+        if not line:
+            break
+        left -= len(line)
+        if at_line_start and _VERSION.match(line):
+            if kept is None:
+                kept, kept_at = bytearray(), src.pos - len(line)
+            else:
+                later.append(src.pos - len(line))
+        if at_line_start or line_so_far is not None:
+            line_so_far = (b"" if at_line_start else line_so_far) + line
+            line_so_far = line_so_far if len(line_so_far) <= 16 else None  # too long to be a version line
+        at_line_start = line.endswith(b"\n")
+        if kept is not None:
+            kept += line
+            while kept is not None and len(kept) > cap:
+                dropped.append(kept_at)
+                if later:
+                    nxt = later.pop(0)
+                    del kept[: nxt - kept_at]
+                    kept_at = nxt
+                else:
+                    kept = None
+    trailer = src.read(4) if left == 0 else b""
+    if left == 0 and trailer == _TRAILER:
+        return _Skipped(True)
+    src.push(trailer)
+    if kept is not None:
+        src.push(bytes(kept))  # the block's last bytes, from the first record start still held
+    else:
+        if not at_line_start and line_so_far:
+            src.push(line_so_far)  # the block may end inside the next record's version line
+        _resync(src)
+    return _Skipped(False, dropped)
+
+
 def split_warc(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
     """WARC records as Pieces (responses worth reading), Skips (the rest) and Bads (broken framing)."""
     src = _Rewindable(stream)
@@ -110,33 +175,58 @@ def split_warc(stream: DecodedStream, cfg: ReaderConfig) -> Splitter:
                 break
         try:
             headers = StatusAndHeadersParser(["WARC/1.0", "WARC/1.1"], verify=False).parse(io.BytesIO(bytes(head)))
-            length = int(headers.get_header("Content-Length") or "")
+            declared = (headers.get_header("Content-Length") or "").strip()
+            if not _LENGTH.fullmatch(declared):  # int() would also take '+5', '5_000', ' 5'
+                raise ValueError(f"Content-Length {declared[:40]!r} is not a number of bytes")
+            length = int(declared)
+            if length < 0:
+                raise ValueError(f"Content-Length {length} is negative: not a length")
         except (StatusAndHeadersParserException, ValueError) as exc:
             skipped = len(head) + _resync(src)
+            why = str(exc) if isinstance(exc, ValueError) else repr(exc)
             yield Bad(
                 f"record={n};offset={start};length={skipped}",
                 "warc_bad_header",
-                f"unreadable WARC header: {exc!r}",
+                f"unreadable WARC header: {why}; {skipped} bytes skipped to the next record",
                 bytes(head[:4096]),
                 skipped,
             )
             continue
-        if length < 0 or len(head) + length > cfg.max_record_bytes:
-            # Too big to hold: skip the block without keeping it; a lying length shows at the trailer.
-            left = length
-            while left > 0 and (chunk := src.read(min(left, 1 << 20))):
-                left -= len(chunk)
-            trailer = src.read(4)
-            if trailer != _TRAILER:
-                src.push(trailer)
-                _resync(src)
+        if len(head) + length > cfg.max_record_bytes:
+            # Too big to hold: read past the block keeping only what a lying length would need.
+            skip = _skip_block(src, length, cfg.max_record_bytes)
+            if skip.honest:
+                yield Bad(
+                    f"record={n};offset={start};length={src.pos - start}",
+                    "record_too_large",
+                    f"WARC record declares {length} bytes, over --max-record-bytes={cfg.max_record_bytes}",
+                    bytes(head[:4096]),
+                    src.pos - start,
+                )
+                continue
+            resume = src.pos  # the next record starts here (or the file ends)
+            ends = [*skip.dropped[1:], resume] if skip.dropped else []
+            first_end = skip.dropped[0] if skip.dropped else resume
             yield Bad(
-                f"record={n};offset={start};length={src.pos - start}",
-                "record_too_large",
-                f"WARC record declares {length} bytes, over --max-record-bytes={cfg.max_record_bytes}",
+                f"record={n};offset={start};length={first_end - start}",
+                "warc_bad_length",
+                f"Content-Length {length} (over --max-record-bytes={cfg.max_record_bytes}) does not match the record: "
+                f"the next record starts {first_end - start} bytes after this one's offset; reading resumes there",
                 bytes(head[:4096]),
-                src.pos - start,
+                first_end - start,
             )
+            claimer = n
+            for off, end in zip(skip.dropped, ends, strict=True):
+                # Record starts inside the lying block, each over the bound before the next: rejected, not lost.
+                n += 1
+                yield Bad(
+                    f"record={n};offset={off};length={end - off}",
+                    "record_too_large",
+                    f"WARC record at byte {off} (inside the block record {claimer} claimed) runs {end - off} "
+                    f"bytes to the next record, over --max-record-bytes={cfg.max_record_bytes}",
+                    None,
+                    end - off,
+                )
             continue
         block = src.read(length)
         trailer = src.read(4)

@@ -1,0 +1,120 @@
+"""Nothing lost, no surprise: inputs that used to vanish or surprise, each through `wirestrip run`
+end to end (Parquet and manifest read back).
+
+- a WARC record declaring more than --max-record-bytes (a lying length) no longer swallows the
+  records after it; a negative length has its own reason;
+- a symlink in the dump pointing outside the input root is a reject unless --follow-symlinks;
+- `source_uri` is absolute, so `wirestrip explain` works from any folder;
+- a corrupt gzip member loses only itself; a UTF-16 CSV says it is UTF-16.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests import dumps
+from tests.helpers import read_table, run_cli
+
+RUN_DATE = "2025-08-02"
+
+
+def _manifest(out: Path) -> dict:
+    (path,) = sorted((out / "_manifests").glob("*.json"))[-1:]
+    return json.loads(path.read_text())
+
+
+def _run(tmp_path: Path, inputs: str, *extra: str) -> tuple[int, list[dict], list[dict], dict]:
+    """Run the CLI on `inputs`; return (exit code, articles, rejects, manifest)."""
+    out = tmp_path / "out"
+    code = run_cli("--input", inputs, "--output", str(out), "--run-date", RUN_DATE, "--no-dedup", *extra)
+    return code, read_table(out, "articles"), read_table(out, "rejects"), _manifest(out)
+
+
+def _pages(n: int) -> list[tuple[str, str, int, str, bytes]]:
+    """`n` distinct HTML 200 responses."""
+    return [
+        (
+            "response",
+            f"https://example.org/{i}",
+            200,
+            "text/html",
+            dumps.page(f"Story {i}", [f"Story number {i}. {p}" for p in dumps.PARAS]).encode(),
+        )
+        for i in range(n)
+    ]
+
+
+def _set_length(data: bytes, url: str, value: str) -> bytes:
+    """The WARC dump with the Content-Length of `url`'s response record replaced by `value`."""
+    at = data.index(b"WARC-Target-URI: " + url.encode() + b"\r\n")
+    start = data.rindex(b"WARC/1.", 0, at)
+    cl = data.index(b"Content-Length: ", start)
+    end = data.index(b"\r\n", cl)
+    return data[:cl] + b"Content-Length: " + value.encode() + data[end:]
+
+
+# ---- 9. WARC lengths over --max-record-bytes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("declared", "extra"), [("9000000", ()), ("300000", ("--max-record-bytes", "100000"))])
+def test_warc_length_over_the_bound_that_lies_loses_no_later_record(tmp_path, declared, extra):
+    # The second of ten records declares 9,000,000 bytes (past the end of the file) or 300,000
+    # (into the later records): before the fix the reader skipped that many bytes and every later
+    # record vanished, the manifest saying ok with read 3 (warcinfo, one article, one reject).
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    data = _set_length(dumps.warc_dump(_pages(10)), "https://example.org/1", declared)
+    (dump / "crawl.warc").write_bytes(data)
+    code, articles, rejects, m = _run(tmp_path, f"{dump}/", *extra)
+    assert code == 0 and m["counts"]["ok"]
+    assert sorted(a["url"] for a in articles) == sorted(f"https://example.org/{i}" for i in range(10) if i != 1)
+    assert [(r["error_type"], r["locator"].split(";")[0]) for r in rejects] == [("warc_bad_length", "record=3")]
+    assert declared in rejects[0]["message"] and "--max-record-bytes" in rejects[0]["message"]
+    c = m["counts"]
+    assert (c["read"], c["written"], c["rejected"], c["skipped"]) == (11, 9, 1, 1)  # the warcinfo record is skipped
+
+
+def test_warc_lying_block_over_records_each_over_the_bound_rejects_each_of_them(tmp_path):
+    # The lying block runs over three real records that are each over the bound: the reader cannot
+    # hold them to re-read them, so each is its own record_too_large reject (offset, length), never lost.
+    big = [("response", f"https://example.org/big{i}", 200, "text/html", b"<p>" + b"z" * 5000 + b"</p>") for i in range(3)]
+    pages = _pages(4)
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "crawl.warc").write_bytes(_set_length(dumps.warc_dump([*pages[:2], *big, *pages[2:]]), "https://example.org/1", "900000"))
+    code, articles, rejects, m = _run(tmp_path, f"{dump}/", "--max-record-bytes", "4000")
+    assert code == 0 and m["counts"]["ok"] and m["counts"]["read"] == 8
+    assert sorted(a["url"] for a in articles) == [f"https://example.org/{i}" for i in (0, 2, 3)]
+    assert sorted((r["error_type"], r["locator"].split(";")[0]) for r in rejects) == [
+        ("record_too_large", "record=4"),
+        ("record_too_large", "record=5"),
+        ("record_too_large", "record=6"),
+        ("warc_bad_length", "record=3"),
+    ]
+
+
+def test_warc_honest_record_over_the_bound_is_one_reject_and_the_next_are_read(tmp_path):
+    # A record really over the bound whose payload holds WARC-looking lines: skipped whole, nothing inside it read.
+    inner = dumps.warc_dump(_pages(2))
+    big = ("response", "https://example.org/big", 200, "text/html", b"<html><body><pre>\r\n" + inner * 40 + b"</pre></body></html>")
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "crawl.warc").write_bytes(dumps.warc_dump([big, *_pages(3)]))
+    code, articles, rejects, m = _run(tmp_path, f"{dump}/", "--max-record-bytes", "100000")
+    assert code == 0 and m["counts"]["ok"]
+    assert sorted(a["url"] for a in articles) == [f"https://example.org/{i}" for i in range(3)]
+    assert [r["error_type"] for r in rejects] == ["record_too_large"]
+
+
+def test_warc_negative_length_has_its_own_reason(tmp_path):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "crawl.warc").write_bytes(_set_length(dumps.warc_dump(_pages(4)), "https://example.org/1", "-5"))
+    code, articles, rejects, m = _run(tmp_path, f"{dump}/")
+    assert code == 0 and m["counts"]["ok"]
+    assert sorted(a["url"] for a in articles) == [f"https://example.org/{i}" for i in (0, 2, 3)]
+    assert [r["error_type"] for r in rejects] == ["warc_bad_header"]
+    assert "negative" in rejects[0]["message"] and "max-record-bytes" not in rejects[0]["message"]
