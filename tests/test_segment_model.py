@@ -54,6 +54,9 @@ def test_features_are_the_same_one_page_at_a_time_or_in_a_batch():
     for page, got in zip(pages, batch, strict=True):
         assert np.array_equal(page_features(page), got)
     assert len(NAMES) == N_FEATURES
+    # An empty segment, last on its page or not, is a row like any other (it once indexed past the page).
+    assert page_features([""]).shape == (1, N_FEATURES)
+    assert np.array_equal(pages_features([["a", ""], ["b"]])[0], page_features(["a", ""]))
 
 
 def test_a_model_file_is_checked_before_use(tmp_path):
