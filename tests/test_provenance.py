@@ -126,3 +126,25 @@ def test_source_lines_name_a_publisher_or_a_known_agency_only(rules):
     assert (c.origin_agency, c.origin_agency_rule) == ("Reuters", "republish.source_line")
     c = clean("T\n\nDockers struck.\n\nSOURCE: EXAMPLE NEWS AND NEWS AGENCIES", rules)
     assert c.publisher == "EXAMPLE NEWS" and c.origin_agency is None
+
+
+def test_reuters_own_wire_city_date_dateline_and_reuter_signoff():
+    """Reuters' 1980s wire: "CITY, Feb 26 - " opens the story (no agency tag) and the bare word
+    "Reuter" signs it off, glued after the last sentence or on its own line."""
+    from wirestrip.transforms.clean.cleaner import clean_article
+    from wirestrip.transforms.clean.rules import load_rules
+    from wirestrip.transforms.record_types import ParsedArticle
+
+    from tests.helpers import record
+
+    rules = load_rules()
+    first = "LISBON, Feb 26 - Dock workers walked out on Monday over a pay offer, the union said on Tuesday."
+    for last in ("The port said forty ships were waiting offshore. Reuter", "The port said forty ships were waiting offshore."):
+        paragraphs = [first, last] if last.endswith("Reuter") else [first, last, "Reuter"]
+        clean = clean_article(ParsedArticle(record=record("x"), paragraphs=paragraphs), rules)
+        assert clean.dateline_city == "LISBON" and clean.paragraphs[0] == first  # the dateline stays in the body
+        assert clean.origin_agency == "Reuters"
+        assert clean.paragraphs[-1] == "The port said forty ships were waiting offshore."
+    # A story that merely ends with the name is not signed off, and no sign-off means no agency.
+    prose = clean_article(ParsedArticle(record=record("x"), paragraphs=[first, "The prize went to Paul Reuter."]), rules)
+    assert prose.origin_agency is None and prose.paragraphs[-1] == "The prize went to Paul Reuter."

@@ -12,7 +12,7 @@ import re
 # canonical name -> the ways texts print it (compared after `name_key`)
 _AGENCIES: dict[str, tuple[str, ...]] = {
     "AP": ("AP", "Associated Press", "The Associated Press", "AP Photo"),
-    "Reuters": ("Reuters", "Thomson Reuters", "Thomson/Reuters", "Reuters Health"),
+    "Reuters": ("Reuters", "Reuter", "Thomson Reuters", "Thomson/Reuters", "Reuters Health"),  # "Reuter": its old sign-off
     "AFP": ("AFP", "Agence France-Presse", "Agence France Presse", "Agence France-Presse (AFP)"),
     "PTI": ("PTI", "Press Trust of India"),
     "IANS": ("IANS", "Indo-Asian News Service"),

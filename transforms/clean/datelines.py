@@ -7,6 +7,7 @@
     By Jeff Mason. ABOARD AIR FORCE ONE (Reuters) - ...       byline glued to the dateline
     By Shirish B Pradhan Kathmandu, Oct 17 (PTI) ...          byline glued, no separator
     TURNBERRY/GLASGOW, Scotland — ...      city only (no agency printed: origin_agency stays null)
+    SALVADOR, Feb 26 - ...                 city, date (Reuters' 1980s wire: the agency signs off at the end)
     (Reuters) - Shares of ...              agency only (no place)
 
 The dateline is part of the story and stays in the body; only a byline glued in front of it is
@@ -34,6 +35,11 @@ _PLACE = re.compile(rf"^{_CAP_WORD}(?:[ /-]{_CAP_WORD}){{0,5}}$")
 _REGION = re.compile(rf"^{_CAP_WORD}(?:[ .]{{1,2}}{_CAP_WORD}){{0,3}}\.?$")
 _NO_AGENCY = re.compile(
     r"^(?P<city>[A-Z][A-Z.'’-]+(?:[ /-][A-Z][A-Z.'’-]+){0,4})(?:,\s*(?P<region>[A-Z][\w.'’ ]{1,30}?))?\s+(?:—|–|--)\s+\S"
+)
+# "SALVADOR, Feb 26 - Showers ..." (Reuters' own wire, which signs off "Reuter" at the end instead of
+# tagging the dateline): an upper-case place, a date and a hyphen; the date makes a single hyphen specific.
+_CITY_DATE = re.compile(
+    rf"^(?P<city>[A-Z][A-Z.'’-]+(?:[ /-][A-Z][A-Z.'’-]+){{0,4}})(?:,\s*(?P<region>[A-Z][\w.'’ ]{{1,30}}?))?,\s*(?P<date>{_MONTH}\s+\d{{1,2}})\s+(?:-{{1,2}}|—|–)\s+\S"
 )
 # "NEW DELHI: The government ..." (Indian papers): an upper-case place and a colon, no agency.
 _CAPS_COLON = re.compile(r"^(?P<city>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}):\s+\S")
@@ -112,6 +118,9 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     m = _TAG.search(paragraph[: MAX_HEAD_CHARS + 20])
     if m is not None:
         return _with_agency(paragraph, m.start(), m.group(1))
+    m1 = _CITY_DATE.match(paragraph[:MAX_HEAD_CHARS])
+    if m1 is not None and len(m1.group("city")) >= 3:
+        return Dateline(city=m1.group("city"), region=m1.group("region"), date=m1.group("date"))
     m2 = _NO_AGENCY.match(paragraph[:MAX_HEAD_CHARS])
     if m2 is not None and len(m2.group("city")) >= 4:
         return Dateline(city=m2.group("city"), region=m2.group("region"))
