@@ -10,7 +10,7 @@ import os
 import pytest
 from wirestrip.transforms.read import beam_files as localfiles
 from wirestrip.transforms.read.beam_files import unlisted_entries
-from wirestrip.transforms.read.files import open_regular
+from wirestrip.transforms.read.files import link_outside_root, open_regular
 from wirestrip.transforms.record_types import RecordError
 
 
@@ -86,3 +86,20 @@ def test_regular_file_and_link_to_it_are_read(tmp_path):
     for name in ("f.txt", "l.txt"):
         with open_regular(str(tmp_path / name)) as f:
             assert f.read() == b"hello"
+
+
+def test_link_outside_root_follows_every_hop_and_the_root_may_be_a_link(tmp_path):
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "a.txt").write_text("a")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "secret").write_text("s")
+    os.symlink(tmp_path / "dump", tmp_path / "dump_link")  # the root itself reached through a link
+    os.symlink(tmp_path / "dump" / "a.txt", tmp_path / "dump" / "abs_inside.txt")
+    os.symlink("../other/secret", tmp_path / "dump" / "out.txt")
+    os.symlink("out.txt", tmp_path / "dump" / "hop.txt")  # inside first, outside in the end
+    os.symlink("missing.txt", tmp_path / "dump" / "broken.txt")  # stays inside: unreadable_file when opened
+    root = str(tmp_path / "dump_link") + "/"
+    verdict = {n: link_outside_root(f"{root}{n}", root) for n in ("a.txt", "abs_inside.txt", "out.txt", "hop.txt", "broken.txt")}
+    secret = os.path.realpath(tmp_path / "other" / "secret")
+    assert verdict == {"a.txt": None, "abs_inside.txt": None, "out.txt": secret, "hop.txt": secret, "broken.txt": None}
+    assert link_outside_root(str(tmp_path / "dumpster.txt"), str(tmp_path / "dump")) is not None  # a prefix is not a parent

@@ -11,6 +11,7 @@ end to end (Parquet and manifest read back).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,41 @@ def test_warc_negative_length_has_its_own_reason(tmp_path):
     assert sorted(a["url"] for a in articles) == [f"https://example.org/{i}" for i in (0, 2, 3)]
     assert [r["error_type"] for r in rejects] == ["warc_bad_header"]
     assert "negative" in rejects[0]["message"] and "max-record-bytes" not in rejects[0]["message"]
+
+
+# ---- 15. symlinks out of the input root -----------------------------------------------------------
+
+POST = "Council Approves Cycle Lanes\n\n2024-05-01 10:00:00\n\n" + "\n\n".join(dumps.PARAS) + "\n"
+SECRET = "Root Account Notes\n\n2024-05-01 10:00:00\n\n" + "\n\n".join(p.replace("city", "server") for p in dumps.PARAS) + "\n"
+
+
+@pytest.fixture
+def dump_with_outside_link(tmp_path_factory) -> tuple[Path, Path]:
+    """A dump with a post, a link to it (inside) and a link to a file in another folder (the stand-in for /etc/passwd)."""
+    outside = tmp_path_factory.mktemp("elsewhere") / "passwd"
+    outside.write_text(SECRET)
+    dump = tmp_path_factory.mktemp("dump")
+    (dump / "a.txt").write_text(POST)
+    os.symlink("a.txt", dump / "inside_link.txt")
+    os.symlink(outside, dump / "sub_link.txt")
+    return dump, outside
+
+
+def test_symlink_out_of_the_input_root_is_a_reject_not_an_article(tmp_path, dump_with_outside_link):
+    dump, outside = dump_with_outside_link
+    code, articles, rejects, m = _run(tmp_path, f"{dump}/")
+    assert code == 0 and m["counts"]["ok"] and m["counts"]["read"] == 3
+    assert sorted(os.path.basename(a["source_uri"]) for a in articles) == ["a.txt", "inside_link.txt"]
+    assert not any("server" in a["text"] for a in articles)
+    (rej,) = rejects
+    assert rej["error_type"] == "symlink_outside_root" and rej["source_uri"].endswith("sub_link.txt") and rej["raw"] is None
+    assert str(outside) in rej["message"] and "--follow-symlinks" in rej["message"]
+    (line,) = [f for f in m["files"] if f["source_uri"].endswith("sub_link.txt")]
+    assert line["rejected"] == 1 and line["xxh3_128"] is None  # never opened
+
+
+def test_follow_symlinks_reads_the_link_out_of_the_root(tmp_path, dump_with_outside_link):
+    dump, _ = dump_with_outside_link
+    code, articles, rejects, m = _run(tmp_path, f"{dump}/", "--follow-symlinks")
+    assert code == 0 and m["counts"]["ok"] and not rejects and len(articles) == 3
+    assert m["options"]["follow_symlinks"] is True

@@ -10,7 +10,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
 from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn, count
-from wirestrip.transforms.read.beam_files import open_any, open_input, unlisted_entries
+from wirestrip.transforms.read.beam_files import is_local, open_any, open_input, unlisted_entries
 from wirestrip.transforms.read.files import FileInfo, FileToRead, plan_regions, read_file
 from wirestrip.transforms.read.formats import ReaderConfig
 from wirestrip.transforms.read.registry import alias_settings
@@ -59,10 +59,15 @@ class ExpandGlobs(SafeDoFn):
                 metadata = []
             else:
                 raise RecordError("match_failed", f"cannot list {pattern!r}: {exc}") from None
-        files = [FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes) for m in metadata if not m.path.endswith("/")]
+        # Links in a local dump must not lead out of the folder the glob searched (a file the user
+        # named itself is read wherever it points): ReadFile checks against this root.
+        link_root = (root or ".") if is_local(pattern) and any(c in pattern for c in _GLOB_CHARS) else None
+        files = [
+            FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes, root=link_root) for m in metadata if not m.path.endswith("/")
+        ]
         # Entries Beam's local listing drops silently (broken symlinks, unlistable folders): ReadFile rejects them.
         listed = {f.path for f in files}
-        files += [FileToRead(p, relative_name(p, root), 0) for p in unlisted_entries(pattern, listed)]
+        files += [FileToRead(p, relative_name(p, root), 0, root=link_root) for p in unlisted_entries(pattern, listed)]
         files.sort(key=lambda f: f.path)
         count("files.matched", len(files))
         yield TaggedOutput(FILES, json.dumps({"kind": "pattern", "pattern": pattern, "matched": len(files)}))
@@ -164,6 +169,7 @@ def config_from_options(opts) -> ReaderConfig:
         paragraph_separator=_unescape(sep) if sep and sep != "auto" else None,
         jsonl_fields=pairs(getattr(opts, "jsonl_field", None)),
         split_bytes=getattr(opts, "split_bytes", None) or ReaderConfig.split_bytes,
+        follow_symlinks=bool(getattr(opts, "follow_symlinks", False)),
     )
 
 

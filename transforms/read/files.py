@@ -41,6 +41,7 @@ class FileToRead:
     start: int = 0  # a region [start, end) of a large splittable file; end None = the whole file
     end: int | None = None
     region_format: str = "jsonl"  # what a region holds: JSON Lines, or WARC.gz members ("warc")
+    root: str | None = None  # the local folder a glob was expanded in: links must not lead out of it (None: no check)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,23 @@ def open_regular(path: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
+def link_outside_root(path: str, root: str) -> str | None:
+    """Where `path` really is when following its symbolic links leads out of the folder `root`
+    (a link in a dump to /etc/passwd, ~/.ssh/...); None when it stays inside (or is no link)."""
+    real, real_root = os.path.realpath(path), os.path.realpath(root or ".")
+    if real == real_root or real.startswith(real_root.rstrip("/") + "/"):
+        return None
+    return real
+
+
+def _link_target(path: str) -> str:
+    """What a link says it points to (its first hop), for messages."""
+    try:
+        return os.readlink(path)
+    except OSError:  # a folder link along the path, not the file itself
+        return "?"
+
+
 def format_of(cfg: ReaderConfig, name: str, head: bytes = b"") -> str | None:
     """The reader for a file: --format when given (aliases resolved), else detected from its first bytes and name."""
     if cfg.input_format != AUTO:
@@ -88,6 +106,9 @@ def plan_regions(element: FileToRead, cfg: ReaderConfig, opener: Opener, count: 
     forced = format_named(cfg.input_format) if cfg.input_format != AUTO else None
     if element.size <= step or (cfg.input_format != AUTO and (forced is None or forced.regions is None or not forced.regions.when_forced)):
         yield element
+        return
+    if element.root is not None and not cfg.follow_symlinks and link_outside_root(element.path, element.root) is not None:
+        yield element  # not opened here: read_file rejects it once, whole
         return
     try:
         with opener(element.path) as f:
@@ -112,7 +133,7 @@ def plan_regions(element: FileToRead, cfg: ReaderConfig, opener: Opener, count: 
             return
     count("files.split")
     for start in range(0, element.size, step):
-        yield FileToRead(element.path, element.rel_path, element.size, start, min(start + step, element.size), fmt)
+        yield FileToRead(element.path, element.rel_path, element.size, start, min(start + step, element.size), fmt, element.root)
 
 
 class FileTooLarge(RecordError):
@@ -254,6 +275,16 @@ def read_file(element: FileToRead, cfg: ReaderConfig, opener: Opener = open_regu
     def reject(locator: str, error_type: str, message: str, raw: bytes | None, raw_size: int | None = None, digest: str | None = None):
         return reading.reject(fmt, locator, error_type, message, raw, raw_size, digest)
 
+    if element.root is not None and not cfg.follow_symlinks:
+        target = link_outside_root(element.path, element.root)
+        if target is not None:
+            message = (
+                f"{element.path} is a symbolic link to {_link_target(element.path)!r}, which resolves to {target}, "
+                f"outside the input root {element.root}: not followed (--follow-symlinks reads it)"
+            )
+            yield reject("file", "symlink_outside_root", message, None)
+            yield FileInfo(info)
+            return
     try:
         handle = opener(element.path)
     except RecordError as exc:  # not a regular file, a broken link: the opener says which

@@ -68,6 +68,7 @@ class ReaderConfig:
     paragraph_separator: str | None = None  # None: auto-detect per record
     jsonl_fields: tuple[tuple[str, str], ...] = ()  # (role, JSON key) pairs from --jsonl-field
     split_bytes: int = 64 << 20  # uncompressed JSONL files over this are read as regions in parallel
+    follow_symlinks: bool = False  # read a link in the dump whose target is outside the input root
 
 
 def strip_compression_suffix(name: str) -> str:
