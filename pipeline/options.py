@@ -153,6 +153,8 @@ class WirestripOptions(PipelineOptions):
             action="append",
             metavar="ROLE=KEY",
         )
+        # Off by default: a link planted in a scraped dump could make a run publish /etc/passwd or a key file.
+        opt("follow_symlinks", "Read symbolic links in an input folder whose target is outside it (default: such a link is a symlink_outside_root reject).", action="store_true", default=False)  # fmt: skip
 
         # Near-duplicate clusters (issue 5): generated from DedupParams, whose fields carry the defaults,
         # their reasons and the help text (transforms/dedup/fingerprint.py; evaluation in docs/dedup.md).
