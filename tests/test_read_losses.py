@@ -157,3 +157,34 @@ def test_follow_symlinks_reads_the_link_out_of_the_root(tmp_path, dump_with_outs
     code, articles, rejects, m = _run(tmp_path, f"{dump}/", "--follow-symlinks")
     assert code == 0 and m["counts"]["ok"] and not rejects and len(articles) == 3
     assert m["options"]["follow_symlinks"] is True
+
+
+# ---- 7. source_uri is absolute: explain works from any folder --------------------------------------
+
+
+def test_source_uri_is_absolute_and_explain_works_from_another_folder(tmp_path, monkeypatch, capsys):
+    from wirestrip.pipeline.cli import main as cli
+
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    (work / "dump" / "day1").mkdir(parents=True)
+    elsewhere.mkdir()
+    (work / "dump" / "day1" / "a.txt").write_text(POST)
+    monkeypatch.chdir(work)
+    code, articles, _, m = _run(tmp_path, "dump/")  # a relative input, as typed in a shell
+    assert code == 0
+    (row,) = articles
+    assert row["source_uri"] == str(work / "dump" / "day1" / "a.txt") and m["files"][0]["source_uri"] == row["source_uri"]
+    assert m["files"][0]["rel_path"] == "day1/a.txt"  # doc_id is still derived from the name below the input root
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert cli(["explain", str(tmp_path / "out"), "--doc-id", row["doc_id"], "--color", "never"]) == 0
+    assert "Council Approves Cycle Lanes" in capsys.readouterr().out
+
+
+def test_doc_ids_do_not_depend_on_the_folder_the_run_started_in(tmp_path, monkeypatch):
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "a.txt").write_text(POST)
+    monkeypatch.chdir(tmp_path)
+    _, relative, _, _ = _run(tmp_path / "r", "dump/")
+    _, absolute, _, _ = _run(tmp_path / "a", f"{tmp_path}/dump/")
+    assert [r["doc_id"] for r in relative] == [r["doc_id"] for r in absolute]

@@ -4,6 +4,7 @@ records. Works on any Beam filesystem (local, gs://, s3://...)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 
 import apache_beam as beam
@@ -59,15 +60,16 @@ class ExpandGlobs(SafeDoFn):
                 metadata = []
             else:
                 raise RecordError("match_failed", f"cannot list {pattern!r}: {exc}") from None
+        local = is_local(pattern)
         # Links in a local dump must not lead out of the folder the glob searched (a file the user
         # named itself is read wherever it points): ReadFile checks against this root.
-        link_root = (root or ".") if is_local(pattern) and any(c in pattern for c in _GLOB_CHARS) else None
-        files = [
-            FileToRead(m.path, relative_name(m.path, root), m.size_in_bytes, root=link_root) for m in metadata if not m.path.endswith("/")
-        ]
+        link_root = os.path.abspath(root or ".") + "/" if local and any(c in pattern for c in _GLOB_CHARS) else None
+        found = [(m.path, m.size_in_bytes) for m in metadata if not m.path.endswith("/")]
         # Entries Beam's local listing drops silently (broken symlinks, unlistable folders): ReadFile rejects them.
-        listed = {f.path for f in files}
-        files += [FileToRead(p, relative_name(p, root), 0, root=link_root) for p in unlisted_entries(pattern, listed)]
+        found += [(p, 0) for p in unlisted_entries(pattern, {p for p, _ in found})]
+        # A local file's source_uri is absolute (explain and audits re-read it from any folder); its
+        # relative name, and so its doc_id, still comes from the path as matched.
+        files = [FileToRead(os.path.abspath(p) if local else p, relative_name(p, root), size, root=link_root) for p, size in found]
         files.sort(key=lambda f: f.path)
         count("files.matched", len(files))
         yield TaggedOutput(FILES, json.dumps({"kind": "pattern", "pattern": pattern, "matched": len(files)}))
