@@ -188,3 +188,18 @@ def test_doc_ids_do_not_depend_on_the_folder_the_run_started_in(tmp_path, monkey
     _, relative, _, _ = _run(tmp_path / "r", "dump/")
     _, absolute, _, _ = _run(tmp_path / "a", f"{tmp_path}/dump/")
     assert [r["doc_id"] for r in relative] == [r["doc_id"] for r in absolute]
+
+
+# ---- minor: UTF-16 CSV, corrupt gzip members ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])  # utf-16: with a byte order mark
+def test_utf16_csv_is_rejected_saying_it_is_utf16(tmp_path, encoding):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    csv_text = dumps.csv_dump([{"title": "Cycle lanes", "text": " ### ".join(dumps.PARAS)}]).decode()
+    (dump / "rows.csv").write_bytes(csv_text.encode(encoding))
+    code, articles, rejects, m = _run(tmp_path, f"{dump}/")
+    assert code == 0 and m["counts"]["ok"] and not articles
+    (rej,) = rejects
+    assert rej["error_type"] == "unsupported_encoding" and "UTF-16" in rej["message"] and "iconv" in rej["message"]

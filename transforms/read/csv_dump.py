@@ -21,6 +21,7 @@ from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.bounded_lines import Line, iter_lines
 from wirestrip.transforms.read.decompress import DecodedStream
 from wirestrip.transforms.read.formats import Bad, Piece, ReaderConfig, Splitter, split_paragraphs, strip_compression_suffix
+from wirestrip.transforms.read.text_decode import wide_encoding
 from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RecordError
 
@@ -104,6 +105,11 @@ def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig, count: Count 
         header_line = next_line()
     if header_line is None:
         raise RecordError("empty", "CSV file has no header row")
+    wide = wide_encoding(header_line.data)
+    if wide:  # its NUL bytes would make every column name unreadable: say why instead of "no text column"
+        raise RecordError(
+            "unsupported_encoding", f"the CSV file is {wide} text: this reader takes UTF-8; re-encode it (iconv -f {wide} -t UTF-8)"
+        )
     if header_line.too_long:
         raise RecordError("csv_bad_header", f"header line is over --max-record-bytes={cfg.max_record_bytes}")
     delimiter = cfg.csv_delimiter or sniff_delimiter(header_line.data, name)

@@ -12,6 +12,22 @@ _CONTROLS = bytes(b for b in range(32) if b < 9 or 13 < b < 32)  # C0 controls o
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE"), (b"\xff\xfe", "UTF-16LE"), (b"\xfe\xff", "UTF-16BE"))
 
 
+def wide_encoding(head: bytes) -> str | None:
+    """The UTF-16/32 encoding of text that starts with `head`: its byte order mark, or, without
+    one, UTF-16 ASCII-range text (a NUL in nearly every other byte); None for anything else."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return name
+    sample = head[:512]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, chars, name in ((odd, even, "UTF-16LE"), (even, odd, "UTF-16BE")):
+        if zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) <= 0.1 * len(chars):
+            return name
+    return None
+
+
 def decode_text(raw: bytes) -> str:
     """Decode UTF-8 record bytes (BOM stripped, newlines unified) or raise RecordError.
 
