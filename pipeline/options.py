@@ -10,17 +10,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import importlib
+import os
+import re
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, _BeamArgumentParser
 from wirestrip.transforms.dedup.fingerprint import DedupParams
 from wirestrip.transforms.read.formats import ROLES
 from wirestrip.transforms.read.registry import FORMAT_CHOICES
 
 MIB = 1 << 20
 PARTITION_BY = ("ingest_date", "published_date")  # ingest_date: one partition per run date, cheap reruns
+# Exactly YYYY-MM-DD: date.fromisoformat (3.11) also takes 20250802 and 2025-W31-6, which would name
+# partitions no reader or rerun of the same day would find.
+RUN_DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # The DedupParams fields that are options (those with an "option" in their metadata), in field order.
 DEDUP_FIELDS = tuple(f for f in dataclasses.fields(DedupParams) if "option" in f.metadata)
 
@@ -56,6 +62,15 @@ class WirestripOptions(PipelineOptions):
             metavar="GLOB",
         )
         opt("output", "Output root: articles/, rejects/ and _manifests/ are written below it.", metavar="DIR")
+        # Off by default: a glob that matches nothing is most often a typo or a dump not there yet, and
+        # a rerun would replace the day's rows with an empty partition.
+        opt(
+            "allow_empty_input",
+            "Run even when an --input pattern matches no file (the run writes empty partitions, and a rerun "
+            "of --run-date replaces that day's rows with none). Without it such a run stops with exit 2.",
+            action="store_true",
+            default=False,
+        )
         opt("run_date", "Names the ingest_date partition this run writes (and replaces). Default: today, UTC.", metavar="YYYY-MM-DD")
         # UTC: a zone must be assumed for timestamps printed without one; the rows say it was assumed
         opt("default_tz", "IANA zone for timestamps printed without one (rows say published_tz_assumed).", default="UTC", metavar="ZONE")
@@ -231,8 +246,10 @@ def validate(opts: WirestripOptions) -> None:
         raise OptionsError("--input is required (a glob, file or directory)")
     if not opts.output:
         raise OptionsError("--output is required")
-    if opts.run_date:
+    if opts.run_date is not None:
         try:
+            if not RUN_DATE_FORM.fullmatch(opts.run_date):
+                raise ValueError
             date.fromisoformat(opts.run_date)
         except ValueError:
             raise OptionsError(f"--run-date {opts.run_date!r} is not a date in YYYY-MM-DD form") from None
@@ -262,6 +279,12 @@ def validate(opts: WirestripOptions) -> None:
             f"--output {opts.output!r}: no Beam filesystem serves this path (local paths, gs://, s3://...; "
             "write local paths without file://, and install apache-beam[gcp] / [aws] for buckets)"
         ) from None
+    blocked = _file_in_the_way(opts.output)
+    if blocked:
+        raise OptionsError(f"--output {opts.output!r}: {blocked} is a file, not a directory; give a folder (new or an earlier run's)")
+    problem = runner_problem(opts.view_as(StandardOptions).runner or "")
+    if problem:
+        raise OptionsError(problem)
     if opts.max_decompressed_bytes <= 0 or opts.split_bytes <= 0:
         raise OptionsError("--max-decompressed-bytes and --split-bytes must be positive")
     if opts.index_retention_days < 0:
@@ -279,6 +302,45 @@ def validate(opts: WirestripOptions) -> None:
                 raise OptionsError(f"--{name.replace('_', '-')} {value!r}: expected ROLE=NAME with ROLE one of {', '.join(ROLES)}")
 
 
+def _file_in_the_way(output: str) -> str | None:
+    """On local disk, the output root or the nearest existing folder above it, if that is not a
+    directory (a regular file, a FIFO...): the run could not write there, and would crash late."""
+    if "://" in output:
+        return None
+    path = os.path.abspath(output)
+    while not os.path.lexists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return None if os.path.isdir(path) else path
+
+
+def runner_problem(name: str) -> str | None:
+    """Why --runner NAME cannot run this pipeline (unknown name, missing module or class, not a
+    PipelineRunner), or None. Resolved as Beam resolves it (case-insensitive, `Runner` suffix
+    optional, or a dotted class path) but without creating the runner: Beam would only find out
+    once the run had started, and fail it with exit 3."""
+    from apache_beam.runners import runner as beam_runner
+    from wirestrip.pipeline.runners import DIRECT_ALIASES
+
+    if name.lower() in DIRECT_ALIASES:
+        return None  # our offline runner (pipeline/runners.py)
+    known = beam_runner._RUNNER_MAP  # Beam's own name table; a private name, hence the fallback below
+    path = known.get(name.lower(), known.get(name.lower() + "runner", name))
+    if "." not in path:
+        return f"--runner {name}: unknown runner; use one of {', '.join(StandardOptions.KNOWN_RUNNER_NAMES)} or a module.Class path"
+    module, cls_name = path.rsplit(".", 1)
+    try:
+        cls = getattr(importlib.import_module(module), cls_name, None)
+    except ImportError as exc:
+        extra = " (install apache-beam[gcp])" if "dataflow" in path.lower() else ""
+        return f"--runner {name}: cannot import {module}: {exc}{extra}"
+    if not (isinstance(cls, type) and issubclass(cls, beam_runner.PipelineRunner)):
+        return f"--runner {name}: {path} is not a Beam PipelineRunner class"
+    return None
+
+
 RUN_EPILOG = """\
 Beam options pass through unchanged, e.g.:
   --runner NAME                  DirectRunner (default: Beam's FnApiRunner, never downloads anything),
@@ -287,8 +349,9 @@ Beam options pass through unchanged, e.g.:
   --direct_num_workers N         worker processes/threads for the local runner
 Every option may be spelled --a-b or --a_b. An unknown option is an error.
 
-Exit codes: 0 ok; 2 bad options or rules; 3 run failed or counts did not reconcile
-(nothing committed); 4 committed, but reject rate over --max-reject-rate.
+Exit codes: 0 ok; 2 bad options or rules, or an --input that matches no file (nothing ran);
+3 run failed or counts did not reconcile (nothing committed); 4 committed, but reject rate over
+--max-reject-rate.
 """
 
 

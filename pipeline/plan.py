@@ -1,6 +1,7 @@
 """What a run decides before it executes: its options, rules, identity, where it stages, how it
 deduplicates and what it reads from earlier runs. `make_plan` raises OptionsError, RuleError or
-ValueError (exit 2: nothing ran) when the command line, a rule file or the index does not fit."""
+ValueError (exit 2: nothing ran) when the command line, a rule file or the index does not fit, or
+when an --input pattern matches no file (unless --allow-empty-input)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from wirestrip.pipeline.runners import with_quiet_workers
 from wirestrip.transforms.clean.rules import RuleError, RuleSet, load_rules
 from wirestrip.transforms.clean.segment_model import SHIPPED, ModelError, SegmentModel
 from wirestrip.transforms.dedup.fingerprint import DedupParams
+from wirestrip.transforms.read.beam_files import unlisted_entries
+from wirestrip.transforms.read.beam_read import expand_pattern
 from wirestrip.transforms.write.table_rows import RunContext
 
 
@@ -65,6 +68,16 @@ def make_plan(argv: list[str]) -> RunPlan:
     options = PipelineOptions(with_quiet_workers(argv))
     opts = options.view_as(WirestripOptions)
     validate(opts)
+    if not opts.allow_empty_input:
+        # Before recover() and anything else that writes: a typo'd or not-yet-arrived dump must not
+        # replace the day's rows with an empty partition on a rerun.
+        empty = unmatched_patterns(opts.input)
+        if empty:
+            listed = ", ".join(repr(p) for p in empty)
+            raise OptionsError(
+                f"--input {listed} matched no file; nothing ran and the output is untouched "
+                "(pass --allow-empty-input if an empty run is expected)"
+            )
     rules = load_rule_set(opts)
     out = Layout(opts.output)
     recover(out)  # finish a commit that a killed run left half done
@@ -99,6 +112,30 @@ def make_plan(argv: list[str]) -> RunPlan:
         segment_model=segment_model,
         segment_model_version=segment_model_version,
     )
+
+
+def matches_anything(pattern: str) -> bool:
+    """Whether the run's reader (transforms/read/beam_read.ExpandGlobs) would list at least one entry
+    for `pattern`: a file, or an entry it rejects (broken link, unlistable folder). A pattern whose
+    listing fails is left to the run, which rejects it (match_failed) rather than losing it."""
+    pattern = expand_pattern(pattern)
+    try:
+        # limit 1: a present dump answers after one hit, even on a bucket with millions of objects
+        hits = FileSystems.match([pattern], limits=[1])[0].metadata_list
+        if any(not m.path.endswith("/") for m in hits):
+            return True
+        hits = FileSystems.match([pattern])[0].metadata_list  # the first hit was a folder marker: look at all
+    except Exception as exc:  # noqa: BLE001 - Beam wraps every listing failure in its own error types
+        if "No files found" not in str(exc):
+            return True
+        hits = []
+    listed = {m.path for m in hits if not m.path.endswith("/")}
+    return bool(listed) or bool(unlisted_entries(pattern, listed))
+
+
+def unmatched_patterns(patterns: list[str]) -> list[str]:
+    """The --input patterns that match nothing the run would read or reject, in command-line order."""
+    return [p for p in patterns if not matches_anything(p)]
 
 
 def load_segment_model(spec: str) -> tuple[str | None, str | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -368,11 +369,35 @@ def report_parser() -> argparse.ArgumentParser:
     return p
 
 
+def output_problem(root: str) -> str | None:
+    """Why `root` is not an output root to report on (missing, a file, nothing below it), or None.
+    A local root must be an existing folder; on an object store, where folders are only name
+    prefixes, at least one object must exist below it."""
+    if is_local(root):
+        local = _abs(root)
+        if not os.path.exists(local):
+            return f"{root} does not exist; give the --output folder of `wirestrip run`"
+        if not os.path.isdir(local):
+            return f"{root} is not a directory; give the --output folder of `wirestrip run`"
+        return None
+    try:
+        found = FileSystems.match([FileSystems.join(root.rstrip("/"), "**")], limits=[1])[0].metadata_list
+    except Exception as exc:  # noqa: BLE001 - Beam wraps "nothing there" and "cannot list" alike
+        if "No files found" not in str(exc):
+            return f"cannot list {root}: {exc}"
+        found = []
+    return None if found else f"nothing below {root}; give the --output root of `wirestrip run`"
+
+
 def main(argv: list[str]) -> int:
-    """`wirestrip report`; exit 0, or 2 on bad arguments."""
+    """`wirestrip report`; exit 0, or 2 on bad arguments or an OUT that is not there."""
     args = report_parser().parse_args(argv)
     if args.top <= 0:
         print("wirestrip report: error: --top must be positive", file=sys.stderr)
+        return 2
+    problem = output_problem(args.output)
+    if problem:  # before anything is written: a mistyped OUT must not get _report/ folders of its own
+        print(f"wirestrip report: error: {problem}", file=sys.stderr)
         return 2
     sections, warnings = build_sections(args.output, args.top)
     sys.stdout.write(render_text(sections, warnings, args.output))
@@ -384,6 +409,4 @@ def main(argv: list[str]) -> int:
 
 
 def _abs(path: str) -> str:
-    import os
-
     return os.path.abspath(path[len("file://") :] if path.startswith("file://") else path)

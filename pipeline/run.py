@@ -2,7 +2,8 @@
 
 Exit codes (for schedulers):
     0  the run succeeded and its output is committed
-    2  bad command line or rule file (nothing was run)
+    2  bad command line or rule file, or an --input pattern that matches no file (nothing was
+       committed; --allow-empty-input accepts an empty input)
     3  the run failed, or its counts did not reconcile (nothing was committed)
     4  the run succeeded and was committed, but rejected/read exceeded --max-reject-rate
 """
@@ -24,7 +25,7 @@ from wirestrip.pipeline.commit import commit_local, commit_versioned, moved_part
 from wirestrip.pipeline.graph import build
 from wirestrip.pipeline.index_store import commit_index, discard_staging
 from wirestrip.pipeline.layout import TABLES, is_local
-from wirestrip.pipeline.manifest import file_infos, parquet_rows, reconcile, write_json
+from wirestrip.pipeline.manifest import file_infos, parquet_rows, per_file_counts, reconcile, write_json
 from wirestrip.pipeline.options import OptionsError, run_parser
 from wirestrip.pipeline.plan import RunPlan, make_plan
 from wirestrip.pipeline.runners import runner_for
@@ -40,6 +41,11 @@ log = logging.getLogger("wirestrip")
 
 class Unreconciled(Exception):
     """The files the run wrote do not account for every record it read (the message says how)."""
+
+
+class EmptyInput(Exception):
+    """An --input pattern that matched files when the run was planned listed none when it ran
+    (the files went away in between); without --allow-empty-input that is not committed."""
 
 
 def _say(msg: str) -> None:
@@ -135,12 +141,18 @@ def reconcile_run(plan: RunPlan, result: PipelineResult, manifest: dict, t0: flo
     if plan.opts.dedup and dedup["batch_rows"] != written:  # every article has its clusters row, once
         counts.update(ok=False, clusters_batch_rows=dedup["batch_rows"])
     manifest["inputs"] = [i for i in infos if i["kind"] == "pattern"]
-    manifest["files"] = sorted((i for i in infos if i["kind"] == "file"), key=lambda i: i["source_uri"])
+    manifest["files"] = per_file_counts(infos, staging.table("articles"), staging.table("rejects"))
+    unreconciled = [f["source_uri"] for f in manifest["files"] if f["read"] != f["written"] + f["rejected"] + f["skipped"]]
+    counts["files_reconciled"] = not unreconciled  # the run's totals above are what decides; this says where
+    if unreconciled:
+        manifest["warnings"] = [f"per-file counts do not add up for {len(unreconciled)} files, e.g. {unreconciled[0]}"]
     manifest["counts"] = counts
     manifest["seconds"] = round(time.monotonic() - t0, 3)
-    empty = [i["pattern"] for i in manifest["inputs"] if i["matched"] == 0]
+    empty = [i["pattern"] for i in manifest["inputs"] if i["matched"] == 0 and not i.get("rejected")]
+    if empty and not plan.opts.allow_empty_input:
+        raise EmptyInput(f"--input {', '.join(map(repr, empty))} matched no file when the run listed it; nothing was committed")
     if empty:
-        manifest["warnings"] = [f"input pattern matched no file: {p}" for p in empty]
+        manifest.setdefault("warnings", []).extend(f"input pattern matched no file: {p}" for p in empty)
         for p in empty:
             _say(f"warning: input pattern matched no file: {p}")
     if "clusters_batch_rows" in counts:
@@ -154,12 +166,17 @@ def fail(plan: RunPlan, manifest: dict, exc: Exception) -> int:
     """The one failure path: write the failure manifest, remove what the run staged (output and
     index), say why; nothing is committed. Returns EXIT_FAILED."""
     log.debug("run failed", exc_info=True)
-    error = "counts do not reconcile" if isinstance(exc, Unreconciled) else short_traceback(exc)
+    error = (
+        "counts do not reconcile" if isinstance(exc, Unreconciled) else str(exc) if isinstance(exc, EmptyInput) else short_traceback(exc)
+    )
     manifest.update(status="failed", error=error, finished_at=datetime.now(UTC).isoformat())
     write_json(plan.out.manifest(plan.run_id), manifest)
     remove_tree(plan.staging.root)
     if plan.opts.index:
         discard_staging(plan.opts.index, plan.run_id)
+    if isinstance(exc, EmptyInput):  # the same trap as an empty glob at plan time: fix the input, same exit code
+        _say(f"error: {exc}")
+        return EXIT_USAGE
     if not isinstance(exc, Unreconciled):
         _say(f"error: the run failed ({exc!r}); nothing was committed. Manifest: {plan.out.manifest(plan.run_id)}")
         return EXIT_FAILED

@@ -148,8 +148,10 @@ def test_underscore_and_dash_spellings(tmp_path):
 
 
 def test_glob_matching_nothing_is_a_warning_not_a_crash(tmp_path):
+    """With --allow-empty-input (without it: exit 2, tests/test_cli_errors.py)."""
     out = tmp_path / "out"
-    assert run_cli("--input", str(tmp_path / "nothing" / "*.txt"), "--output", str(out), "--run-date", RUN_DATE) == 0
+    args = ("--input", str(tmp_path / "nothing" / "*.txt"), "--output", str(out), "--run-date", RUN_DATE, "--allow-empty-input")
+    assert run_cli(*args) == 0
     m = manifest(out)
     assert m["counts"]["read"] == 0 and m["warnings"]
 

@@ -135,5 +135,6 @@ def test_html_escapes_data():
 
 
 def test_report_on_empty_output(tmp_path, capsys):
+    (tmp_path / "nothing").mkdir()  # an output root with nothing committed yet (a missing one is exit 2: test_cli_errors.py)
     assert cli(["report", str(tmp_path / "nothing"), "--no-html"]) == 0
     assert "no committed data" in capsys.readouterr().out

@@ -140,6 +140,31 @@ def test_cron_script_runs_and_passes_exit_codes(tmp_path):
     assert subprocess.run(["bash", str(CRON_SCRIPT)], env=env, capture_output=True, timeout=300).returncode == 2
 
 
+def test_cron_day_whose_dump_is_missing_exits_2_and_keeps_the_day(tmp_path):
+    """The daily trap: the cron line's {date} folder is not there yet (or the glob is mistyped). A rerun
+    of the day must not replace its rows with an empty partition: exit 2, the output as it was."""
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "WIRESTRIP": str(Path(sys.executable).with_name("wirestrip")),
+        "WIRESTRIP_INPUT": f"{SAMPLES}/outlet_ndtv/*.txt",
+        "WIRESTRIP_OUTPUT": str(out),
+        "RUN_DATE": DS,
+        "TMPDIR": str(tmp_path),
+    }
+    assert subprocess.run(["bash", str(CRON_SCRIPT)], env=env, capture_output=True, timeout=300).returncode == 0
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    env["WIRESTRIP_INPUT"] = str(tmp_path / "dumps" / "{date}" / "**")
+    proc = subprocess.run(["bash", str(CRON_SCRIPT)], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{tmp_path}/dumps/{DS}/**" in proc.stderr and "--allow-empty-input" in proc.stderr
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    assert len(read_table(out, "articles")) == 3
+    env["WIRESTRIP_ARGS"] = "--allow-empty-input"  # a source with empty days says so
+    assert subprocess.run(["bash", str(CRON_SCRIPT)], env=env, capture_output=True, timeout=300).returncode == 0
+    assert read_table(out, "articles") == []
+
+
 def test_beam_flags_and_json_dict_values_pass_through(tmp_path):
     """What Airflow sends besides our options: --labels, Beam's own flags, dict options as JSON."""
     from tests.helpers import run_cli
