@@ -43,6 +43,7 @@ MESSAGES = {
     "unsupported_encoding": r"UTF-(16|32)[LB]E byte order mark: this reader takes UTF-8",
     "not_a_regular_file": r"is (a FIFO|a device or socket|a directory), not a regular file",
     "unreadable_file": r"broken or looping symbolic link|cannot read",
+    "symlink_outside_root": r"is a symbolic link to .+, which resolves to .+, outside the input root .+: not followed \(--follow-symlinks",
     "empty": r"empty|no non-blank line|only post separator lines",
     "no_body": r"no body",
 }
