@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test lint format bench bench-scale bench-memory eval eval-clean eval-html eval-real fit-segments clean
+.PHONY: setup run test check-install lint format bench bench-scale bench-memory eval eval-clean eval-html eval-real fit-segments clean
 
-$(BIN)/wirestrip: setup.py
+# Every install goes through constraints.txt: the versions this checkout was tested with (how to refresh them: its header).
+$(BIN)/wirestrip: setup.py constraints.txt
+	@echo "installing wirestrip and its dependencies into $(VENV) (first run: ~2 minutes)…"
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/pip install --quiet -c constraints.txt --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,bench]"
 	@touch $@
 
 setup: $(BIN)/wirestrip  ## create .venv and install wirestrip with its test and bench tools (datasketch baseline)
@@ -19,7 +21,12 @@ run: setup  ## clean the bundled sample dumps into $(OUT)/
 	$(BIN)/wirestrip run --input 'samples/dumps/**' --output $(OUT) $(if $(RUN_DATE),--run-date $(RUN_DATE))
 
 test: setup  ## the test suite (the README's test command), tests/ and bench/tests/, on every core
+	@echo "running the test suite on every core ($$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo all) here, pytest -n auto): ~5 minutes on 2 cores, less with more"
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+check-install: setup  ## the built wheel into a fresh venv with Python's own bundled pip (no upgrade), deps from PyPI under constraints.txt, then `wirestrip run` on the samples (~2 minutes; needs PyPI)
+	@echo "checking the wheel installs with the bundled pip into a fresh venv and runs the samples (~2 minutes, downloads from PyPI)…"
+	WIRESTRIP_CHECK_INSTALL=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_packaging.py -k fresh_venv_with_bundled_pip
 
 lint: setup
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ setup(
         "numpy<2.5",  # apache-beam 2.77's bound
         "trafilatura>=2.0,<3",
         "lxml>=6.1.3",  # trafilatura 2.3 needs it
+        "lxml_html_clean>=0.4",  # jusText (via trafilatura) imports lxml.html.clean; pip < 24 skips lxml's html_clean extra
         "xxhash>=3.4,<5",
         "google-re2>=1.1",  # linear-time matching of boilerplate rules
         "PyYAML>=6.0",
