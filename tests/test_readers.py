@@ -38,7 +38,7 @@ def test_duckdb_over_two_daily_partitions(out):
     types = {r[0]: r[1] for r in con.sql(f"describe select published_at, tags, removed, simhash from read_parquet('{glob}')").fetchall()}
     assert types["published_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["tags"] == "VARCHAR[]"
-    assert types["removed"] == 'STRUCT(rule_id VARCHAR, kind VARCHAR, "text" VARCHAR, "position" INTEGER)[]'
+    assert types["removed"] == 'STRUCT(rule_id VARCHAR, kind VARCHAR, "text" VARCHAR, "position" INTEGER, score FLOAT)[]'
     assert types["simhash"] == "BIGINT"
     con.execute("set TimeZone = 'UTC'")
     (at,) = con.execute(
@@ -54,7 +54,7 @@ def test_polars(out):
     assert df.height == 14
     assert df.schema["published_at"] == pl.Datetime("us", "UTC")
     assert df.schema["tags"] == pl.List(pl.String)
-    assert df.schema["removed"] == pl.List(pl.Struct({"rule_id": pl.String, "kind": pl.String, "text": pl.String, "position": pl.Int32}))
+    assert df.schema["removed"] == pl.List(pl.Struct({"rule_id": pl.String, "kind": pl.String, "text": pl.String, "position": pl.Int32, "score": pl.Float32}))
     row = df.filter((pl.col("title") == STORKS) & (pl.col("ingest_date").cast(pl.String) == D1)).row(0, named=True)
     assert row["published_at"] == STORKS_AT
 
