@@ -54,7 +54,9 @@ def test_polars(out):
     assert df.height == 14
     assert df.schema["published_at"] == pl.Datetime("us", "UTC")
     assert df.schema["tags"] == pl.List(pl.String)
-    assert df.schema["removed"] == pl.List(pl.Struct({"rule_id": pl.String, "kind": pl.String, "text": pl.String, "position": pl.Int32, "score": pl.Float32}))
+    assert df.schema["removed"] == pl.List(
+        pl.Struct({"rule_id": pl.String, "kind": pl.String, "text": pl.String, "position": pl.Int32, "score": pl.Float32})
+    )
     row = df.filter((pl.col("title") == STORKS) & (pl.col("ingest_date").cast(pl.String) == D1)).row(0, named=True)
     assert row["published_at"] == STORKS_AT
 
