@@ -27,7 +27,7 @@ RUN_DATE = "2025-08-02"
 LINEAGE = ("run_id", "ingested_at")  # differ between runs by design
 
 
-def make_dump(folder: Path, n_files: int = 12, per_file: int = 5) -> Path:
+def make_dump(folder: Path, n_files: int = 6, per_file: int = 4) -> Path:
     """Generated posts (seeded), several per file, plus the malformed samples."""
     folder.mkdir(parents=True)
     texts = posts(n_files * per_file, seed=11, target_bytes=800)
@@ -93,7 +93,7 @@ def test_a_stage_raising_on_one_record_loses_no_other(tmp_path, monkeypatch, sta
     (rej,) = new_rejects
     assert (rej["stage"], rej["error_type"]) == (stage, "exception")
     assert rej["message"].startswith(repr(exc)) and "File " in rej["message"] and len(rej["message"]) < 4000  # short traceback
-    assert POISON.encode() in rej["raw"] and rej["locator"].startswith("post=5;")
+    assert POISON.encode() in rej["raw"] and rej["locator"].startswith("post=4;")  # after the file's 4 posts
     counts = one_manifest(out)["counts"]
     assert counts["ok"] and counts["rejected"] == len(content(reference, "rejects")) + 1
 
@@ -214,7 +214,7 @@ def test_same_rows_with_other_worker_counts_and_running_modes(tmp_path):
         assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", RUN_DATE, *extra) == 0
         results[name] = (content(out, "articles"), content(out, "rejects"))
     base = results["in_memory"]
-    assert len(base[0]) == 60 and len(base[1]) == 5
+    assert len(base[0]) == 24 and len(base[1]) == 5
     for name, got in results.items():
         assert got == base, name
 
