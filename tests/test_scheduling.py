@@ -120,9 +120,9 @@ def test_command_the_dag_builds_runs_on_the_samples(tmp_path):
     assert "wirestrip report" in proc.stdout
 
 
-def test_cron_script_runs_and_passes_exit_codes(tmp_path):
-    out = tmp_path / "out"
-    env = {
+def _cron_env(tmp_path: Path, out: Path) -> dict[str, str]:
+    """The environment the cron script reads: this venv's wirestrip, the NDTV samples, `out`, the date."""
+    return {
         **os.environ,
         "WIRESTRIP": str(Path(sys.executable).with_name("wirestrip")),
         "WIRESTRIP_INPUT": f"{SAMPLES}/outlet_ndtv/*.txt",
@@ -130,6 +130,11 @@ def test_cron_script_runs_and_passes_exit_codes(tmp_path):
         "RUN_DATE": DS,
         "TMPDIR": str(tmp_path),
     }
+
+
+def test_cron_script_runs_and_passes_exit_codes(tmp_path):
+    out = tmp_path / "out"
+    env = _cron_env(tmp_path, out)
     proc = subprocess.run(["bash", str(CRON_SCRIPT)], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert len(read_table(out, "articles")) == 3
@@ -144,14 +149,7 @@ def test_cron_day_whose_dump_is_missing_exits_2_and_keeps_the_day(tmp_path):
     """The daily trap: the cron line's {date} folder is not there yet (or the glob is mistyped). A rerun
     of the day must not replace its rows with an empty partition: exit 2, the output as it was."""
     out = tmp_path / "out"
-    env = {
-        **os.environ,
-        "WIRESTRIP": str(Path(sys.executable).with_name("wirestrip")),
-        "WIRESTRIP_INPUT": f"{SAMPLES}/outlet_ndtv/*.txt",
-        "WIRESTRIP_OUTPUT": str(out),
-        "RUN_DATE": DS,
-        "TMPDIR": str(tmp_path),
-    }
+    env = _cron_env(tmp_path, out)
     assert subprocess.run(["bash", str(CRON_SCRIPT)], env=env, capture_output=True, timeout=300).returncode == 0
     before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     env["WIRESTRIP_INPUT"] = str(tmp_path / "dumps" / "{date}" / "**")
