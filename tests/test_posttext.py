@@ -90,6 +90,10 @@ def test_split_posts_on_separator_lines():
         ("Mon, 08 Apr 2024 22:51:46 +0200", datetime(2024, 4, 8, 20, 51, 46, tzinfo=UTC), False),
         ("Police said 12 people were hurt", None, None),
         ("03/04/2024 10:00", None, None),  # day-first or month-first: refused rather than guessed
+        ("26-FEB-1987 15:01:01.79", datetime(1987, 2, 26, 15, 1, 1, 790000, tzinfo=UTC), True),  # Reuters' wire
+        ("Jun-11-1976", datetime(1976, 6, 11, tzinfo=UTC), True),  # AP/UPI archive, date only: midnight, assumed
+        ("0001-01-01T00:00:00Z", None, None),  # a CMS placeholder, not a publication date
+        ("1899-12-31 23:59:59", None, None),
     ],
 )
 def test_parse_timestamp(value, expected, assumed):

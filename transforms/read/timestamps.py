@@ -21,14 +21,24 @@ _FORMATS = (
     "%d %B %Y",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
+    # Wire archives: Reuters' "26-FEB-1987 15:01:01.79" (centiseconds) and AP/UPI's "Jun-11-1976";
+    # the month is a name, so neither is ambiguous (strptime reads month names in any case).
+    "%d-%b-%Y %H:%M:%S.%f",
+    "%d-%b-%Y %H:%M:%S",
+    "%d-%b-%Y",
+    "%b-%d-%Y",
 )
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
 _RFC2822 = re.compile(r"^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}")
 _MAX_LEN = 64  # a timestamp line is short; longer lines are prose
+# Before this, a date is a placeholder ("0001-01-01T00:00:00Z" in CMS templates), not a publication:
+# no news text in a dump was printed before 1900.
+MIN_YEAR = 1900
 
 
 def parse_timestamp(value: str, default_tz: str = "UTC") -> tuple[datetime, bool] | None:
-    """Parse a timestamp string; return (UTC datetime, zone_was_assumed) or None if it is not one.
+    """Parse a timestamp string; return (UTC datetime, zone_was_assumed) or None if it is not one
+    (or is a placeholder date before MIN_YEAR).
 
     A time without zone is read in `default_tz` and flagged as assumed. A date without time
     is taken as midnight of that day in `default_tz`, also flagged.
@@ -39,7 +49,7 @@ def parse_timestamp(value: str, default_tz: str = "UTC") -> tuple[datetime, bool
     suffix = _UTC_SUFFIX.search(s)
     explicit_utc = suffix is not None
     dt = _parse_naive_or_aware(s[: suffix.start()] if suffix else s)
-    if dt is None:
+    if dt is None or dt.year < MIN_YEAR:
         return None
     try:
         if dt.tzinfo is None:
