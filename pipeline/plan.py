@@ -8,7 +8,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -21,10 +20,10 @@ from wirestrip.pipeline.learned_files import load_learned_files
 from wirestrip.pipeline.options import OptionsError, WirestripOptions, dedup_params, normalise_argv, validate
 from wirestrip.pipeline.runners import with_quiet_workers
 from wirestrip.transforms.clean.rules import RuleError, RuleSet, load_rules
-from wirestrip.transforms.clean.segment_model import SHIPPED, ModelError, SegmentModel
+from wirestrip.transforms.clean.segment_model import ModelError, SegmentModel, shipped_model_text
 from wirestrip.transforms.dedup.fingerprint import DedupParams
-from wirestrip.transforms.read.beam_files import unlisted_entries
-from wirestrip.transforms.read.beam_read import expand_pattern
+from wirestrip.transforms.read.beam_read import expand_pattern, list_entries, match_files
+from wirestrip.transforms.record_types import RecordError
 from wirestrip.transforms.write.table_rows import RunContext
 
 
@@ -121,16 +120,10 @@ def matches_anything(pattern: str) -> bool:
     pattern = expand_pattern(pattern)
     try:
         # limit 1: a present dump answers after one hit, even on a bucket with millions of objects
-        hits = FileSystems.match([pattern], limits=[1])[0].metadata_list
-        if any(not m.path.endswith("/") for m in hits):
-            return True
-        hits = FileSystems.match([pattern])[0].metadata_list  # the first hit was a folder marker: look at all
-    except Exception as exc:  # noqa: BLE001 - Beam wraps every listing failure in its own error types
-        if "No files found" not in str(exc):
-            return True
-        hits = []
-    listed = {m.path for m in hits if not m.path.endswith("/")}
-    return bool(listed) or bool(unlisted_entries(pattern, listed))
+        # (a first hit that is a folder marker is no file: then the whole listing decides).
+        return bool(match_files(pattern, limit=1)) or bool(list_entries(pattern))
+    except RecordError:  # the listing failed: the run rejects the pattern (match_failed), never loses it
+        return True
 
 
 def unmatched_patterns(patterns: list[str]) -> list[str]:
@@ -144,7 +137,7 @@ def load_segment_model(spec: str) -> tuple[str | None, str | None]:
     if spec == "off":
         return None, None
     if spec == "builtin":
-        text = resources.files("wirestrip.transforms.clean.model_data").joinpath(SHIPPED).read_text("utf-8")
+        text = shipped_model_text()
     else:
         try:
             with FileSystems.open(spec, compression_type="uncompressed") as f:

@@ -39,6 +39,26 @@ def relative_name(path: str, root: str) -> str:
     return path[len(root) :] if root and path.startswith(root) else path.rsplit("/", 1)[-1]
 
 
+def match_files(pattern: str, limit: int | None = None) -> list[tuple[str, int]]:
+    """(path, size) of the files Beam lists for an expanded pattern (folder markers left out), at
+    most `limit` listed; RecordError match_failed when the listing itself fails."""
+    try:
+        metadata = FileSystems.match([pattern], limits=[limit] if limit else None)[0].metadata_list
+    except Exception as exc:  # noqa: BLE001 - Beam wraps every listing failure in its own error types
+        if "No files found" in str(exc):
+            return []
+        raise RecordError("match_failed", f"cannot list {pattern!r}: {exc}") from None
+    return [(m.path, m.size_in_bytes) for m in metadata if not m.path.endswith("/")]
+
+
+def list_entries(pattern: str) -> list[tuple[str, int]]:
+    """Every entry the reader sees for an expanded pattern: the files Beam lists, and the local
+    entries its listing drops silently (broken symlinks, unlistable folders; size 0), which
+    ReadFile rejects with their reason."""
+    found = match_files(pattern)
+    return found + [(p, 0) for p in unlisted_entries(pattern, {p for p, _ in found})]
+
+
 class ExpandGlobs(SafeDoFn):
     """Pattern -> the files it matches, sorted; a pattern that cannot be listed becomes a reject."""
 
@@ -53,20 +73,11 @@ class ExpandGlobs(SafeDoFn):
     def process_one(self, pattern: str) -> Iterable:
         pattern = expand_pattern(pattern)
         root = input_root(pattern)
-        try:
-            metadata = FileSystems.match([pattern])[0].metadata_list
-        except Exception as exc:  # noqa: BLE001 - Beam wraps every listing failure in its own error types
-            if "No files found" in str(exc):
-                metadata = []
-            else:
-                raise RecordError("match_failed", f"cannot list {pattern!r}: {exc}") from None
+        found = list_entries(pattern)
         local = is_local(pattern)
         # Links in a local dump must not lead out of the folder the glob searched (a file the user
         # named itself is read wherever it points): ReadFile checks against this root.
         link_root = os.path.abspath(root or ".") + "/" if local and any(c in pattern for c in _GLOB_CHARS) else None
-        found = [(m.path, m.size_in_bytes) for m in metadata if not m.path.endswith("/")]
-        # Entries Beam's local listing drops silently (broken symlinks, unlistable folders): ReadFile rejects them.
-        found += [(p, 0) for p in unlisted_entries(pattern, {p for p, _ in found})]
         # A local file's source_uri is absolute (explain and audits re-read it from any folder); its
         # relative name, and so its doc_id, still comes from the path as matched.
         files = [FileToRead(os.path.abspath(p) if local else p, relative_name(p, root), size, root=link_root) for p, size in found]
