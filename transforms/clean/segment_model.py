@@ -25,6 +25,11 @@ MODEL_FORMAT = "wirestrip-segment-model/1"
 SHIPPED = "segments.json"  # in wirestrip.transforms.clean.model_data
 
 
+def shipped_model_text() -> str:
+    """The shipped model file's content (package data)."""
+    return resources.files("wirestrip.transforms.clean.model_data").joinpath(SHIPPED).read_text("utf-8")
+
+
 class ModelError(ValueError):
     """A model file that cannot be used: unreadable, another format, or fitted on other features."""
 
@@ -63,8 +68,7 @@ class SegmentModel:
     def load(cls, path: str | None = None) -> SegmentModel:
         """The model at `path` (a local file), or the shipped one."""
         if path is None:
-            text = resources.files("wirestrip.transforms.clean.model_data").joinpath(SHIPPED).read_text("utf-8")
-            return cls.from_json(text, SHIPPED)
+            return cls.from_json(shipped_model_text(), SHIPPED)
         try:
             with open(path, encoding="utf-8") as f:
                 return cls.from_json(f.read(), path)
