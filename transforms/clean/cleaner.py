@@ -180,6 +180,8 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
     if not long_at:
         return
     first, last = long_at[0], long_at[-1]
+    if first == 0 and last == len(paras) - 1:
+        return  # no paragraph stands outside the story: nothing the model may take, no need to score
     scores = model.scores(paras)  # on the page as parsed: the features read neighbours and position
     protected = {k for k in range(min(_DATELINE_PARAGRAPHS, len(paras))) if parse_dateline(paras[k]) is not None}
     for i, score in enumerate(scores.tolist()):
