@@ -49,6 +49,7 @@ class ParsedArticle:
     canonical_url: str | None = None
     publisher: str | None = None
     byline: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # person names only; byline keeps the credits as printed
     tags: list[str] = field(default_factory=list)
     language: str | None = None
     content_kind: str = "full"
