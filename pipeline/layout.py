@@ -9,7 +9,9 @@ Local disk (commit by directory rename):
     OUT/rejects/ingest_date=D/part-*.parquet                       rejects have no publication date
     OUT/clusters/ingest_date=D/part-*.parquet                      near-duplicate clusters as of run date D
     OUT/_manifests/<run_id>.json
+    OUT/_lock.json                     the running run's lock: owner and heartbeat (pipeline/lock.py)
     OUT/_staging/<run_id>/...          the same tree, written by the run, renamed into place at commit
+    OUT/_staging/<run_id>/_manifest.json  the success manifest, renamed into _manifests/ first at commit
     OUT/_staging/<run_id>.commit.json  commit journal: rolled forward by the next run if a commit was killed
 
 Object stores (no atomic directory rename; commit by one atomic object write):
@@ -17,6 +19,8 @@ Object stores (no atomic directory rename; commit by one atomic object write):
     OUT/_runs/<run_id>/articles/...    versioned run folder: the same tree as above, written in place
     OUT/_runs/<run_id>/_SUCCESS        the run finished and its counts reconciled
     OUT/_current/ingest_date=D.json    pointer to the committed run of D and its files: the commit itself
+    OUT/_staging/<run_id>.commit.json  journal (pointer + manifest): rolled forward by the next run
+    OUT/_lock.json                     the running run's lease (advisory: no create-only write here)
 
 Staging never sits inside a table root (OUT/articles, OUT/rejects), so `OUT/articles/**/*.parquet`
 never meets a hidden temp folder or a half-written file. Names starting with '_' are also skipped

@@ -132,6 +132,11 @@ def _attribute_regions(by_uri: dict[str, list[dict]], region_uris: set[str], row
             f["rejected_by_stage"] = dict(sorted(f["rejected_by_stage"].items()))
 
 
+def manifest_bytes(obj: Any) -> bytes:
+    """A manifest as it is stored (the commit stages these bytes and moves them into place)."""
+    return json.dumps(obj, indent=2, sort_keys=True, default=str).encode("utf-8")
+
+
 def write_json(path: str, obj: Any) -> None:
     """Write JSON so that readers never see half a file."""
-    atomic_write(path, json.dumps(obj, indent=2, sort_keys=True, default=str).encode("utf-8"))
+    atomic_write(path, manifest_bytes(obj))

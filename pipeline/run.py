@@ -2,18 +2,28 @@
 
 Exit codes (for schedulers):
     0  the run succeeded and its output is committed
-    2  bad command line or rule file, or an --input pattern that matches no file (nothing was
-       committed; --allow-empty-input accepts an empty input)
-    3  the run failed, or its counts did not reconcile (nothing was committed)
+    2  bad command line or rule file, an --input pattern that matches no file (nothing was
+       committed; --allow-empty-input accepts an empty input), or another run holds the output
+       root's lock (pipeline/lock.py; nothing ran)
+    3  the run failed: its counts did not reconcile, the output could not be written (disk full,
+       read-only), it was stopped by SIGTERM, ...; nothing was committed, its staging was removed
+       and a failure manifest written where the disk allowed. (One case is committed later: a
+       commit that failed after its journal was written is completed by the next run.)
     4  the run succeeded and was committed, but rejected/read exceeded --max-reject-rate
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import re
+import signal
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import apache_beam as beam
@@ -21,11 +31,20 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions
 from apache_beam.runners.runner import PipelineResult
 from wirestrip.pipeline import __version__
-from wirestrip.pipeline.commit import commit_local, commit_versioned, moved_partitions, remove_tree
+from wirestrip.pipeline.commit import (
+    CommitPending,
+    commit_local,
+    commit_versioned,
+    moved_partitions,
+    plan_local_commit,
+    plan_versioned_commit,
+    remove_tree,
+)
 from wirestrip.pipeline.graph import build
 from wirestrip.pipeline.index_store import commit_index, discard_staging
 from wirestrip.pipeline.layout import TABLES, is_local
-from wirestrip.pipeline.manifest import file_infos, parquet_rows, per_file_counts, reconcile, write_json
+from wirestrip.pipeline.lock import LockHeld, hold, release_all
+from wirestrip.pipeline.manifest import file_infos, manifest_bytes, parquet_rows, per_file_counts, reconcile, write_json
 from wirestrip.pipeline.options import OptionsError, run_parser
 from wirestrip.pipeline.plan import RunPlan, make_plan
 from wirestrip.pipeline.runners import runner_for
@@ -48,21 +67,73 @@ class EmptyInput(Exception):
     (the files went away in between); without --allow-empty-input that is not committed."""
 
 
+class Terminated(Exception):
+    """SIGTERM (a scheduler stopping the run): it fails like any other failure, with its manifest."""
+
+
 def _say(msg: str) -> None:
     print(f"wirestrip: {msg}", file=sys.stderr, flush=True)
 
 
+# SIGTERM is turned into Terminated in the main thread, except while the run commits: a commit is a
+# few renames, and finishing it is better than leaving a journal for the next run.
+_sigterm = {"defer": False, "pending": False, "received": False}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _sigterm["received"] = True
+    if _sigterm["defer"]:
+        _sigterm["pending"] = True
+        return
+    raise Terminated("terminated by SIGTERM")
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Install the SIGTERM handler for one run (main thread only: Python delivers signals there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _sigterm.update(defer=False, pending=False, received=False)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _sigterm_deferred() -> Iterator[None]:
+    _sigterm["defer"] = True
+    try:
+        yield
+    finally:
+        _sigterm["defer"] = False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run one batch; return the exit code: plan, execute, reconcile, commit, summarise."""
+    """Run one batch; return the exit code: plan (taking the output lock), execute, reconcile,
+    commit, summarise; the lock is released whatever happened."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         run_parser().print_help()
         return EXIT_OK
+    with _sigterm_raises():
+        try:
+            return _run(argv)
+        finally:
+            release_all()
+
+
+def _run(argv: list[str]) -> int:
     try:
-        plan = make_plan(argv)
-    except (OptionsError, RuleError, ValueError) as exc:
+        plan = make_plan(argv)  # rolls forward interrupted commits under the output lock (commit.recover)
+    except (OptionsError, RuleError, ValueError, LockHeld) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
+    except (OSError, Terminated) as exc:  # taking the lock or rolling forward: read-only or full output, SIGTERM
+        _say(f"error: {_failure_reason(exc) or repr(exc)}; nothing ran")
+        return EXIT_FAILED
     except SystemExit as exc:  # argparse's own errors (bad choice, bad int) were printed already
         return EXIT_USAGE if exc.code else EXIT_OK
 
@@ -70,12 +141,21 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"run {plan.run_id}: reading {', '.join(plan.opts.input)} (ingest_date={plan.run_date})")
     t0 = time.monotonic()
     try:
+        lock = hold(plan.out.root)  # the lock recover() took: it now names the run
+        lock.name_run(plan.run_id)
         result = execute(plan)
         counts = reconcile_run(plan, result, manifest, t0)
+        lock.check()  # a run whose heartbeat stalled past the bound may have lost OUT to another
+        with _sigterm_deferred():
+            commit(plan, manifest, counts)
+    except CommitPending as exc:  # the journal is written: the commit is decided, the next run finishes it
+        log.debug("commit interrupted", exc_info=True)
+        _say(f"error: {exc}")
+        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - any failure of the run ends in its manifest and exit 3
         return fail(plan, manifest, exc)
-    # Not under fail(): a commit interrupted half-way is rolled forward from its journal by the next run.
-    commit(plan, manifest, counts)
+    if _sigterm["pending"]:
+        _say("warning: SIGTERM arrived during the commit; the commit was completed first")
     return summarise(plan, manifest, counts)
 
 
@@ -112,10 +192,26 @@ def new_manifest(plan: RunPlan) -> dict:
     }
 
 
+class _NoWorkerTraceback(logging.Filter):
+    """Beam logs the full traceback of a failing step before re-raising it; the run reports the
+    failure itself, in one line on stderr and a short traceback in the manifest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.levelno >= logging.ERROR)
+
+
+_BEAM_STEP_LOG = logging.getLogger("apache_beam.runners.common")  # where Beam's _reraise_augmented logs
+
+
 def execute(plan: RunPlan) -> PipelineResult:
     """Build the pipeline and run it to completion; every table ends up in the staging layout."""
-    with beam.Pipeline(runner=runner_for(plan.options), options=plan.options) as p:
-        build(p, plan)
+    quiet = _NoWorkerTraceback()
+    _BEAM_STEP_LOG.addFilter(quiet)
+    try:
+        with beam.Pipeline(runner=runner_for(plan.options), options=plan.options) as p:
+            build(p, plan)
+    finally:
+        _BEAM_STEP_LOG.removeFilter(quiet)
     return p.result
 
 
@@ -162,23 +258,60 @@ def reconcile_run(plan: RunPlan, result: PipelineResult, manifest: dict, t0: flo
     return counts
 
 
+# Why a run could not write its output; any other errno is reported as the exception itself.
+_OUTPUT_ERRNOS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only filesystem"}
+_ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] ([^\[\]]*?)(?:: '[^']*')?(?: \[while running|$)")
+
+
+def _failure_reason(exc: BaseException) -> str | None:
+    """One line for the failures an operator fixes outside wirestrip: SIGTERM, a full or read-only
+    output. Beam re-raises a step's OSError as a RuntimeError naming it, so the chain and the
+    message are both searched. None for anything else."""
+    if _sigterm["received"] or isinstance(exc, Terminated):
+        return "terminated by SIGTERM"
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _OUTPUT_ERRNOS:
+            where = f": {seen.filename}" if seen.filename else ""
+            return f"cannot write the output ({_OUTPUT_ERRNOS[seen.errno]}: {seen.strerror}{where})"
+        seen = seen.__cause__ or seen.__context__
+    hit = _ERRNO_TEXT.search(str(exc))
+    if hit and int(hit.group(1)) in _OUTPUT_ERRNOS:
+        return f"cannot write the output ({_OUTPUT_ERRNOS[int(hit.group(1))]}: {hit.group(2).strip()})"
+    return None
+
+
 def fail(plan: RunPlan, manifest: dict, exc: Exception) -> int:
-    """The one failure path: write the failure manifest, remove what the run staged (output and
-    index), say why; nothing is committed. Returns EXIT_FAILED."""
+    """The one failure path: remove what the run staged (output and index), write the failure
+    manifest, say why in one line; nothing is committed. Returns EXIT_FAILED (EXIT_USAGE for an
+    input that went away)."""
     log.debug("run failed", exc_info=True)
+    # Staging goes first: on a full disk it frees the room the failure manifest needs.
+    with contextlib.suppress(Exception):
+        remove_tree(plan.staging.root)
+    if plan.opts.index:
+        with contextlib.suppress(Exception):
+            discard_staging(plan.opts.index, plan.run_id)
+    reason = _failure_reason(exc)
     error = (
         "counts do not reconcile" if isinstance(exc, Unreconciled) else str(exc) if isinstance(exc, EmptyInput) else short_traceback(exc)
     )
     manifest.update(status="failed", error=error, finished_at=datetime.now(UTC).isoformat())
-    write_json(plan.out.manifest(plan.run_id), manifest)
-    remove_tree(plan.staging.root)
-    if plan.opts.index:
-        discard_staging(plan.opts.index, plan.run_id)
+    if reason:
+        manifest["failure"] = reason
+    try:
+        write_json(plan.out.manifest(plan.run_id), manifest)
+        where = f"Manifest: {plan.out.manifest(plan.run_id)}"
+    except OSError as werr:  # still full, or read-only: say so, leave no temp file (atomic_write)
+        where = f"the failure manifest could not be written either ({_failure_reason(werr) or werr!r})"
     if isinstance(exc, EmptyInput):  # the same trap as an empty glob at plan time: fix the input, same exit code
         _say(f"error: {exc}")
         return EXIT_USAGE
+    if reason:
+        _say(f"error: the run failed: {reason}; nothing was committed, the previous output is untouched and staging was removed. {where}")
+        return EXIT_FAILED
     if not isinstance(exc, Unreconciled):
-        _say(f"error: the run failed ({exc!r}); nothing was committed. Manifest: {plan.out.manifest(plan.run_id)}")
+        _say(f"error: the run failed ({exc!r}); nothing was committed. {where}")
         return EXIT_FAILED
     _say(f"error: {exc}; nothing was committed")
     if plan.options.view_as(DirectOptions).direct_running_mode == "multi_processing":
@@ -188,24 +321,28 @@ def fail(plan: RunPlan, manifest: dict, exc: Exception) -> int:
 
 
 def commit(plan: RunPlan, manifest: dict, counts: dict) -> None:
-    """Commit the index, then the staged tables (pipeline/commit.py), and write the success manifest."""
+    """Commit the index, then the staged tables with the success manifest (pipeline/commit.py: the
+    manifest is part of the output commit and lands before the partitions). An exception before
+    the journal is written means nothing of the output was committed; after it, CommitPending."""
     opts, out, staging = plan.opts, plan.out, plan.staging
     manifest["partition_by"] = opts.partition_by
     if opts.index:  # just before the output commit: see pipeline/index_store.py for a kill in between
         manifest["dedup"]["index_version_written"] = commit_index(opts.index, plan.run_id, plan.run_date, plan.params)
+    manifest.update(status="succeeded", finished_at=datetime.now(UTC).isoformat())
     if is_local(out.root):
         # Tables partitioned by ingest date alone are always replaced, even when this run wrote no row to them.
         always = tuple(t for t in TABLES if opts.partition_by == "ingest_date" or t != "articles")
-        journal = commit_local(out, staging, plan.run_id, plan.run_date, TABLES, always)
+        planned = plan_local_commit(out, staging, TABLES, plan.run_date, always)
+        manifest["outputs"] = moved_partitions(out, planned, TABLES)
+        manifest["commit"] = {"mode": "journaled-rename", "partitions": len(planned["moves"]), "removed": len(planned["removals"])}
+        commit_local(out, staging, plan.run_id, planned, manifest_bytes(manifest))
         remove_tree(staging.root)
-        manifest["outputs"] = moved_partitions(out, journal, TABLES)
-        manifest["commit"] = {"mode": "journaled-rename", "partitions": len(journal["moves"]), "removed": len(journal["removals"])}
     else:
-        pointer = commit_versioned(out, staging, plan.run_id, plan.run_date, TABLES, counts)
+        planned = plan_versioned_commit(out, staging, plan.run_id, plan.run_date, TABLES)
+        pointer = planned["pointer"]
         manifest["outputs"] = {"pointer": out.pointer(plan.run_date), "run_folder": staging.root, "files": pointer["files"]}
         manifest["commit"] = {"mode": "pointer", "replaces": pointer["replaces"]}
-    manifest.update(status="succeeded", finished_at=datetime.now(UTC).isoformat())
-    write_json(out.manifest(plan.run_id), manifest)
+        commit_versioned(out, plan.run_id, planned, counts, manifest_bytes(manifest))
 
 
 def summarise(plan: RunPlan, manifest: dict, counts: dict) -> int:
