@@ -161,8 +161,9 @@ def test_counters():
     assert parse_timestamp("2 hours ago", count=count) is None
     assert parse_timestamp("July 3, 2023 7:08 XYZ", count=count) is None
     assert parse_timestamp("03/04/2024", count=count) is None  # ambiguous: refused, not counted as a placeholder
+    assert parse_timestamp("9999 weeks ago", reference=REF, count=count) is None  # before 1900
     assert seen == {
-        "timestamps.placeholder": 2,
+        "timestamps.placeholder": 3,
         "timestamps.future": 1,
         "timestamps.relative_without_reference": 1,
         "timestamps.unknown_zone": 1,

@@ -237,6 +237,9 @@ def parse_timestamp(
     if got is None:
         return None
     when, assumed = got
+    if when.year < MIN_YEAR:  # "9999 weeks ago": as much a placeholder as a printed year 1800
+        count("timestamps.placeholder")
+        return None
     if reference is not None and when > reference + FUTURE_SLACK:
         count("timestamps.future")
         return None
