@@ -276,7 +276,7 @@ def parse_feed_item(record, default_tz: str = "UTC", count: Count = no_count) ->
     article.publisher = record.meta.get("feed_title") or article.publisher
     article.language = record.meta.get("feed_language") or article.language  # declared; the text decides when long enough
     stamp_text = _text(item, "pubDate", "atom:published", "dc:date", "atom:updated")
-    stamp = parse_timestamp(stamp_text, default_tz) if stamp_text else None
+    stamp = parse_timestamp(stamp_text, default_tz, count=count) if stamp_text else None
     if stamp is not None:
         article.published_at, article.published_tz_assumed = stamp
     return article
