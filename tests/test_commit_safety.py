@@ -213,7 +213,7 @@ def test_disk_full_during_the_run_is_exit_3_staging_removed_previous_output_unto
     class FullIo:
         @staticmethod
         def open(path, mode="r", *a, **kw):
-            return _FullFile(path, "wb") if "w" in mode and _under(out, path) else io.open(path, mode, *a, **kw)
+            return _FullFile(path, "wb") if "w" in mode and _under(out, path) else open(path, mode, *a, **kw)
 
     def full_open(path, mode="r", *a, **kw):
         return FullIo.open(path, mode, *a, **kw)
