@@ -37,6 +37,7 @@ setup(
         "warcio>=1.7,<2",  # WARC record parsing (HTTP headers, chunked / content-encoded payloads)
         "py3langid>=0.3,<1",  # offline language identification; its model ships inside the package
         "zstandard>=0.22,<1",  # .zst input (trafilatura pulls it too; we use it directly)
+        "python-dateutil>=2.8,<3",  # transforms/read/timestamps.py reads month-name dates with it (guarded)
         "charset-normalizer>=3.3,<4",  # legacy-charset detection for undeclared non-UTF-8 records
         "lightgbm>=4.5,<5",  # the segment classifier's booster (its model ships as a text/JSON data file, no pickle)
     ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
-ARTICLES_SCHEMA_VERSION = "1.2.0"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score
+ARTICLES_SCHEMA_VERSION = "1.3.0"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score; 1.3.0: authors
 
 REMOVED_SPAN = pa.struct(
     [
@@ -54,7 +54,12 @@ ARTICLES_SCHEMA = versioned_schema(
         field("published_tz_assumed", pa.bool_(), "True when the source time had no zone and --default-tz was assumed."),
         field("content_kind", pa.string(), "full, summary (feed item without full text) or caption_only."),
         field("dateline_city", pa.string(), "City of the dateline as printed (Paris, BRUSSELS)."),
-        field("byline", pa.list_(pa.string()), "Authors."),
+        field("byline", pa.list_(pa.string()), 'Credits as printed ("By Jane Doe May 20, 2019", an author field).'),
+        field(
+            "authors",
+            pa.list_(pa.string()),
+            "Person names only, from the byline and author fields: no dates, roles, degrees, agencies or placeholders.",
+        ),
         field("tags", pa.list_(pa.string()), "Tags split from the tag line or metadata."),
         field("language", pa.string(), "ISO 639-1 language code."),
         field("publisher", pa.string(), "Who published this copy (NDTV, Business Standard, ...)."),

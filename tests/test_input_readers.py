@@ -279,7 +279,8 @@ def test_html_page_metadata_and_published_time_first(tmp_path):
     a = parse(recs[0])
     assert a.title == "Council backs lanes" and a.paragraphs[:3] == dumps.PARAS
     assert a.published_at.isoformat() == "2024-05-01T08:00:00+00:00"
-    assert a.byline == ["Ann Writer", "Bo Reporter"] and a.tags == ["cycling", "Paris", "city council"]
+    assert a.byline == ["Ann Writer and Bo Reporter"] and a.tags == ["cycling", "Paris", "city council"]
+    assert a.authors == ["Ann Writer", "Bo Reporter"]  # the credit as printed stays in byline, the people in authors
     assert (a.canonical_url, a.publisher, a.language) == ("https://example.org/news/bike-lanes", "Example Daily", "en")
     assert "Contact us" not in " ".join(a.paragraphs)
     assert clean_article(a, RULES).paragraphs == dumps.PARAS

@@ -10,7 +10,7 @@ Parser state (lxml parser, trafilatura config) is per thread and built in DoFn.s
 
 from __future__ import annotations
 
-import json
+import html as html_lib
 import logging
 import re
 import threading
@@ -19,28 +19,16 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 from wirestrip.transforms.counters import Count, no_count
+from wirestrip.transforms.read.authors import authors_from
 from wirestrip.transforms.read.charset import declared_charset, decode_bytes
 from wirestrip.transforms.read.formats import Piece, Splitter
+from wirestrip.transforms.read.html_meta import meta_values, page_meta, publisher_name
 from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RawRecord, RecordError
 
 _DOCTYPE_SCAN = 4096  # a DOCTYPE comes first in a page; only the head is searched for one
-_MAX_JSONLD_CHARS = 200_000  # a JSON-LD block bigger than this is not metadata worth parsing
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||,|\band\b|&)\s*")
 _TAG_SPLIT = re.compile(r"\s*[;,|]\s*")
-_PUBLISHED_META = (
-    ("property", "article:published_time"),
-    ("name", "article:published_time"),
-    ("itemprop", "datePublished"),
-    ("name", "pubdate"),
-    ("name", "publishdate"),
-    ("name", "date"),
-    ("name", "dc.date.issued"),
-    ("name", "DC.date.issued"),
-    ("property", "og:published_time"),
-    ("name", "parsely-pub-date"),
-    ("name", "sailthru.date"),
-)
+_MIN_LEAD_CHARS = 40  # a description shorter than a sentence is a tagline, not a lead
 _local = threading.local()
 
 
@@ -71,100 +59,22 @@ class Page:
 
     paragraphs: list[str] = field(default_factory=list)
     title: str | None = None
-    byline: list[str] = field(default_factory=list)
+    byline: list[str] = field(default_factory=list)  # the credits as printed
+    authors: list[str] = field(default_factory=list)  # person names only (transforms/read/authors.py)
     tags: list[str] = field(default_factory=list)
     canonical_url: str | None = None
     site_name: str | None = None
-    published: str | None = None  # as printed; parsed by the caller with --default-tz
+    published: list[str] = field(default_factory=list)  # candidates as printed, the article's own first
     language: str | None = None  # the page's declared language (lang attribute)
     description: str | None = None
-
-
-def _meta(tree, attr: str, name: str) -> str | None:
-    for el in tree.iterfind(f".//meta[@{attr}]"):
-        if (el.get(attr) or "").strip().lower() == name.lower():
-            value = (el.get("content") or "").strip()
-            if value:
-                return value
-    return None
-
-
-def _jsonld_objects(tree) -> list[dict]:
-    out: list[dict] = []
-    for el in tree.iterfind(".//script[@type]"):
-        if "ld+json" not in (el.get("type") or "").lower():
-            continue
-        text = el.text or ""
-        if len(text) > _MAX_JSONLD_CHARS:
-            continue
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack and len(out) < 100:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                out.append(item)
-                if "@graph" in item:
-                    stack.append(item["@graph"])
-    return out
-
-
-def _jsonld_publisher(jsonld: list[dict]) -> str | None:
-    """The JSON-LD `publisher.name` of the page's article object, if any."""
-    for obj in jsonld:
-        pub = obj.get("publisher")
-        if isinstance(pub, dict) and isinstance(pub.get("name"), str) and pub["name"].strip():
-            return " ".join(pub["name"].split())
-    return None
-
-
-def _published(tree, jsonld: list[dict]) -> str | None:
-    value = _meta(tree, "property", "article:published_time")
-    if value:
-        return value
-    for obj in jsonld:
-        if isinstance(obj.get("datePublished"), str) and obj["datePublished"].strip():
-            return obj["datePublished"].strip()
-    for attr, name in _PUBLISHED_META[1:]:
-        value = _meta(tree, attr, name)
-        if value:
-            return value
-    time_el = tree.find(".//time[@datetime]")
-    if time_el is not None and (time_el.get("pubdate") is not None or time_el.get("itemprop") == "datePublished"):
-        return time_el.get("datetime")
-    return None
-
-
-def _authors(tree, jsonld: list[dict], fallback: str | None) -> list[str]:
-    names: list[str] = []
-    for obj in jsonld:
-        author = obj.get("author")
-        for a in author if isinstance(author, list) else [author]:
-            if isinstance(a, dict) and isinstance(a.get("name"), str):
-                names.append(a["name"])
-            elif isinstance(a, str):
-                names.append(a)
-        if names:
-            break
-    if not names:
-        meta = _meta(tree, "name", "author") or _meta(tree, "property", "article:author") or fallback
-        names = _AUTHOR_SPLIT.split(meta) if meta and not meta.startswith("http") else []
-    seen: list[str] = []
-    for n in (" ".join(x.split()) for x in names):
-        n = re.sub(r"^by\s+", "", n, flags=re.IGNORECASE)
-        if n and n not in seen and len(n) < 100:
-            seen.append(n)
-    return seen
+    standfirst: str | None = None
 
 
 def _tags(tree, doc_tags, doc_categories) -> list[str]:
     raw: list[str] = [el.get("content") or "" for el in tree.iterfind(".//meta[@property]") if el.get("property") == "article:tag"]
     if not any(raw):
-        kw = _meta(tree, "name", "keywords") or _meta(tree, "name", "news_keywords")
+        meta = meta_values(tree)
+        kw = meta.get("keywords") or meta.get("news_keywords")
         raw = [kw] if kw else []
     for extra in (doc_tags, doc_categories):
         if isinstance(extra, str):
@@ -174,7 +84,7 @@ def _tags(tree, doc_tags, doc_categories) -> list[str]:
     out: list[str] = []
     for chunk in raw:
         for t in _TAG_SPLIT.split(chunk):
-            t = " ".join(t.split())
+            t = " ".join(html_lib.unescape(t).split()).rstrip(";")
             if t and t not in out and len(t) < 100:
                 out.append(t)
     return out
@@ -211,20 +121,37 @@ def parse_tree(html: str | bytes, count: Count = no_count):
         raise RecordError("html_unparseable", f"cannot parse the HTML: {exc!r}") from None
 
 
+def _standfirst(tree, paragraphs: list[str], description: str | None) -> tuple[str | None, list[str]]:
+    """The lead the page prints: its description when the page's body shows it. When the extracted
+    text starts with it, that paragraph moves to the standfirst (never kept twice); when the extractor
+    left it out, it is taken from the page. A description the page does not print stays out."""
+    if not description:
+        return None, paragraphs
+    lead = " ".join(description.split()).rstrip(".…").rstrip()
+    if len(lead) < _MIN_LEAD_CHARS:
+        return None, paragraphs
+    folded = lead.casefold()
+    if paragraphs and paragraphs[0].casefold().startswith(folded) and len(paragraphs) > 1:
+        return paragraphs[0], paragraphs[1:]
+    if any(folded in p.casefold() for p in paragraphs):
+        return None, paragraphs  # already in the text: the standfirst would repeat it
+    body = tree.find(".//body")
+    printed = " ".join((body.text_content() if body is not None else "").split()).casefold()
+    return (" ".join(description.split()) if folded in printed else None), paragraphs
+
+
 def extract_page(html: str | bytes, url: str | None = None, fragment: bool = False, count: Count = no_count) -> Page:
     """Main text and metadata of one page (or of a feed item's HTML fragment)."""
     import trafilatura
 
     _, config = _state()
     tree = parse_tree(html, count)
-    jsonld = _jsonld_objects(tree)
-    page = Page(published=_published(tree, jsonld))
+    meta, dates = page_meta(tree, url)
+    page = Page(title=meta.title, byline=meta.credits, authors=meta.authors, site_name=meta.site_name, published=dates)
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     page.language = lang.split("-")[0].strip().lower()[:3] if lang else None
-    canonical = next((el.get("href") for el in tree.iterfind(".//link[@rel]") if (el.get("rel") or "").lower() == "canonical"), None)
-    page.canonical_url = (canonical or _meta(tree, "property", "og:url") or "").strip() or None
-    page.site_name = _meta(tree, "property", "og:site_name") or _jsonld_publisher(jsonld) or _meta(tree, "name", "application-name")
-    page.description = _meta(tree, "name", "description") or _meta(tree, "property", "og:description")
+    page.canonical_url = meta.url if meta.url != url else (meta.url or None)
+    page.description = meta.description
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -242,34 +169,37 @@ def extract_page(html: str | bytes, url: str | None = None, fragment: bool = Fal
         blocks = tree.xpath("//p|//li|//h1|//h2|//h3|//blockquote|//td")
         texts = [" ".join(b.text_content().split()) for b in blocks] or [" ".join(tree.text_content().split())]
         page.paragraphs = [t for t in texts if t]
-    if doc is not None:
-        page.title = doc.title or None
-        page.byline = _authors(tree, jsonld, doc.author)
+    if doc is not None:  # trafilatura's metadata fills what the page's own markup left empty
+        page.title = page.title or doc.title or None
+        if not page.authors and doc.author:
+            page.authors = authors_from(doc.author.split(";"))
+            page.byline = page.byline or [doc.author]
         page.tags = _tags(tree, doc.tags, doc.categories)
-        page.site_name = page.site_name or doc.sitename or None
+        page.site_name = page.site_name or publisher_name(doc.sitename, url or meta.url) or None
         page.canonical_url = page.canonical_url or doc.url or None
-        page.published = page.published or doc.date or None
+        page.published = page.published + ([doc.date] if doc.date else [])
     else:
-        title = tree.findtext(".//title")
-        page.title = " ".join(title.split()) if title else None
-        page.byline = _authors(tree, jsonld, None)
         page.tags = _tags(tree, None, None)
+    page.site_name = page.site_name or publisher_name(None, url or meta.url)
+    page.standfirst, page.paragraphs = _standfirst(tree, page.paragraphs, page.description)
     return page
 
 
-def article_from_page(record: RawRecord, page: Page, default_tz: str) -> ParsedArticle:
+def article_from_page(record: RawRecord, page: Page, default_tz: str, count: Count = no_count) -> ParsedArticle:
     """ParsedArticle from an extracted page; RecordError when the page has no main text."""
     if not page.paragraphs:
         raise RecordError("no_main_text", "no main text found in the page")
-    article = ParsedArticle(record=record, title=page.title, paragraphs=page.paragraphs)
-    article.byline, article.tags = page.byline, page.tags
+    article = ParsedArticle(record=record, title=page.title, paragraphs=page.paragraphs, standfirst=page.standfirst)
+    article.byline, article.authors, article.tags = page.byline, page.authors, page.tags
     article.canonical_url = page.canonical_url
     article.publisher = page.site_name
     article.language = page.language  # the declared language: the language stage replaces it when the text is clear
-    if page.published:
-        stamp = parse_timestamp(page.published, default_tz)
+    for printed in page.published:  # the first candidate that is a real date (placeholders are skipped)
+        stamp = parse_timestamp(printed, default_tz, count=count)
         if stamp is not None:
             article.published_at, article.published_tz_assumed = stamp
+            break
+        count("html.date_candidate_skipped")
     if article.paragraphs and article.title and article.paragraphs[0] == article.title:
         article.paragraphs = article.paragraphs[1:] or article.paragraphs
     return article
@@ -280,7 +210,7 @@ def parse_html_text(
 ) -> ParsedArticle:
     """HTML held in a field (JSONL, CSV, a feed item, a WARC payload) -> ParsedArticle."""
     page = extract_page(html, url=url, count=count)
-    article = article_from_page(record, page, default_tz)
+    article = article_from_page(record, page, default_tz, count)
     article.url = url or article.canonical_url
     return article
 

@@ -8,6 +8,8 @@ from datetime import datetime
 from wirestrip.transforms.clean.redact import redact_bytes, redact_text
 from wirestrip.transforms.hashing import raw_sha, text_hash
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION, normalise
+from wirestrip.transforms.read.authors import authors_from
+from wirestrip.transforms.read.publishers import publisher_name
 from wirestrip.transforms.record_types import CleanArticle, Reject
 
 
@@ -64,9 +66,10 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
         "content_kind": parsed.content_kind,
         "dateline_city": clean.dateline_city or parsed.dateline_city,
         "byline": list(clean.byline or parsed.byline),
+        "authors": list(parsed.authors or authors_from(clean.byline or parsed.byline)),
         "tags": list(clean.tags),
         "language": parsed.language,
-        "publisher": clean.publisher,
+        "publisher": publisher_name(clean.publisher, parsed.canonical_url or parsed.url),
         "origin_agency": clean.origin_agency,
         "origin_agency_rule": clean.origin_agency_rule,
         "syndicated": clean.syndicated,
