@@ -116,6 +116,9 @@ def owner_alive(holder: dict) -> bool | None:
         return False
     except PermissionError:
         pass  # it exists, owned by another user
+    stat = _read_text(f"/proc/{pid}/stat")
+    if stat and stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]:
+        return False  # a zombie: dead, only not yet reaped by its parent
     started = holder.get("pid_started")
     return not (started and _process_start(pid) not in (None, started))  # same pid, later process: the owner is gone
 

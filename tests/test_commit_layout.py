@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,29 +123,68 @@ def test_failed_run_leaves_previous_output_and_no_partial_file(tmp_path, monkeyp
     assert not list(out.glob("_staging/*"))
 
 
-def test_commit_killed_half_way_is_rolled_forward_by_the_next_run(tmp_path, monkeypatch):
+# A process that holds an output's lock, as a run in progress does (it prints "held" once it has it).
+LOCK_HOLDER = """
+import sys, time
+from wirestrip.pipeline.lock import hold
+hold(sys.argv[1]).name_run("the-holder-run")
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+def test_commit_killed_half_way_is_rolled_forward_by_the_next_run(tmp_path, monkeypatch, capsys, caplog):
+    """Issue 17, items 10 and 11: the roll-forward writes the killed run's manifest (it never did),
+    and never happens while another run holds the output (it used to crash that run with exit 1)."""
     out = tmp_path / "out"
     first = ("--input", f"{SAMPLES}/outlet_ndtv/*.txt", "--output", str(out), "--run-date", D1)
     assert run_cli(*first) == 0
     real_apply = commit.apply_local_commit
 
-    def killed_after_first_rename(journal, trash):
-        real_apply({"moves": journal["moves"][:1], "removals": []}, trash + ".partial")
+    def killed_after_first_rename(journal, trash):  # the manifest and the articles partition are in place
+        real_apply({**journal, "moves": journal["moves"][:1], "removals": []}, trash + ".partial")
         raise KeyboardInterrupt("killed during commit")
 
     monkeypatch.setattr(commit, "apply_local_commit", killed_after_first_rename)
     with pytest.raises(KeyboardInterrupt):
         run_cli("--input", f"{SAMPLES}/misc/*.txt", "--output", str(out), "--run-date", D1)
     monkeypatch.setattr(commit, "apply_local_commit", real_apply)
-    assert interrupted_commits(str(out))
-    # every file a reader sees is whole (the articles partition is new already, rejects still old)
+    (journal,) = interrupted_commits(str(out))
+    killed = Path(journal).name.removesuffix(".commit.json")
+    # every file a reader sees is whole (the articles partition is new already, rejects still old),
+    # and the new partition's run has its manifest already: it went first
     for f in committed_files(str(out), "articles") + committed_files(str(out), "rejects"):
         pq.read_metadata(f)
-    # the next run (any date) finishes the commit first
-    assert run_cli("--input", f"{SAMPLES}/local/*.txt", "--output", str(out), "--run-date", D2) == 0
+    assert {r["run_id"] for r in read_table(out, "articles")} == {killed}
+    assert json.loads((out / "_manifests" / f"{killed}.json").read_text())["status"] == "succeeded"
+    assert not list(out.rglob("*.tmp-*")) and not (out / "_lock.json").exists()
+
+    # Another run holds the output: the next run stops with exit 2 and does not touch the journal.
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        before = {str(p): p.stat().st_mtime_ns for p in out.rglob("*")}
+        capsys.readouterr()
+        assert run_cli("--input", f"{SAMPLES}/local/*.txt", "--output", str(out), "--run-date", D2) == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert "the-holder-run" in line and f"pid {holder.pid}" in line and "Nothing ran" in line
+        assert {str(p): p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+    # The holder died without releasing: the next run (any date) takes its lock over, then finishes the commit.
+    with caplog.at_level(logging.WARNING, logger="wirestrip"):
+        assert run_cli("--input", f"{SAMPLES}/local/*.txt", "--output", str(out), "--run-date", D2) == 0
+    said = [r.getMessage() for r in caplog.records]
+    assert any("took over the lock" in m and "the-holder-run" in m and "is gone" in m for m in said), said
+    assert any(f"rolled forward the interrupted commit of run {killed}" in m for m in said), said
     assert not interrupted_commits(str(out))
     d1 = [r for r in _glob_rows(out) if str(r["ingest_date"]) == D1]
     assert {Path(r["source_uri"]).parent.name for r in d1} == {"misc"}
+    manifest = json.loads((out / "_manifests" / f"{killed}.json").read_text())
+    assert manifest["status"] == "succeeded" and manifest["counts"]["written"] == len(d1)
+    assert {r["run_id"] for r in d1} == {killed}
     assert not [p for p in os.listdir(out / "_staging") if not p.startswith(".")]
 
 

@@ -1,6 +1,7 @@
-"""Faults injected into full runs: a stage that raises on one record loses no other record, and a
+"""Faults injected into full runs: a stage that raises on one record loses no other record, a
 run killed while it writes leaves readers the previous output, and its rerun gives exactly the
-output of a run that was never interrupted."""
+output of a run that was never interrupted; a second run on a busy output is refused, and a run
+stopped by SIGTERM fails like any failure."""
 
 from __future__ import annotations
 
@@ -195,6 +196,54 @@ def test_killed_write_leaves_previous_output_and_rerun_matches_uninterrupted(tmp
 
     n = duckdb.connect().execute(f"select count(*) from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true)").fetchone()[0]
     assert n == len(content(reference, "articles"))
+
+
+@pytest.mark.slow
+def test_a_second_run_on_a_busy_output_is_refused_and_sigterm_fails_cleanly(tmp_path, capsys):
+    """Issue 17, items 11 and 12: two runs on the same OUT and date both exited 0 and the first
+    one's rows were gone. Now the second stops with exit 2 naming the first; the first, stopped by
+    SIGTERM while it writes, exits 3 with one line, a failure manifest, no staging, no lock, and
+    the previous output as it was."""
+    dump = make_dump(tmp_path / "dump", n_files=2, per_file=2)
+    out = tmp_path / "out"
+    args = ["--input", f"{dump}/*.txt", "--run-date", RUN_DATE, "--output", str(out)]
+    assert run_cli("--input", f"{dump}/dump_00.txt", "--run-date", RUN_DATE, "--output", str(out)) == 0
+    tables = {t: content(out, t) for t in ("articles", "rejects")}
+    manifests_before = {p.name for p in (out / "_manifests").glob("*.json")}
+
+    first = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITE_DRIVER, "60", *args],  # sleeps in the write until it is stopped
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not _staged_temp_files(out) and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        assert first.poll() is None, "the first run ended before the second started"
+        (first_run,) = [p.name for p in (out / "_staging").iterdir() if p.is_dir()]
+
+        capsys.readouterr()
+        assert run_cli(*args) == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert "error" in line and f"run {first_run}" in line and f"pid {first.pid}" in line, line
+
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 3, err
+    assert "Traceback" not in err and [x for x in err.splitlines() if "error" in x] == [err.strip().splitlines()[-1]], err
+    assert "terminated by SIGTERM" in err and "nothing was committed" in err
+    failed = json.loads((out / "_manifests" / f"{first_run}.json").read_text())
+    assert (failed["status"], failed["failure"]) == ("failed", "terminated by SIGTERM")
+    assert {p.name for p in (out / "_manifests").glob("*.json")} == manifests_before | {f"{first_run}.json"}
+    assert {t: content(out, t) for t in tables} == tables and _readable_files(out, "articles") >= 1
+    assert not (out / "_staging" / first_run).exists() and not (out / "_lock.json").exists()
 
 
 # --- determinism across runners -------------------------------------------------------------------

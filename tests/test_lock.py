@@ -72,6 +72,19 @@ def test_lock_of_a_dead_process_on_this_machine_is_taken_over_with_a_warning(tmp
     assert "other-run" in line and "is gone" in line
 
 
+def test_a_killed_owner_not_yet_reaped_is_dead(tmp_path):
+    """A zombie still answers kill(pid, 0); its lock must not block every run until its parent waits."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while (lk._read_text(f"/proc/{proc.pid}/stat") or "").rsplit(")", 1)[-1].split()[:1] != ["Z"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        _write_lock(tmp_path, pid=proc.pid, **lk.machine())
+        lk.OutputLock(str(tmp_path)).acquire()
+    finally:
+        proc.wait()
+
+
 def test_a_reused_pid_does_not_keep_a_dead_owners_lock(tmp_path):
     """Same pid as a live process (ours), but that process started later than the owner did."""
     _write_lock(tmp_path, pid=os.getpid(), pid_started="1", **lk.machine())
