@@ -103,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             page = extract_page(html, url=url)
             article = article_from_page(record, page, "UTC")
-            extracted = "\n".join(article.paragraphs)
+            lead = [article.standfirst] if article.standfirst else []  # the lead is the article's text too
+            extracted = "\n".join(lead + article.paragraphs)
             clean = clean_article(article, rules)
-            ours = "\n".join(clean.paragraphs)
+            ours = "\n".join(lead + clean.paragraphs)
             removed = [(r.rule_id, r.text) for r in clean.removed]
         except Exception as exc:  # noqa: BLE001 - a page we cannot read scores as empty, and is reported
             print(f"  page {sha[:12]} failed: {exc!r}")
