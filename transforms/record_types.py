@@ -71,6 +71,7 @@ class CleanArticle:
     origin_agency_rule: str | None = None  # the rule (or "dateline") that decided origin_agency
     byline: list[str] = field(default_factory=list)  # the parser's bylines plus those the cleaner found
     dateline_city: str | None = None  # the parser's, else the one the cleaner read off the first paragraph
+    title: str | None = None  # the parser's, else a headline the cleaner took off the top of the text
 
     @property
     def text(self) -> str:
