@@ -13,6 +13,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,10 +22,11 @@ import apache_beam.io.localfilesystem as beam_localfs
 import pytest
 import wirestrip.pipeline.commit as commit
 import wirestrip.pipeline.lock as lk
+import wirestrip.pipeline.run as run
 from wirestrip.pipeline.layout import TABLES, Layout
 
 from tests import objectstore_fs
-from tests.helpers import posts, run_cli
+from tests.helpers import posts, read_table, run_cli
 
 DAY = "2025-08-02"
 RUN = "20250802T010101Z-0000beef"
@@ -256,6 +258,43 @@ def test_read_only_output_is_exit_3_in_one_line_and_nothing_is_touched(tmp_path,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "read-only filesystem" in err and "nothing ran" in err, err
     assert _snapshot(out) == before
+
+
+def test_sigterm_during_the_commit_waits_for_the_commit(tmp_path, monkeypatch, capsys):
+    """A scheduler's SIGTERM that lands among the commit's renames: the commit is finished first
+    (stopping there would leave a journal for the next run), then the run ends as committed."""
+    dump, out = _dump(tmp_path / "in"), tmp_path / "out"
+    real_apply = commit.apply_local_commit
+
+    def terminated_while_committing(journal, trash):
+        os.kill(os.getpid(), signal.SIGTERM)  # Python runs the handler at the next bytecode: inside the commit
+        real_apply(journal, trash)
+
+    monkeypatch.setattr(commit, "apply_local_commit", terminated_while_committing)
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", DAY) == 0
+    assert "SIGTERM arrived during the commit; the commit was completed first" in capsys.readouterr().err
+    (manifest,) = [json.loads(p.read_text()) for p in (out / "_manifests").glob("*.json")]
+    assert manifest["status"] == "succeeded" and len(read_table(out, "articles")) == manifest["counts"]["written"] == 3
+    assert not list(out.rglob("*.commit.json")) and not (out / lk.LOCK_FILE).exists()
+
+
+def test_a_run_that_lost_its_lock_commits_nothing(tmp_path, monkeypatch, capsys):
+    """Its heartbeat stalled past the bound and another run took OUT over: it must not commit on top."""
+    dump, out = _dump(tmp_path / "in"), tmp_path / "out"
+    real_reconcile = run.reconcile_run
+
+    def taken_over_meanwhile(plan, *args):
+        counts = real_reconcile(plan, *args)
+        (out / lk.LOCK_FILE).write_text(json.dumps({"run_id": "the-usurper", "token": "u", "pid": 1}))
+        return counts
+
+    monkeypatch.setattr(run, "reconcile_run", taken_over_meanwhile)
+    capsys.readouterr()
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", DAY) == 3
+    err = capsys.readouterr().err
+    assert "lost its lock" in err and "the-usurper" in err and "nothing was committed" in err
+    assert not (out / "articles").exists() and os.listdir(out / "_staging") == []
+    assert json.loads((out / lk.LOCK_FILE).read_text())["run_id"] == "the-usurper"  # not ours to remove
 
 
 # --- end to end on a real tiny filesystem (root only: mount) ---------------------------------------
