@@ -7,6 +7,7 @@ import json
 
 import lxml.html
 import pytest
+from wirestrip.transforms.clean.cleaner import headline_at_top
 from wirestrip.transforms.read.authors import person_names
 from wirestrip.transforms.read.html_meta import choose_title, cut_title, page_meta
 from wirestrip.transforms.read.language import detect_language
@@ -142,3 +143,45 @@ def test_language_of_a_brief_of_figures_is_the_declared_or_none():
     assert detect_language(lorem, "en") == "en"  # placeholder Latin never outranks the page's language
     prose = ["The central bank raised its main interest rate on Tuesday, saying inflation was still too high."]
     assert detect_language(prose, "fr") == "en"
+
+
+@pytest.mark.parametrize(
+    ("paras", "is_headline"),
+    [
+        (
+            [
+                "Council backs new bike lanes",
+                "The city council voted on Tuesday to build twelve kilometres of protected lanes by next spring.",
+            ],
+            True,
+        ),
+        (["Rates rise again", "Short line", "Rates rise again"], True),  # printed again later
+        (["Shr 45 cts vs 58 cts", "Net 1.1 mln vs 829,000", "Sales 7.9 mln vs 9.4 mln"], False),  # a figures row
+        (["The council met on Tuesday.", "It voted to build twelve kilometres of protected lanes by next spring, officials said."], False),
+        (["Council backs new bike lanes"], False),  # a lone paragraph is the text
+        (
+            [
+                "PARIS, March 3 (Reuters) - The council voted",
+                "More text follows here that is long enough to be a story paragraph of prose.",
+            ],
+            False,
+        ),
+        (["Business", "The city council voted on Tuesday to build twelve kilometres of protected lanes by next spring."], False),
+    ],
+)
+def test_headline_at_top_of_a_dump_without_a_title(paras, is_headline):
+    assert headline_at_top(paras) is is_headline
+
+
+def test_cleaner_moves_the_headline_to_title_and_records_it():
+    from wirestrip.transforms.clean.cleaner import HEADLINE_RULE_ID, clean_article
+    from wirestrip.transforms.clean.rules import load_rules
+    from wirestrip.transforms.record_types import ParsedArticle, RawRecord
+
+    record = RawRecord("d.jsonl", "d.jsonl", "line=1", "jsonl", b"{}", "x", "d")
+    body = "The city council voted on Tuesday to build twelve kilometres of protected lanes by next spring."
+    clean = clean_article(ParsedArticle(record=record, paragraphs=["Council backs new bike lanes", body]), load_rules())
+    assert (clean.title, clean.paragraphs) == ("Council backs new bike lanes", [body])
+    assert [(r.rule_id, r.kind, r.text) for r in clean.removed] == [(HEADLINE_RULE_ID, "title", "Council backs new bike lanes")]
+    titled = ParsedArticle(record=record, title="Given", paragraphs=["Council backs new bike lanes", body])
+    assert clean_article(titled, load_rules()).paragraphs == ["Council backs new bike lanes", body]  # a title column wins

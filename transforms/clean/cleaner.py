@@ -35,6 +35,10 @@ _DATELINE_PARAGRAPHS = 2  # the dateline opens the first or, after a one-line le
 _LEAD_MAX_CHARS = 200  # a line before the dateline paragraph is a one-line lead or an unknown widget, never longer
 _MAX_NAME_WORDS = 6  # publication names are short ("The Atlanta Journal-Constitution"); longer is prose
 _UNCERTAIN_SCORE = 0.5  # a kept paragraph scoring this or more is counted as uncertain (monitoring, later labelling)
+HEADLINE_RULE_ID = "title.headline_at_top"  # the removal that records a headline moved from text to title
+_HEADLINE_MIN_WORDS, _HEADLINE_MAX_WORDS = 2, 20  # one word is a label ("Business"); 20+ words a sentence
+_HEADLINE_WORDS_SHARE = 0.7  # most tokens of a headline are words; a figures row ("Net 1.1 mln vs 829,000") is not
+_SENTENCE_END = ".!?\"'”’)"  # how a prose paragraph ends
 _STORY_WORDS = 15  # a paragraph of 15+ words is story prose: the model's removals stay outside the first..last such
 MODEL_RULE_ID = "model:boilerplate"
 # RE2's \s is ASCII: scraped text is full of no-break and thin spaces. Rules match a copy with
@@ -144,7 +148,12 @@ def clean_article(
         kept.append(para)
         kept_pos.append(i)
 
-    clean = CleanArticle(parsed=parsed, paragraphs=kept, removed=removed, tags=list(parsed.tags))
+    title = parsed.title
+    if title is None and headline_at_top(kept):
+        removed.append(Removed(HEADLINE_RULE_ID, "title", kept[0], kept_pos[0]))
+        count("clean.headline_to_title")
+        title, kept, kept_pos = kept[0], kept[1:], kept_pos[1:]
+    clean = CleanArticle(parsed=parsed, paragraphs=kept, removed=removed, tags=list(parsed.tags), title=title)
     clean.byline = list(parsed.byline)
     clean.dateline_city = parsed.dateline_city
     agency_candidates: list[tuple[int, int, str, str]] = []  # (priority, position, agency, rule id)
@@ -168,6 +177,27 @@ def clean_article(
     if redact:
         clean.removed = [Removed(r.rule_id, r.kind, redact_text(r.text), r.position, r.score) for r in clean.removed]
     return clean
+
+
+def headline_at_top(paras: list[str]) -> bool:
+    """Whether the first paragraph of a text with no title is its headline: short (2-20 words), mostly
+    words (not a table row such as "Shr 45 cts vs 58 cts"), no closing full stop, and either printed
+    again later or followed by a paragraph of prose. A dump without a title column keeps it there."""
+    if len(paras) < 2:
+        return False  # a lone paragraph is the text, whatever it looks like
+    first = paras[0].strip()
+    words = first.split()
+    if not _HEADLINE_MIN_WORDS <= len(words) <= _HEADLINE_MAX_WORDS or first[-1] in ".,;:…":
+        return False
+    if sum(any(c.isalpha() for c in w) and not any(c.isdigit() for c in w) for w in words) < _HEADLINE_WORDS_SHARE * len(words):
+        return False
+    if parse_dateline(first) is not None:
+        return False
+    folded = first.casefold()
+    if any(p.strip().casefold() == folded for p in paras[1:]):
+        return True
+    following = paras[1].strip()
+    return len(following.split()) >= _STORY_WORDS and following[-1] in _SENTENCE_END
 
 
 def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _Fire], count: Count) -> None:

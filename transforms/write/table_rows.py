@@ -58,7 +58,7 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
         "raw_sha": rec.raw_sha,
         "url": parsed.url,
         "canonical_url": parsed.canonical_url,
-        "title": parsed.title,
+        "title": clean.title or parsed.title,
         "standfirst": parsed.standfirst,
         "text": text,
         "published_at": parsed.published_at,
