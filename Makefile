@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test check-install lint format bench bench-scale bench-memory eval eval-clean eval-html eval-real fit-segments clean
+.PHONY: setup run test check-install lint format bench bench-scale bench-memory eval eval-clean eval-html eval-meta eval-real fit-segments clean
 
 # Every install goes through constraints.txt: the versions this checkout was tested with (how to refresh them: its header).
 $(BIN)/wirestrip: setup.py constraints.txt
@@ -69,6 +69,9 @@ eval-html: setup  ## our HTML path vs bare trafilatura on ../shared/eval/article
 
 fit-segments: setup  ## fit the segment classifier on ../shared real-pages (both corpora) into transforms/clean/model_data/segments.json, with its held-out-site figures
 	$(BIN)/python -m bench.eval.fit_segments
+
+eval-meta: setup  ## metadata (title, authors, publisher, date, language) on ../shared/eval/readability-pages vs bare trafilatura, characters kept on article-extraction
+	$(BIN)/python -m bench.eval.eval_meta
 
 eval-real: setup  ## the whole pipeline on ../shared real-pages CSV dumps per labelled segment, held-out sites, with and without the model, baselines side by side
 	$(BIN)/python -m bench.eval.eval_real
