@@ -39,6 +39,11 @@ def main() -> None:
 
     eval_html.main(["--quiet"])
 
+    print("\neval-meta (metadata on real pages vs bare trafilatura, characters kept):")
+    from bench.eval import eval_meta  # the metadata issue
+
+    eval_meta.main(["--quiet"])
+
     print("\neval-dedup (near-duplicate clusters and originals on a generated labelled corpus, datasketch side by side):")
     from bench.eval import eval_dedup  # issue 5
 
