@@ -185,3 +185,17 @@ def test_cleaner_moves_the_headline_to_title_and_records_it():
     assert [(r.rule_id, r.kind, r.text) for r in clean.removed] == [(HEADLINE_RULE_ID, "title", "Council backs new bike lanes")]
     titled = ParsedArticle(record=record, title="Given", paragraphs=["Council backs new bike lanes", body])
     assert clean_article(titled, load_rules()).paragraphs == ["Council backs new bike lanes", body]  # a title column wins
+
+
+def test_a_letters_sign_off_is_text_not_tags():
+    from wirestrip.transforms.clean.cleaner import clean_article
+    from wirestrip.transforms.clean.rules import load_rules
+    from wirestrip.transforms.record_types import ParsedArticle, RawRecord
+
+    record = RawRecord("d.txt", "d.txt", "post=0", "txt", b"", "x", "d")
+    body = "I have read your column for years and I still disagree with every word of it, as I always will."
+    for sign_off in ("Kim Gump, Dallas", "Love always, Mom"):
+        clean = clean_article(ParsedArticle(record=record, title="Letters", paragraphs=[body, sign_off]), load_rules())
+        assert (clean.paragraphs, clean.tags) == ([body, sign_off], [])
+    tagged = clean_article(ParsedArticle(record=record, title="T", paragraphs=[body, "France, Russia, Ukraine War"]), load_rules())
+    assert tagged.tags == ["France", "Russia", "Ukraine War"]
