@@ -244,7 +244,9 @@ def test_read_only_output_is_exit_3_in_one_line_and_nothing_is_touched(tmp_path,
     writes (the lock); the real one is in test_on_a_real_tiny_disk_*."""
     dump, out = _dump(tmp_path / "in"), tmp_path / "out"
     args = ("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", DAY)
-    assert run_cli(*args) == 0
+    for table in ("articles", "rejects"):  # an earlier run's output (the run stops before reading it)
+        (out / table / f"ingest_date={DAY}").mkdir(parents=True)
+        (out / table / f"ingest_date={DAY}" / "part-0.parquet").write_bytes(b"PAR1 earlier")
     before = _snapshot(out)
 
     def read_only(path, mode="r", *a, **kw):
@@ -300,7 +302,7 @@ def test_a_run_that_lost_its_lock_commits_nothing(tmp_path, monkeypatch, capsys)
 # --- end to end on a real tiny filesystem (root only: mount) ---------------------------------------
 
 TINY_DISK = "4m"  # room for the previous output (~100 KB) and Beam's temp files, small enough to fill fast
-FREE_FOR_THE_RUN = 24 * 1024  # the lock (one 4 KiB page) fits; the run's staged Parquet (> 60 KB) does not
+FREE_FOR_THE_RUN = 24 * 1024  # the lock (a 4 KiB page) and a failure manifest (~6 KB) fit; 4 staged tables and Beam's temp files do not
 
 
 def _mount_tmpfs(where: Path) -> bool:
@@ -315,7 +317,7 @@ def _wirestrip(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(exe), "run", *args], capture_output=True, text=True, timeout=300)
 
 
-def test_on_a_real_tiny_disk_full_and_read_only_outputs_fail_cleanly(tmp_path):
+def test_on_a_real_tiny_disk_full_and_read_only_outputs_fail_cleanly(tmp_path, capsys):
     disk = tmp_path / "disk"
     if not _mount_tmpfs(disk):
         pytest.skip("mounting a tmpfs needs root (CAP_SYS_ADMIN); the injected cases above cover this user")
@@ -333,14 +335,17 @@ def test_on_a_real_tiny_disk_full_and_read_only_outputs_fail_cleanly(tmp_path):
         assert [x for x in lines if "error" in x] == [lines[-1]] and "disk full" in lines[-1], full.stderr
         after = _snapshot(out)
         new = set(after) - set(before)
-        assert {k: after[k] for k in before} == before and all(k.startswith("_manifests/") for k in new)
-        assert all(json.loads(after[k])["status"] == "failed" for k in new)
+        assert {k: after[k] for k in before} == before and len(new) == 1
+        (failed,) = [json.loads(after[k]) for k in new if k.startswith("_manifests/")]  # room again once staging went
+        assert (failed["status"], failed["failure"]) == ("failed", "cannot write the output (disk full: No space left on device)")
         assert os.listdir(out / "_staging") == [] and not list(out.rglob("*.tmp*"))
 
         os.remove(disk / "filler")
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        ro = _wirestrip(*args)
-        assert ro.returncode == 3 and ro.stderr.count("\n") == 1 and "read-only filesystem" in ro.stderr, ro.stderr
+        capsys.readouterr()
+        assert run_cli(*args) == 3  # in-process: it stops at the lock, before Beam would be worth a process
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "read-only filesystem" in err and "nothing ran" in err, err
         assert _snapshot(out) == after
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
