@@ -199,3 +199,15 @@ def test_a_letters_sign_off_is_text_not_tags():
         assert (clean.paragraphs, clean.tags) == ([body, sign_off], [])
     tagged = clean_article(ParsedArticle(record=record, title="T", paragraphs=[body, "France, Russia, Ukraine War"]), load_rules())
     assert tagged.tags == ["France", "Russia", "Ukraine War"]
+
+
+@pytest.mark.parametrize(
+    ("credit", "names"),
+    [
+        ("Bruno (Henrique Zecchin) Rodrigues ", ["Bruno (Henrique Zecchin) Rodrigues"]),  # JSON-LD Person name as printed
+        ("By Jane Doe (Reuters) -", ["Jane Doe"]),  # the desk in brackets is not part of the name
+        ("Jane Doe [AP]", ["Jane Doe"]),
+    ],
+)
+def test_person_names_brackets(credit, names):
+    assert person_names(credit) == names

@@ -84,7 +84,7 @@ def names_of(byline: str | list[str] | None) -> set[str]:
         return set()
     if isinstance(byline, str):
         byline = _BY.sub("", _URL_IN_PARENS.sub("", byline).strip()).split("\n")[0].replace("(", " ").replace(")", " ")
-    parts = byline if isinstance(byline, list) else _NAME_SPLIT.split(_BY.sub("", byline))
+    parts = [p.replace("(", " ").replace(")", " ") for p in byline] if isinstance(byline, list) else _NAME_SPLIT.split(_BY.sub("", byline))
     return {norm(_BY.sub("", p)) for p in parts if norm(p)}
 
 

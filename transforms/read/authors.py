@@ -61,7 +61,10 @@ _ORG_WORDS = frozenset(
 )
 _PARTICLES = frozenset("de da del della dos das do du van von der den ter ten la le bin bint al el di y e st st. mc mac".split())
 _MONTH_NAMES = frozenset(_MONTHS.split("|")) - {"mai", "mar", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "jan", "feb", "apr"}
-_MAX_CASELESS = 6  # a Chinese or Korean personal name is 2-4 characters; longer runs are phrases
+# A Chinese or Korean personal name is 2-4 characters; an author field may add its desk ("青网校园崔宁宁");
+# longer runs are phrases. Only author fields are trusted for these (person_names' `caseless`).
+_MAX_CASELESS = 8
+_TRAILING_BRACKETS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 _INNER_BY = re.compile(r"\b(?:by|par|por|von)\s+", re.IGNORECASE)
 _INNER_BY_WITHIN = 40  # a kicker before "by" is a few words; further in, "by" belongs to prose
 _TOKEN = re.compile(r"^(?:[^\W\d_]\.|[^\W\d_][^\W\d_'’.\-]*(?:['’.\-][^\W\d_]+)*\.?)$")
@@ -82,7 +85,10 @@ def _has_role(part: str) -> bool:
 
 def _clean_part(part: str, caseless: bool) -> str | None:
     """One credited person's name, or None when the part is not a person's name."""
-    part = _PREFIX.sub("", part.strip(" .:;,-'\"()[]"))
+    part = _TRAILING_BRACKETS.sub("", part.strip(" .:;,-'\""))  # "Jane Doe (AP)", "Jane Doe [Reuters]": the desk, not the name
+    part = _PREFIX.sub("", part.strip(" .:;,-'\"[]"))
+    if part.count("(") != part.count(")"):
+        part = part.replace("(", " ").replace(")", " ")
     tokens = part.split()
     if _caseless_name(tokens):
         return tokens[0] if caseless else None
@@ -105,13 +111,14 @@ def _clean_part(part: str, caseless: bool) -> str | None:
     if any(t in _ORG_WORDS for t in folded) or " ".join(folded) in _NOT_PEOPLE or folded[0] in _NOT_PEOPLE:
         return None
     for tok, low in zip(tokens, folded, strict=True):
-        if not _TOKEN.match(tok):
+        tok = tok.strip("()")  # a name printed with parts in brackets: "Bruno (Henrique Zecchin) Rodrigues"
+        if not tok or not _TOKEN.match(tok):
             return None
         if not tok[0].isupper() and low not in _PARTICLES:
             return None  # names are capitalised; a lower-case word makes it a phrase ("meet our team")
         if len(tok) == 1 and low not in _PARTICLES:
             return None  # a bare letter without its dot is a widget's residue ("J J"), not an initial
-    if not tokens[0][0].isupper() or not tokens[-1][0].isupper():
+    if not tokens[0].lstrip("(")[:1].isupper() or not tokens[-1].lstrip("(")[:1].isupper():
         return None
     return " ".join(tokens)
 
