@@ -75,8 +75,9 @@ def _say(msg: str) -> None:
     print(f"wirestrip: {msg}", file=sys.stderr, flush=True)
 
 
-# SIGTERM is turned into Terminated in the main thread, except while the run commits: a commit is a
-# few renames, and finishing it is better than leaving a journal for the next run.
+# SIGTERM is turned into Terminated in the main thread, except once the run commits or fails: a
+# commit is a few renames (finishing it beats leaving a journal for the next run), and a failing
+# run is already removing its staging and writing its failure manifest.
 _sigterm = {"defer": False, "pending": False, "received": False}
 
 
@@ -100,15 +101,6 @@ def _sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _sigterm_deferred() -> Iterator[None]:
-    _sigterm["defer"] = True
-    try:
-        yield
-    finally:
-        _sigterm["defer"] = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,13 +138,14 @@ def _run(argv: list[str]) -> int:
         result = execute(plan)
         counts = reconcile_run(plan, result, manifest, t0)
         lock.check()  # a run whose heartbeat stalled past the bound may have lost OUT to another
-        with _sigterm_deferred():
-            commit(plan, manifest, counts)
+        _sigterm["defer"] = True  # from here on the run ends on its own in moments: commit, or fail
+        commit(plan, manifest, counts)
     except CommitPending as exc:  # the journal is written: the commit is decided, the next run finishes it
         log.debug("commit interrupted", exc_info=True)
         _say(f"error: {exc}")
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - any failure of the run ends in its manifest and exit 3
+        _sigterm["defer"] = True  # a SIGTERM now would only interrupt the cleanup and the failure manifest
         return fail(plan, manifest, exc)
     if _sigterm["pending"]:
         _say("warning: SIGTERM arrived during the commit; the commit was completed first")
