@@ -128,6 +128,7 @@ def test_placeholder_date_falls_through_to_the_next_candidate():
         ("@politifact", "https://www.politifact.com/x", "PolitiFact"),
         ("https://www.hawaiinewsnow.com", None, "hawaiinewsnow.com"),
         ("Example Daily", "https://example.org", "Example Daily"),
+        ("The Jerusalem Post | JPost.com", None, "The Jerusalem Post"),  # a tagline or domain after the name
         (None, None, None),
     ],
 )

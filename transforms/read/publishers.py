@@ -9,7 +9,10 @@ to a display name where we know it, stands in. Pure.
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import urlsplit
+
+_TAGLINE = re.compile(r"\s+[|–—]\s+|\s+-\s+")  # what follows the name is a tagline or the domain
 
 # Words that are a section, a place or a page part, never a publisher's name ("U.S." on reuters.com).
 _NOT_PUBLISHERS = frozenset(
@@ -42,6 +45,8 @@ def publisher_name(name: str | None, url: str | None = None) -> str | None:
         url, name = url or name, None
     if name and (name.startswith("@") or name.lower().startswith(("copyright", "©", "(c)")) or name.lower() in _NOT_PUBLISHERS):
         name = None
+    if name and _TAGLINE.search(name) and len(_TAGLINE.split(name, 1)[0]) >= 2:
+        name = _TAGLINE.split(name, 1)[0]  # "The Jerusalem Post | JPost.com", "LinkNaija | Nigeria's popular news platform"
     if name and not 2 <= len(name) <= 80:
         name = None
     if name:
