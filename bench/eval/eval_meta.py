@@ -197,7 +197,8 @@ def readability_pages(quiet: bool) -> dict[str, float]:
         bare_score, _, _ = _score(bare_rows, name)
         figures[name] = ours_score
         met = "met" if ours_score >= TARGETS[name] else "NOT met"
-        print(f"{name:<11} {n:5d} {ours_score:9.3f} {bare_score:11.3f} {TARGETS[name]:7.2f} {met}")
+        bare = f"{bare_score:11.3f}" if any(o.get(name) for _, o in bare_rows) else f"{'n/a':>11}"  # no guess without a target language
+        print(f"{name:<11} {n:5d} {ours_score:9.3f} {bare} {TARGETS[name]:7.2f} {met}")
     print(f"({len(cases)} pages in {seconds:.1f} s, both extractors; pages we rejected: {failed or 'none'})")
     print(f"authors: {len(NOT_PERSON_BYLINES)} pages whose expected byline names no person are left out (listed below)")
     for name in FIELDS:
