@@ -346,6 +346,22 @@ def _real_line(name: str, s: dict) -> str:
     return f"  {name:<58} pairwise P {s['P']:.4f} R {s['R']:.4f} F1 {s['F1']:.4f}  (TP {s['TP']}, FP {s['FP']}, FN {s['FN']}, TN {s['TN']})"
 
 
+def _pair_diagnosis(text_a: str, text_b: str, params) -> str:
+    """How the dedup stage sees two clean texts (pure functions of wirestrip.transforms.dedup): what each
+    is compared as, the overlap measures and the rejection reason (None: an edge)."""
+    from wirestrip.transforms.dedup.candidates import verify
+    from wirestrip.transforms.dedup.documents import doc_fp
+    from wirestrip.transforms.dedup.fingerprint import rejection
+
+    da = doc_fp({"doc_id": "a", "text": text_a, "content_hash": "a"}, params, RUN_DATE)
+    db = doc_fp({"doc_id": "b", "text": text_b, "content_hash": "b"}, params, RUN_DATE)
+    o = verify(da.pair_fp(params), db.pair_fp(params), params)
+    return (
+        f"{getattr(da, 'compared_as', '?')}/{getattr(db, 'compared_as', '?')} J {o.jaccard:.2f} C {o.containment:.2f} "
+        f"shared {o.shared} gap {o.gap_rate:.3f} sizes {da.size}/{db.size} -> {rejection(o, params) or 'edge'}"
+    )
+
+
 def real_pairs_eval(params, work: Path, show_all: bool = True) -> dict | None:
     """The labelled real pairs through the real pipeline (one run, default options); prints the
     inputs, our figures beside datasketch's MinHashLSH on the raw and on our clean texts, recall and
@@ -402,15 +418,10 @@ def real_pairs_eval(params, work: Path, show_all: bool = True) -> dict | None:
         hit = sum(1 for lab in ok if lab["kind"] == kind and lab["same_story"] == same and cluster[lab["a"]] == cluster[lab["b"]])
         print(f"    {kind:>16} {'copy' if same else 'distinct':>8}: {hit:3d}/{n:<3d}")
     if show_all and ours["wrong"]:
-        from wirestrip.transforms.dedup.fingerprint import fingerprint, sequence_overlap
-
-        print("  misjudged pairs (our clean texts: Jaccard, containment, shared 3-grams, gap rate):")
+        print("  misjudged pairs (as the stage compares them: Jaccard, containment, shared 3-grams, gap rate, sizes, why not a copy):")
         for what, lab in ours["wrong"]:
-            fa, fb = fingerprint(clean[lab["a"]], params), fingerprint(clean[lab["b"]], params)
-            o = sequence_overlap(fa.sequence, fb.sequence)
             print(
-                f"    {what:<11} {lab['a']} ~ {lab['b']} [{lab['kind']}] J {o.jaccard:.2f} C {o.containment:.2f} "
-                f"shared {o.shared} gap {o.gap_rate:.3f} sizes {fa.size}/{fb.size}: {lab['note']}"
+                f"    {what:<11} {lab['a']} ~ {lab['b']} [{lab['kind']}] {_pair_diagnosis(clean[lab['a']], clean[lab['b']], params)}: {lab['note']}"
             )
     return {"ours": ours, **baselines}
 

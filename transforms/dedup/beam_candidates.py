@@ -6,7 +6,7 @@ from __future__ import annotations
 import apache_beam as beam
 from wirestrip.transforms.beam_safe import count
 from wirestrip.transforms.dedup.candidates import keys_by_shard, shard_pairs, verify
-from wirestrip.transforms.dedup.fingerprint import DedupParams, is_edge
+from wirestrip.transforms.dedup.fingerprint import DedupParams, rejection
 
 
 class CandidatePairs(beam.PTransform):
@@ -62,8 +62,11 @@ class VerifyPairs(beam.PTransform):
                     count(f"dedup.{tag}.missing_fingerprint")
                     continue
                 o = verify(fa, fps_b[0], params)
-                edge = is_edge(o, params)
+                why = rejection(o, params)
+                edge = why is None
                 count(f"dedup.{tag}.{'edges' if edge else 'rejected'}")
+                if why in ("template", "fact_mismatch", "lead_missing"):  # the guards' own counters
+                    count(f"dedup.{tag}.rejected.{why}")
                 yield a, b, o, edge
 
         return right | "Verify" >> beam.FlatMap(check)

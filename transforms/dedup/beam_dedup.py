@@ -54,6 +54,8 @@ class _Fingerprint(beam.DoFn):
             count("dedup.fingerprint_failed")
             return
         count("dedup.docs_in_batch")
+        if d.compared_as != "whole":
+            count(f"dedup.compared_as_{d.compared_as}")  # story: chrome lines left out; list: not compared
         yield d
 
 

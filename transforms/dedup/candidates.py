@@ -10,10 +10,11 @@ pairs instead of n(n-1)/2.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from wirestrip.transforms.counters import Count, no_count
+from wirestrip.transforms.dedup.facts import fact_mismatch
 from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, estimated_overlap, sequence_overlap
 
 
@@ -25,6 +26,7 @@ class PairFp:
     size: int
     signature: bytes  # uint32 little-endian; empty in exact mode (not read there)
     shingles: bytes | None  # uint64 little-endian, in text order; None in estimated mode
+    facts: bytes = b""  # facts.fact_tokens of a short text (b"" for a longer one, or an index doc)
 
 
 def bucket_pairs(doc_ids: Iterable[str], hot_bucket: int, count: Count = no_count) -> Iterator[tuple[str, str]]:
@@ -52,13 +54,19 @@ def bucket_pairs(doc_ids: Iterable[str], hot_bucket: int, count: Count = no_coun
 
 
 def verify(a: PairFp, b: PairFp, params: DedupParams) -> Overlap:
-    """Jaccard and containment of two docs: exact on shingle sets, or estimated from signatures.
-    Equal content hashes are exact duplicates: 1.0 without looking further."""
+    """Jaccard and containment of two docs: exact on shingle sequences, or estimated from signatures;
+    for two short texts also whether they state different facts (facts.py). Equal content hashes
+    are exact duplicates: 1.0 without looking further."""
     if a.content_hash is not None and a.content_hash == b.content_hash:
         return Overlap(1.0, 1.0, max(a.size, b.size), "exact")
     if params.verify == "exact" and a.shingles is not None and b.shingles is not None:
-        return sequence_overlap(np.frombuffer(a.shingles, dtype="<u8"), np.frombuffer(b.shingles, dtype="<u8"))
-    return estimated_overlap(np.frombuffer(a.signature, dtype="<u4"), np.frombuffer(b.signature, dtype="<u4"), a.size, b.size)
+        o = sequence_overlap(np.frombuffer(a.shingles, dtype="<u8"), np.frombuffer(b.shingles, dtype="<u8"))
+    else:
+        o = estimated_overlap(np.frombuffer(a.signature, dtype="<u4"), np.frombuffer(b.signature, dtype="<u4"), a.size, b.size)
+    # The fact check aligns words: only for two short texts, and only when the overlap would be an edge.
+    if a.facts and b.facts and o.shared and fact_mismatch(a.facts, b.facts):
+        return replace(o, fact_mismatch=True)
+    return o
 
 
 def shard_of_keys(keys: np.ndarray, shards: int) -> np.ndarray:

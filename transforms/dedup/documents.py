@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from wirestrip.transforms.dedup.candidates import PairFp
+from wirestrip.transforms.dedup.facts import fact_tokens
 from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint
+from wirestrip.transforms.dedup.story import story_text
 
 _NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
 
@@ -33,6 +35,8 @@ class DocFp:
     first_seen_run_date: str
     last_run_date: str
     prev_cluster_id: str | None = None
+    compared_as: str = "whole"  # story.story_text: 'story' (prose paragraphs), 'list' (not compared) or 'whole'
+    facts: bytes = b""  # facts.fact_tokens of the compared text when it is short (not kept in the index)
 
     @property
     def order(self) -> tuple:
@@ -42,8 +46,8 @@ class DocFp:
         """What verification reads, and only that: the shingles in exact mode, the signature in
         estimated mode (each pair's shuffle carries two of these; the signature is 512 of ~4,100 bytes)."""
         if params.verify == "exact":
-            return PairFp(self.content_hash, self.size, b"", self.shingles)
-        return PairFp(self.content_hash, self.size, self.signature, None)
+            return PairFp(self.content_hash, self.size, b"", self.shingles, self.facts)
+        return PairFp(self.content_hash, self.size, self.signature, None, self.facts)
 
 
 def order_key(published_at: datetime | None, names_origin: bool, text_chars: int, doc_id: str) -> tuple:
@@ -73,7 +77,8 @@ def names_origin(row: dict) -> bool:
 def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
     """The DocFp of an articles row (pure)."""
     text = row.get("text") or ""
-    fp = fingerprint(text, params)
+    story, compared_as = story_text(text)
+    fp = fingerprint(story, params)
     return DocFp(
         doc_id=row["doc_id"],
         content_hash=row.get("content_hash"),
@@ -89,6 +94,8 @@ def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
         in_batch=True,
         first_seen_run_date=run_date,
         last_run_date=run_date,
+        compared_as=compared_as,
+        facts=fact_tokens(story),
     )
 
 

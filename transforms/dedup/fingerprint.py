@@ -28,7 +28,7 @@ import numpy as np
 import xxhash
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION, fold_typography
 
-FINGERPRINT_VERSION = "f1"  # bump when any function below can give another value for the same input
+FINGERPRINT_VERSION = "f2"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted
 _WORD = re.compile(r"\w+")
 _WORD_SEED = 0x5EED_0001  # xxh3 seed of word hashes
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -322,6 +322,8 @@ class Overlap:
     shared: int
     method: str  # exact | estimated
     gap_rate: float = 0.0  # runs of the smaller text's shingles missing from the other, per shingle (exact only)
+    fact_mismatch: bool = False  # two short texts state different names or figures (facts.py): never a copy
+    lead_shared: float = 1.0  # share of either text's first LEAD_SHINGLES shingles found in the other, the larger (exact only)
 
 
 def _sorted_unique(seq: np.ndarray) -> np.ndarray:
@@ -353,6 +355,8 @@ def exact_overlap(a: np.ndarray, b: np.ndarray) -> Overlap:
 
 
 _FREE_GAPS = 1  # a copy's one block difference: a trimmed tail, a teaser's end
+LEAD_SHINGLES = 20  # the smaller text's lead: its first sentence or two (~22 words)
+MIN_LEAD_SHARED = 0.5  # a containment edge needs half of one text's lead in the other (see is_edge)
 
 
 def sequence_overlap(seq_a: np.ndarray, seq_b: np.ndarray) -> Overlap:
@@ -365,7 +369,11 @@ def sequence_overlap(seq_a: np.ndarray, seq_b: np.ndarray) -> Overlap:
     small, other = (seq_a, ub) if len(ua) <= len(ub) else (seq_b, ua)
     missing = ~_member(small, other)  # binary search: ~3x faster than np.isin on a few hundred values
     gaps = int(missing[0]) + int(np.count_nonzero(missing[1:] & ~missing[:-1]))
-    return Overlap(o.jaccard, o.containment, o.shared, "exact", max(0, gaps - _FREE_GAPS) / len(small))
+    # Either lead inside the other text: a trim keeps the original's lead, an updated copy puts a new
+    # top over the original's lead; a follow-up has its own lead and reuses background further down.
+    big, small_set = (seq_b, ua) if small is seq_a else (seq_a, ub)
+    lead = max(float(np.mean(~missing[:LEAD_SHINGLES])), float(np.mean(_member(big[:LEAD_SHINGLES], small_set))))
+    return Overlap(o.jaccard, o.containment, o.shared, "exact", max(0, gaps - _FREE_GAPS) / len(small), lead_shared=lead)
 
 
 def estimated_overlap(sig_a: np.ndarray, sig_b: np.ndarray, size_a: int, size_b: int) -> Overlap:
@@ -378,15 +386,32 @@ def estimated_overlap(sig_a: np.ndarray, sig_b: np.ndarray, size_a: int, size_b:
     return Overlap(j, inter / min(size_a, size_b), round(inter), "estimated")
 
 
+def rejection(o: Overlap, params: DedupParams) -> str | None:
+    """None when the overlap makes two texts copies of one story, else why not: `no_overlap`;
+    `template` (differences spread like a template's slots, exact mode); `fact_mismatch` (two short
+    texts naming different things or figures, facts.py); `too_little` (Jaccard under the threshold
+    and the shorter not enough inside the longer); `lead_missing` (enough inside, but neither text's
+    lead is in the other: a follow-up reusing background paragraphs, not a trim or an update)."""
+    if o.shared < 1:
+        return "no_overlap"
+    if o.gap_rate > params.max_gap_rate:
+        return "template"
+    if o.fact_mismatch:
+        return "fact_mismatch"
+    if o.jaccard >= params.jaccard_threshold:
+        return None
+    inside = (o.containment >= params.containment_threshold and o.shared >= params.min_shared_shingles) or (
+        o.containment >= params.short_containment and o.shared >= params.short_min_shared
+    )
+    if not inside:
+        return "too_little"
+    return "lead_missing" if o.lead_shared < MIN_LEAD_SHARED else None
+
+
 def is_edge(o: Overlap, params: DedupParams) -> bool:
     """Two copies of one story: Jaccard over the threshold, or the shorter mostly inside the longer
     with enough shared shingles that a one-line teaser cannot glue two stories together (or a short
-    copy almost wholly inside: a lead-sentence teaser); never when differences are spread like a
-    template's slots (exact mode)."""
-    if o.shared < 1 or o.gap_rate > params.max_gap_rate:
-        return False
-    if o.jaccard >= params.jaccard_threshold:
-        return True
-    if o.containment >= params.containment_threshold and o.shared >= params.min_shared_shingles:
-        return True
-    return o.containment >= params.short_containment and o.shared >= params.short_min_shared
+    copy almost wholly inside: a lead-sentence teaser) and one text's lead inside the other; never
+    when differences are spread like a template's slots (exact mode), nor between short texts that
+    state different facts. See `rejection` for the reasons."""
+    return rejection(o, params) is None

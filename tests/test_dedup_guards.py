@@ -1,0 +1,142 @@
+"""Issue 18's guards against false copies, pure: the story a page is compared by (story.py), the fact
+mismatch of short templated texts (facts.py), and the lead rule of containment edges (fingerprint.py).
+All texts are our own words."""
+
+from __future__ import annotations
+
+from wirestrip.transforms.dedup.candidates import verify
+from wirestrip.transforms.dedup.documents import doc_fp
+from wirestrip.transforms.dedup.facts import FACT_MAX_WORDS, fact_mismatch, fact_tokens
+from wirestrip.transforms.dedup.fingerprint import DedupParams, is_edge, rejection
+from wirestrip.transforms.dedup.story import LIST_PAGE_LINES, story_text
+
+P = DedupParams()
+
+MENU = ["Home", "News", "Sport", "Weather", "Business", "Opinion", "Contact us", "Sign in", "Most read", "Video"]
+FOOTER = ["Terms of use", "Privacy", "Advertise with us", "Site map", "RSS feeds", "Jobs"]
+
+FERRY = [
+    "Ferry crews in Marseille stopped work on Friday over what their union called unsafe rosters, stranding travellers bound for Corsica.",
+    "The operator said it had offered talks and accused the union of breaking an agreement signed in March.",
+    "Port officials said three crossings were cancelled and two more delayed into the night, while queues of cars grew.",
+    "The regional council urged both sides to meet before Monday, when the summer timetable begins and bookings double.",
+    "A union spokesman said crews would return once the rosters were rewritten with two more deck hands per crossing.",
+]
+ORCHARD = [
+    "A late frost across the Loire valley has destroyed about a third of this year's apple blossom, growers said on Tuesday.",
+    "Farmers lit candles and ran wind machines through the night but temperatures fell to minus four degrees before dawn.",
+    "The growers' association said it would ask the ministry for emergency support before the harvest estimates are due.",
+    "Cider makers warned that prices could rise in the autumn if the damage is confirmed in the coming weeks.",
+    "Insurers said most orchards carried frost cover but payouts would depend on inspections starting next week.",
+]
+
+
+def page(site_menu: list[str], story: list[str], footer: list[str]) -> str:
+    return "\n\n".join([*site_menu, *story, *footer])
+
+
+def fp(text: str, doc: str = "d"):
+    return doc_fp({"doc_id": doc, "text": text, "content_hash": doc}, P, "2026-01-01")
+
+
+def overlap(a: str, b: str):
+    return verify(fp(a, "a").pair_fp(P), fp(b, "b").pair_fp(P), P)
+
+
+# ---------------------------------------------------------------- the story a page is compared by
+
+
+def test_a_page_is_compared_by_its_story_not_its_chrome():
+    text, how = story_text(page(MENU, FERRY, FOOTER))
+    assert how == "story"
+    assert text == "\n\n".join(FERRY)
+
+
+def test_a_plain_article_is_its_own_story_and_a_brief_stays_whole():
+    article = "\n\n".join(FERRY)
+    assert story_text(article) == (article, "story")
+    brief = "Qtly div 12 cts vs 12 cts prior\n\nPay June 2\n\nRecord May 15"
+    assert story_text(brief) == (brief, "whole")
+
+
+def test_a_list_of_headlines_is_not_compared():
+    headlines = [f"Council approves budget item {n}" for n in range(LIST_PAGE_LINES)]
+    assert story_text(page(MENU, headlines, FOOTER)) == ("", "list")
+    assert fp(page(MENU, headlines, FOOTER)).size == 0  # below min_shingles: kept out of LSH
+
+
+def test_a_sidebar_of_prose_far_from_the_story_is_left_out():
+    sidebar = ["Our newsletter brings the best stories of the week to your inbox every Friday morning."]
+    text, how = story_text(page([*MENU, *sidebar, *MENU], FERRY, FOOTER))
+    assert how == "story" and sidebar[0] not in text
+
+
+def test_two_stories_in_one_sites_chrome_are_not_copies_and_one_story_in_two_sites_chrome_is():
+    assert not is_edge(overlap(page(MENU, FERRY, FOOTER), page(MENU, ORCHARD, FOOTER)), P)
+    other_site = [m.upper() + " PAGE" for m in MENU]
+    o = overlap(page(MENU, FERRY, FOOTER), page(other_site, FERRY, ["About the Gazette", "Letters"]))
+    assert o.jaccard == 1.0 and is_edge(o, P)
+
+
+# ---------------------------------------------------------------- fact mismatch of short templated texts
+
+
+FUND = "BOSTON, May 4 - Monthly dividend {amount} cts vs {amount} cts prior\n\nPay May 29\n\nRecord May 15\n\nNOTE: Harbour {name} Municipal Income Trust."
+
+
+def test_templated_briefs_naming_another_fund_or_another_amount_are_not_copies():
+    a = FUND.format(amount="6.2", name="Oregon")
+    other_name = FUND.format(amount="6.2", name="Vermont")
+    other_amount = FUND.format(amount="5.8", name="Oregon")
+    for b in (other_name, other_amount):
+        assert fact_mismatch(fact_tokens(a), fact_tokens(b))
+        assert rejection(overlap(a, b), P) == "fact_mismatch"
+    assert not fact_mismatch(fact_tokens(a), fact_tokens(a))
+
+
+def test_a_corrected_figure_in_a_results_table_is_still_a_copy():
+    rows = [
+        f"{label} {v} mln vs {v - 1} mln"
+        for label, v in zip(("Sales", "Net", "Costs", "Assets", "Debt"), (41, 32, 23, 14, 65), strict=True)
+    ]
+    table = "\n\n".join(["DENVER, May 4 - Qtr to March 31", *rows, "Shr 41 cts vs 32 cts", "Avg shrs 8,100,000 vs 8,050,000"])
+    corrected = table.replace("Net 32 mln", "Net 33 mln")
+    assert not fact_mismatch(fact_tokens(table), fact_tokens(corrected))
+
+
+def test_a_dateline_is_not_a_fact_and_long_texts_carry_no_fact_tokens():
+    brief = "Qtly div 12 cts vs 12 cts prior\n\nPay June 2\n\nRecord May 15"
+    assert not fact_mismatch(fact_tokens("TULSA, Okla., May 4 - " + brief), fact_tokens("NEW YORK, May 4 - " + brief))
+    long_text = " ".join(FERRY + ORCHARD)
+    assert len(long_text.split()) > FACT_MAX_WORDS and fact_tokens(long_text) == b""
+
+
+# ---------------------------------------------------------------- the lead rule of containment edges
+
+
+FERRY_MORE = [
+    "Hauliers said the stoppage had already cost them two days of deliveries to the island's supermarkets.",
+    "The transport ministry said it was following the dispute closely but that rosters were a matter for the company.",
+]
+
+
+def test_a_follow_up_reusing_background_paragraphs_is_not_a_copy():
+    story = "\n\n".join(FERRY + FERRY_MORE)
+    follow_up = "\n\n".join(
+        [
+            "Ferry services to Corsica resumed on Sunday after the operator agreed to hire extra deck hands for every crossing.",
+            "Travellers who had slept in their cars at the harbour were given priority boarding on the first sailings of the day.",
+            *FERRY[1:5],
+        ]
+    )
+    o = overlap(story, follow_up)
+    assert o.jaccard < P.jaccard_threshold and o.containment >= P.containment_threshold and not o.fact_mismatch
+    assert rejection(o, P) == "lead_missing"
+
+
+def test_a_trim_and_an_updated_top_over_the_old_lead_are_copies():
+    story = "\n\n".join(FERRY)
+    trim = "\n\n".join(FERRY[:2])
+    new_top = "\n\n".join(["Talks between the ferry operator and crews broke down late on Saturday, the union said.", *FERRY[:3]])
+    for copy in (trim, new_top):
+        assert is_edge(overlap(story, copy), P), copy

@@ -1,0 +1,82 @@
+"""The text a document is compared by: its story, not the page around it. Pure, no Beam.
+
+The cleaner's `text` can still hold a page's chrome when no rule or model removed it: menus,
+section links, share widgets, blogrolls, archive lists, one short line each. Two pages of one
+site then share most of their 3-grams whatever their stories (measured on the real pairs,
+bench/eval/labels/real_pairs.jsonl: 29 of 52 shared-chrome pairs merged, Jaccard 0.33-0.96), and
+one agency story on two sites' pages differs by the chrome around it (6 of 8 missed).
+
+A paragraph is **prose** when it has at least `PROSE_MIN_WORDS` words and a sentence end; chrome
+lines are short and unpunctuated. Then:
+
+- `story`: prose is most of the text's words, or it has at least `MIN_STORY_WORDS` words of prose
+  among at least `LIST_PAGE_LINES` other lines (a page): the largest block of prose paragraphs is
+  the story (subheads, credit lines and stray short lines go with the chrome; both copies lose the
+  same ones; a sidebar of prose further than `MAX_BREAK` lines away is left out);
+- `list`: less prose than that but at least `LIST_PAGE_LINES` other lines: a list of headlines or
+  links (section front, aggregator, a near-empty post in its blog's chrome), not a story: nothing is
+  compared (it still joins an exact copy of itself by content hash);
+- `whole`: otherwise (a brief or results table, even with a sentence of notes; a short item): the
+  whole text, as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+PROSE_MIN_WORDS = 8  # the shortest sentence-like paragraph ("He said the talks would resume on Monday.")
+MIN_STORY_WORDS = 30  # a story's prose; below it a text is a brief or a list (a one-sentence teaser is ~30 words)
+MAX_BREAK = 3  # short lines inside a story (a subhead, a caption, a pull quote, "Advertisement"); a page's sidebar is further away
+LIST_PAGE_LINES = 20  # lines that are not prose: a wire brief or results table has at most ~12, a section front dozens
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s|$)")
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+def is_prose(paragraph: str) -> bool:
+    """At least PROSE_MIN_WORDS words and a sentence end."""
+    return _is_prose(paragraph, _n_words(paragraph))
+
+
+def _n_words(paragraph: str) -> int:
+    """Whitespace-separated words: a count, not the fingerprint's tokens (a third of the cost of \\w+)."""
+    return paragraph.count(" ") + 1
+
+
+def _is_prose(paragraph: str, n_words: int) -> bool:
+    return n_words >= PROSE_MIN_WORDS and _SENTENCE_END.search(paragraph) is not None
+
+
+def _largest_block(paragraphs: list[str], words: list[int], flags: list[bool]) -> list[str]:
+    """The prose paragraphs of the block with the most prose words, a block being prose paragraphs
+    with at most MAX_BREAK other lines between consecutive ones (the first block on ties)."""
+    best: list[str] = []
+    best_words = cur_words = since = 0
+    cur: list[str] = []
+    for p, n, f in zip(paragraphs, words, flags, strict=True):
+        if f:
+            cur.append(p)
+            cur_words += n
+            since = 0
+            if cur_words > best_words:
+                best, best_words = list(cur), cur_words
+        else:
+            since += 1
+            if since > MAX_BREAK:
+                cur, cur_words = [], 0
+    return best
+
+
+def story_text(text: str) -> tuple[str, str]:
+    """(the text to fingerprint, how it was chosen: 'story' | 'list' | 'whole')."""
+    paragraphs = [p for p in _PARAGRAPHS.split(text) if p.strip()]
+    words = [_n_words(p) for p in paragraphs]
+    flags = [_is_prose(p, n) for p, n in zip(paragraphs, words, strict=True)]
+    if all(flags):
+        return text, ("story" if flags else "whole")
+    prose_words = sum(n for n, f in zip(words, flags, strict=True) if f)
+    other_lines = len(paragraphs) - sum(flags)
+    if prose_words * 2 > sum(words) or (prose_words >= MIN_STORY_WORDS and other_lines >= LIST_PAGE_LINES):
+        return "\n\n".join(_largest_block(paragraphs, words, flags)), "story"
+    if other_lines >= LIST_PAGE_LINES:
+        return "", "list"
+    return text, "whole"
