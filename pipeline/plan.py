@@ -101,7 +101,7 @@ def make_plan(argv: list[str]) -> RunPlan:
         run_id=run_id,
         run_date=run_date,
         started=started,
-        ctx=RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes, opts.redact_removed),
+        ctx=RunContext(run_id, __version__, rules.version, started, opts.max_reject_raw_bytes, opts.redact_removed, opts.default_tz),
         out=out,
         staging=out.staging(run_id),
         params=params,

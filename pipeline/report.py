@@ -148,15 +148,16 @@ def build_sections(root: str, top: int = TOP) -> tuple[list[Section], list[str]]
     if not has_a:
         return sections, warnings
 
-    (n, synd, pub, first, last) = _q(
+    (n, synd, pub, assumed, first, last) = _q(
         con,
-        "select count(*), count(*) filter (where syndicated), count(distinct publisher), min(published_at)::varchar, max(published_at)::varchar from articles",
+        "select count(*), count(*) filter (where syndicated), count(distinct publisher), count(*) filter (where published_tz_assumed), "
+        "min(published_at)::varchar, max(published_at)::varchar from articles",
     )[0]
     sections.append(
         Section(
             "Articles",
-            ["articles", "syndicated", "publishers", "first published (UTC)", "last published (UTC)"],
-            [(n, synd, pub, first, last)],
+            ["articles", "syndicated", "publishers", "time zone assumed", "first published (UTC)", "last published (UTC)"],
+            [(n, synd, pub, assumed, first, last)],
         )
     )
     rows = _q(

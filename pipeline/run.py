@@ -215,7 +215,10 @@ def reconcile_run(plan: RunPlan, result: PipelineResult, manifest: dict, t0: flo
     manifest["beam_counters"] = _counters(result)
     manifest["stage_seconds"] = _stage_seconds(result)
     infos = file_infos(staging.file_info)
-    written, _ = parquet_rows(staging.table("articles"))
+    written, zones = parquet_rows(staging.table("articles"), ["published_zone"])
+    assumed = Counter(r["published_zone"] for r in zones if r["published_zone"])
+    # Times printed without a zone, by the zone they were read in (the publisher's, else --default-tz).
+    manifest["published_tz_assumed"] = {"rows": sum(assumed.values()), "by_zone": dict(sorted(assumed.items()))}
     _, rejects = parquet_rows(staging.table("rejects"), ["stage", "error_type"])
     dedup = manifest["dedup"]
     if plan.opts.dedup:  # one clusters row per document the run knew: this batch, and the index with --index

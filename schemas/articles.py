@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
-ARTICLES_SCHEMA_VERSION = "1.3.0"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score; 1.3.0: authors
+ARTICLES_SCHEMA_VERSION = "1.3.0"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score; 1.3.0: authors, published_zone
 
 REMOVED_SPAN = pa.struct(
     [
@@ -51,7 +51,16 @@ ARTICLES_SCHEMA = versioned_schema(
         field("standfirst", pa.string(), "Lead / standfirst paragraph, never repeated in text."),
         field("text", pa.string(), "Clean body paragraphs joined by a blank line; the dateline stays where the story printed it."),
         field("published_at", UTC_TS, "Publication time in UTC; null where the input gives none (never invented)."),
-        field("published_tz_assumed", pa.bool_(), "True when the source time had no zone and --default-tz was assumed."),
+        field(
+            "published_tz_assumed",
+            pa.bool_(),
+            "True when the source time had no zone: it was read in the publisher's zone where known, else --default-tz (published_zone).",
+        ),
+        field(
+            "published_zone",
+            pa.string(),
+            "IANA zone a zone-less source time was read in (Asia/Kolkata for NDTV); null when the source printed its zone.",
+        ),
         field("content_kind", pa.string(), "full, summary (feed item without full text) or caption_only."),
         field("dateline_city", pa.string(), "City of the dateline as printed (Paris, BRUSSELS)."),
         field("byline", pa.list_(pa.string()), 'Credits as printed ("By Jane Doe May 20, 2019", an author field).'),

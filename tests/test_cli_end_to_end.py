@@ -49,6 +49,9 @@ def test_manifest_reconciles(sample_run):
     assert c["written"] == len(read_table(sample_run, "articles")) == 11
     assert c["rejected"] == len(read_table(sample_run, "rejects")) == 5
     assert len(m["files"]) == 14
+    # Rows whose printed time had no zone, by the zone it was read in (the publisher's where known).
+    zones = m["published_tz_assumed"]
+    assert zones["rows"] == sum(zones["by_zone"].values()) > 0 and "Asia/Kolkata" in zones["by_zone"]
     for f in m["files"]:  # each input file as it was read: its size and hash, for audits of what a run saw
         data = (ROOT / f["source_uri"]).read_bytes()  # ROOT / an absolute path is that path
         assert (f["size"], f["xxh3_128"]) == (len(data), xxhash.xxh3_128_hexdigest(data)), f["source_uri"]
@@ -165,12 +168,14 @@ def test_seed_post_end_to_end(tmp_path):
     assert run_cli("--input", f"{dump}/*.txt", "--output", str(out)) == 0
     con = duckdb.connect()
     row = con.execute(
-        f"select title, published_at, dateline_city, tags, publisher, syndicated, standfirst, text, removed "
-        f"from read_parquet('{out}/articles/**/*.parquet')"
+        f"select title, published_at, dateline_city, tags, publisher, syndicated, standfirst, text, removed, published_zone, "
+        f"published_tz_assumed from read_parquet('{out}/articles/**/*.parquet')"
     ).fetchone()
-    title, published, city, tags, publisher, syndicated, standfirst, text, removed = row
+    title, published, city, tags, publisher, syndicated, standfirst, text, removed, zone, assumed = row
     assert title == "France Says No Longer In Its “Interest” To Talk To Russia"
-    assert published.astimezone(UTC).replace(tzinfo=None) == datetime(2024, 4, 8, 22, 51, 46)
+    # Printed "2024-04-08 22:51:46" with no zone by NDTV, an Indian site: India time, not UTC, and still flagged assumed.
+    assert published.astimezone(UTC).replace(tzinfo=None) == datetime(2024, 4, 8, 17, 21, 46)
+    assert (zone, assumed) == ("Asia/Kolkata", True)
     assert (city, publisher, syndicated) == ("Paris", "NDTV", True)
     assert tags == ["France", "Russia", "Russia Ukraine War", "France Russia relations"]
     assert standfirst.startswith("Macron in February")

@@ -212,3 +212,40 @@ def test_a_letters_sign_off_is_text_not_tags():
 )
 def test_person_names_brackets(credit, names):
     assert person_names(credit) == names
+
+
+def test_zone_of_a_publisher_or_its_site():
+    from wirestrip.transforms.read.zones import zone_for
+
+    assert zone_for("NDTV", None) == "Asia/Kolkata"
+    assert zone_for(None, "https://www.business-standard.com/x") == "Asia/Kolkata"
+    assert zone_for(None, "https://www.lemonde.fr/a") == "Europe/Paris"  # one civil time in France
+    assert zone_for(None, "https://news.example.com.au/a") is None  # Australia has several zones: --default-tz stands
+    assert zone_for(None, None) is None
+
+
+def test_row_reads_a_zoneless_time_in_the_publishers_zone():
+    from datetime import UTC, datetime
+
+    from wirestrip.transforms.clean.cleaner import clean_article
+    from wirestrip.transforms.clean.rules import load_rules
+    from wirestrip.transforms.record_types import ParsedArticle, RawRecord
+    from wirestrip.transforms.write.table_rows import RunContext, article_row
+
+    record = RawRecord("d.jsonl", "d.jsonl", "line=1", "jsonl", b"{}", "x", "d")
+    ctx = RunContext("r", "0", "t", datetime(2025, 1, 1, tzinfo=UTC), 1 << 20, default_tz="Europe/Berlin")
+    body = ["The city council voted on Tuesday to build twelve kilometres of protected lanes by next spring."]
+    # 22:51 printed without a zone, read in --default-tz (Berlin, +01:00 in January) by the reader
+    read_in_berlin = datetime(2025, 1, 8, 21, 51, tzinfo=UTC)
+    indian = ParsedArticle(record, "T", paragraphs=body, published_at=read_in_berlin, published_tz_assumed=True, publisher="NDTV")
+    row = article_row(clean_article(indian, load_rules()), ctx)
+    assert (row["published_at"], row["published_zone"], row["published_tz_assumed"]) == (
+        datetime(2025, 1, 8, 17, 21, tzinfo=UTC),
+        "Asia/Kolkata",
+        True,
+    )
+    unknown = ParsedArticle(record, "T", paragraphs=body, published_at=read_in_berlin, published_tz_assumed=True)
+    row = article_row(clean_article(unknown, load_rules()), ctx)
+    assert (row["published_at"], row["published_zone"]) == (read_in_berlin, "Europe/Berlin")
+    printed = ParsedArticle(record, "T", paragraphs=body, published_at=read_in_berlin, published_tz_assumed=False, publisher="NDTV")
+    assert article_row(clean_article(printed, load_rules()), ctx)["published_zone"] is None  # the source printed its zone

@@ -10,6 +10,7 @@ from wirestrip.transforms.hashing import raw_sha, text_hash
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION, normalise
 from wirestrip.transforms.read.authors import authors_from
 from wirestrip.transforms.read.publishers import publisher_name
+from wirestrip.transforms.read.zones import rezone, zone_for
 from wirestrip.transforms.record_types import CleanArticle, Reject
 
 
@@ -23,6 +24,7 @@ class RunContext:
     ingested_at: datetime
     max_reject_raw_bytes: int
     redact_removed: bool = False  # --redact-removed: mask e-mail addresses and phone numbers in rejects too
+    default_tz: str = "UTC"  # --default-tz: the zone readers read zone-less times in
 
 
 def utf8_safe(text: str | None) -> str | None:
@@ -50,6 +52,13 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
     """One `articles` row. Cluster fields stay null until the dedup stage fills them."""
     parsed, rec = clean.parsed, clean.parsed.record
     text = clean.text
+    publisher = publisher_name(clean.publisher, parsed.canonical_url or parsed.url)
+    published_at, zone = parsed.published_at, None
+    if published_at is not None and parsed.published_tz_assumed:
+        # Printed without a zone: the publisher's own zone where it can be known (docs/metadata.md).
+        zone = zone_for(publisher, parsed.canonical_url or parsed.url) or ctx.default_tz
+        published_at = rezone(published_at, ctx.default_tz, zone)
+        zone = zone if published_at is not None else None
     return {
         "doc_id": rec.doc_id,
         "source_uri": utf8_safe(rec.source_uri),
@@ -61,15 +70,16 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
         "title": clean.title or parsed.title,
         "standfirst": parsed.standfirst,
         "text": text,
-        "published_at": parsed.published_at,
-        "published_tz_assumed": parsed.published_tz_assumed,
+        "published_at": published_at,
+        "published_tz_assumed": parsed.published_tz_assumed if published_at is not None else None,
+        "published_zone": zone,
         "content_kind": parsed.content_kind,
         "dateline_city": clean.dateline_city or parsed.dateline_city,
         "byline": list(clean.byline or parsed.byline),
         "authors": list(parsed.authors or authors_from(clean.byline or parsed.byline)),
         "tags": list(clean.tags),
         "language": parsed.language,
-        "publisher": publisher_name(clean.publisher, parsed.canonical_url or parsed.url),
+        "publisher": publisher,
         "origin_agency": clean.origin_agency,
         "origin_agency_rule": clean.origin_agency_rule,
         "syndicated": clean.syndicated,
