@@ -20,7 +20,11 @@ the documents go through the real pipeline in one run (cleaner, then dedup, defa
 pairwise precision / recall over the labelled pairs are printed with datasketch's MinHashLSH on the
 raw texts and on our clean texts side by side, and every misjudged pair by id.
 
-python -m bench.eval.eval_dedup [--seed N] [--stories N] [--negatives N] [--sweep] [--keep DIR] [--only real|generated]
+With `--real-site-pages`, the other pages of the labelled pages' sites in the same dumps join the
+run unlabelled (a crawl's batch holds a site's other pages; site chrome is counted per site in the
+batch, docs/dedup.md); only the labelled pairs are scored.
+
+python -m bench.eval.eval_dedup [--seed N] [--stories N] [--negatives N] [--sweep] [--keep DIR] [--only real|generated] [--real-site-pages]
 """
 
 from __future__ import annotations
@@ -362,7 +366,7 @@ def _pair_diagnosis(text_a: str, text_b: str, params) -> str:
     )
 
 
-def real_pairs_eval(params, work: Path, show_all: bool = True) -> dict | None:
+def real_pairs_eval(params, work: Path, show_all: bool = True, site_pages: bool = False) -> dict | None:
     """The labelled real pairs through the real pipeline (one run, default options); prints the
     inputs, our figures beside datasketch's MinHashLSH on the raw and on our clean texts, recall and
     false merges by kind, and every misjudged pair. None when ../shared lacks a source."""
@@ -387,10 +391,17 @@ def real_pairs_eval(params, work: Path, show_all: bool = True) -> dict | None:
     print("        by kind: " + ", ".join(f"{k} {'+' if same else '-'}{n}" for (k, same), n in sorted(kinds.items())))
     for p in problems:
         print(f"  LABEL NOT RESOLVED: {p}")
+    context: list[str] = []
+    if site_pages:
+        sites = {(docs[i].source, docs[i].publisher) for i in ids if docs[i].source in ("l3s-gn1", "dragnet") and docs[i].publisher}
+        labelled = set(ids)
+        context = sorted(i for i, d in docs.items() if (d.source, d.publisher) in sites and i not in labelled)
+        print(f"        with {len(context)} unlabelled pages of the same {len(sites)} sites in the batch (--real-site-pages)")
     folder = work / "real" / "input"
     folder.mkdir(parents=True, exist_ok=True)
     url_of = {i: docs[i].record()["url"] for i in ids}
-    (folder / "docs.jsonl").write_text("".join(json.dumps(docs[i].record(), ensure_ascii=False) + "\n" for i in ids), encoding="utf-8")
+    batch = ids + context
+    (folder / "docs.jsonl").write_text("".join(json.dumps(docs[i].record(), ensure_ascii=False) + "\n" for i in batch), encoding="utf-8")
     rows, seconds = run_pipeline(folder, work / "real" / "out")
     by_url = {r.get("url"): r for r in rows}
     missing = [i for i in ids if url_of[i] not in by_url]
@@ -538,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep the corpus and the output in this folder")
     ap.add_argument("--show", type=int, default=0, help="print N missed copies and false merges")
     ap.add_argument("--only", choices=("generated", "real"), help="score only the generated corpus or only the real pairs")
+    ap.add_argument("--real-site-pages", action="store_true", help="the labelled pages' sites' other pages join the real run, unlabelled")
     args = ap.parse_args(argv)
     params = _params()
     if params is None:
@@ -550,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only != "real":
             generated = generated_eval(args, params, work)
         if args.only != "generated":
-            real = real_pairs_eval(params, work)
+            real = real_pairs_eval(params, work, site_pages=args.real_site_pages)
     print("summary (same run):")
     if generated is not None:
         g = generated["ours"]

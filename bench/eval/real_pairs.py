@@ -82,6 +82,12 @@ class Doc:
     published_at: str | None = None
 
     @property
+    def site_host(self) -> str:
+        if self.source in ("l3s-gn1", "dragnet") and self.publisher:
+            return self.publisher
+        return f"{self.source}.dev.invalid" if self.source in ("reuters", "bbc") else f"{self.doc_id.replace(':', '-')}.dev.invalid"
+
+    @property
     def sha(self) -> str:
         return text_sha(self.text)
 
@@ -89,7 +95,9 @@ class Doc:
         """The JSON Lines record of this document (real pages: the CSV row's fields)."""
         return {
             "id": self.doc_id,
-            "url": f"https://dev.invalid/{self.doc_id.replace(':', '/')}",
+            # A page's url is on its site's host, as in a real dump (the site is what its chrome is
+            # counted by); documents of no known site get a host of their own.
+            "url": f"https://{self.site_host}/{self.doc_id.replace(':', '/')}",
             "title": self.title,
             "text": self.text,
             "publisher": self.publisher,

@@ -67,6 +67,8 @@ class VerifyPairs(beam.PTransform):
                 count(f"dedup.{tag}.{'edges' if edge else 'rejected'}")
                 if why in ("template", "fact_mismatch", "lead_missing"):  # the guards' own counters
                     count(f"dedup.{tag}.rejected.{why}")
+                elif edge and o.facts_checked and o.gap_rate > params.max_gap_rate:
+                    count(f"dedup.{tag}.gap_waived_short")  # two short texts: the fact check, not the gap rule
                 yield a, b, o, edge
 
         return right | "Verify" >> beam.FlatMap(check)

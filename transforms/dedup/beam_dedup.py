@@ -1,6 +1,8 @@
 """Near-duplicate clusters and the original of each story, as one composite Beam transform.
 
-    rows ──fingerprint──> DocFp (doc_id, hashes, signature, keys, order key; no text)
+    rows ──(site, prose paragraph keys)──> CombinePerKey(site): paragraphs on >= SITE_REPEATED_DOCS
+      pages of the site (its chrome) ──side input──┐
+    rows ──fingerprint (the site's chrome left out)──> DocFp (doc_id, hashes, signature, keys, order key; no text)
       [+ index docs of earlier runs]  merged by doc_id (a doc of this batch replaces its index entry)
     exact duplicates: CombinePerKey(min order) by content_hash; members link to the group's best doc,
       only that representative goes on to LSH (and only if it has >= min_shingles shingles)
@@ -39,23 +41,65 @@ from wirestrip.transforms.dedup.documents import (
     order_key,
     retention_cutoff,
     self_assignment,
+    site_of,
+    site_paragraphs,
 )
 from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, is_edge
+from wirestrip.transforms.dedup.story import SITE_REPEATED_DOCS
+
+
+class _SiteChrome(beam.CombineFn):
+    """Per site: documents holding each prose paragraph key -> the keys held by >= `min_docs`
+    documents (the site's chrome). The accumulator is one site's distinct prose paragraphs."""
+
+    def __init__(self, min_docs: int):
+        self.min_docs = min_docs
+
+    def create_accumulator(self) -> dict[int, int]:
+        return {}
+
+    def add_input(self, acc: dict[int, int], keys: list[int]) -> dict[int, int]:
+        for k in keys:
+            acc[k] = acc.get(k, 0) + 1
+        return acc
+
+    def merge_accumulators(self, accs):
+        it = iter(accs)
+        out = next(it, None)
+        if out is None:
+            return {}
+        for acc in it:
+            for k, n in acc.items():
+                out[k] = out.get(k, 0) + n
+        return out
+
+    def extract_output(self, acc: dict[int, int]) -> frozenset[int]:
+        return frozenset(k for k, n in acc.items() if n >= self.min_docs)
+
+
+def _site_paragraphs(row: dict) -> Iterator[tuple[str, list[int]]]:
+    sp = site_paragraphs(row)
+    if sp is not None and sp[1]:
+        yield sp
 
 
 class _Fingerprint(beam.DoFn):
     def __init__(self, params: DedupParams, run_date: str):
         self.params, self.run_date = params, run_date
 
-    def process(self, row: dict) -> Iterator[DocFp]:
+    def process(self, row: dict, chrome: dict) -> Iterator[DocFp]:
         try:
-            d = doc_fp(row, self.params, self.run_date)
+            site = site_of(row)
+            d = doc_fp(row, self.params, self.run_date, chrome.get(site, frozenset()) if site else frozenset())
         except Exception:  # noqa: BLE001 - a doc that cannot be fingerprinted stays its own cluster, never lost
             count("dedup.fingerprint_failed")
             return
         count("dedup.docs_in_batch")
         if d.compared_as != "whole":
             count(f"dedup.compared_as_{d.compared_as}")  # story: chrome lines left out; list: not compared
+        if d.site_chrome:
+            count("dedup.site_chrome_docs")  # prose paragraphs repeated on the site's pages left out
+            count("dedup.site_chrome_paragraphs", d.site_chrome)
         yield d
 
 
@@ -204,7 +248,15 @@ class Dedup(beam.PTransform):
 
     def expand(self, rows):
         params, run_date, run_id = self.params, self.run_date, self.run_id
-        new = rows | "Fingerprint" >> beam.ParDo(_Fingerprint(params, run_date))
+        # The site's chrome: prose paragraphs on >= SITE_REPEATED_DOCS of its pages in this batch
+        # (one element per doc, combined per site; only the repeated keys go to the side input).
+        chrome = (
+            rows
+            | "SiteParagraphs" >> beam.FlatMap(_site_paragraphs)
+            | "SiteChrome" >> beam.CombinePerKey(_SiteChrome(SITE_REPEATED_DOCS))
+            | "RepeatedOnly" >> beam.Filter(lambda kv: bool(kv[1]))
+        )
+        new = rows | "Fingerprint" >> beam.ParDo(_Fingerprint(params, run_date), chrome=beam.pvalue.AsDict(chrome))
         if self.index_files is not None:
             old = rows.pipeline | "ReadIndex" >> ReadIndex(self.index_files, run_date, self.retention_days)
             docs = (

@@ -64,8 +64,8 @@ def verify(a: PairFp, b: PairFp, params: DedupParams) -> Overlap:
     else:
         o = estimated_overlap(np.frombuffer(a.signature, dtype="<u4"), np.frombuffer(b.signature, dtype="<u4"), a.size, b.size)
     # The fact check aligns words: only for two short texts, and only when the overlap would be an edge.
-    if a.facts and b.facts and o.shared and fact_mismatch(a.facts, b.facts):
-        return replace(o, fact_mismatch=True)
+    if a.facts and b.facts and o.shared:
+        return replace(o, fact_mismatch=True) if fact_mismatch(a.facts, b.facts) else replace(o, facts_checked=True)
     return o
 
 

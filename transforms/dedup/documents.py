@@ -11,7 +11,7 @@ import numpy as np
 from wirestrip.transforms.dedup.candidates import PairFp
 from wirestrip.transforms.dedup.facts import fact_tokens
 from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint
-from wirestrip.transforms.dedup.story import story_text
+from wirestrip.transforms.dedup.story import prose_keys, story_text, without_site_chrome
 
 _NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
 
@@ -37,6 +37,7 @@ class DocFp:
     prev_cluster_id: str | None = None
     compared_as: str = "whole"  # story.story_text: 'story' (prose paragraphs), 'list' (not compared) or 'whole'
     facts: bytes = b""  # facts.fact_tokens of the compared text when it is short (not kept in the index)
+    site_chrome: int = 0  # prose paragraphs left out as the site's chrome (story.without_site_chrome)
 
     @property
     def order(self) -> tuple:
@@ -74,9 +75,27 @@ def names_origin(row: dict) -> bool:
     return bool(publisher) and publisher.strip().casefold() == agency.strip().casefold()
 
 
-def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
-    """The DocFp of an articles row (pure)."""
-    text = row.get("text") or ""
+def site_of(row: dict) -> str | None:
+    """The site whose pages share chrome: the publisher, else the url's host; None when neither is known."""
+    publisher = (row.get("publisher") or "").strip()
+    if publisher:
+        return publisher.casefold()
+    url = row.get("url") or ""
+    host = url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0] if "://" in url else ""
+    return host.casefold().removeprefix("www.") or None
+
+
+def site_paragraphs(row: dict) -> tuple[str, list[int]] | None:
+    """(site, keys of the row's prose paragraphs): what the batch counts to find a site's chrome."""
+    site = site_of(row)
+    return (site, prose_keys(row.get("text") or "")) if site else None
+
+
+def doc_fp(row: dict, params: DedupParams, run_date: str, chrome: frozenset[int] | set[int] = frozenset()) -> DocFp:
+    """The DocFp of an articles row (pure). `chrome`: prose paragraphs repeated on the row's site in
+    this batch (left out when the text has prose of its own)."""
+    full = row.get("text") or ""
+    text, dropped = without_site_chrome(full, chrome)
     story, compared_as = story_text(text)
     fp = fingerprint(story, params)
     return DocFp(
@@ -84,7 +103,7 @@ def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
         content_hash=row.get("content_hash"),
         published_at=row.get("published_at"),
         names_origin=names_origin(row),
-        text_chars=len(text),
+        text_chars=len(full),
         size=fp.size,
         signature=fp.signature.astype("<u4").tobytes(),
         shingles=fp.sequence.astype("<u8").tobytes(),
@@ -96,6 +115,7 @@ def doc_fp(row: dict, params: DedupParams, run_date: str) -> DocFp:
         last_run_date=run_date,
         compared_as=compared_as,
         facts=fact_tokens(story),
+        site_chrome=dropped,
     )
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import xxhash
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION, fold_typography
 
-FINGERPRINT_VERSION = "f2"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted
+FINGERPRINT_VERSION = "f3"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted; f3: a site's repeated prose paragraphs left out
 _WORD = re.compile(r"\w+")
 _WORD_SEED = 0x5EED_0001  # xxh3 seed of word hashes
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -324,6 +324,7 @@ class Overlap:
     gap_rate: float = 0.0  # runs of the smaller text's shingles missing from the other, per shingle (exact only)
     fact_mismatch: bool = False  # two short texts state different names or figures (facts.py): never a copy
     lead_shared: float = 1.0  # share of either text's first LEAD_SHINGLES shingles found in the other, the larger (exact only)
+    facts_checked: bool = False  # two short texts passed the fact check (facts.py): it, not the gap rule, is their template guard
 
 
 def _sorted_unique(seq: np.ndarray) -> np.ndarray:
@@ -391,10 +392,13 @@ def rejection(o: Overlap, params: DedupParams) -> str | None:
     `template` (differences spread like a template's slots, exact mode); `fact_mismatch` (two short
     texts naming different things or figures, facts.py); `too_little` (Jaccard under the threshold
     and the shorter not enough inside the longer); `lead_missing` (enough inside, but neither text's
-    lead is in the other: a follow-up reusing background paragraphs, not a trim or an update)."""
+    lead is in the other: a follow-up reusing background paragraphs, not a trim or an update).
+    The gap rule does not apply to two short texts that passed the fact check (`facts_checked`)."""
     if o.shared < 1:
         return "no_overlap"
-    if o.gap_rate > params.max_gap_rate:
+    # Two short texts that passed the fact check: a gap costs 1/size of a ~40-shingle table (a renamed or
+    # dropped line is 2-3 gaps), and the fact check already tells a template's slots from a correction.
+    if o.gap_rate > params.max_gap_rate and not o.facts_checked:
         return "template"
     if o.fact_mismatch:
         return "fact_mismatch"

@@ -18,18 +18,32 @@ lines are short and unpunctuated. Then:
   compared (it still joins an exact copy of itself by content hash);
 - `whole`: otherwise (a brief or results table, even with a sentence of notes; a short item): the
   whole text, as before.
+
+**Site chrome written as prose** (a blog's "about" blurb, comment guidelines, a licence notice, ad
+copy) passes the prose test and can be a page's largest prose block when its own story is a line or
+two. No single page tells it from a story; the batch does: the Beam composite counts, per site, the
+documents holding each prose paragraph (`prose_keys`) and passes the paragraphs held by at least
+`SITE_REPEATED_DOCS` documents of the site to `without_site_chrome`, which leaves them out when
+the page keeps prose of its own (a page with none, such as the same page crawled three times, is
+compared as before).
 """
 
 from __future__ import annotations
 
 import re
 
+import xxhash
+
 PROSE_MIN_WORDS = 8  # the shortest sentence-like paragraph ("He said the talks would resume on Monday.")
 MIN_STORY_WORDS = 30  # a story's prose; below it a text is a brief or a list (a one-sentence teaser is ~30 words)
 MAX_BREAK = 3  # short lines inside a story (a subhead, a caption, a pull quote, "Advertisement"); a page's sidebar is further away
+SITE_REPEATED_DOCS = (
+    3  # chrome is on every page of a site; one story's own versions on one site in a batch are mostly one or two (original, update)
+)
 LIST_PAGE_LINES = 20  # lines that are not prose: a wire brief or results table has at most ~12, a section front dozens
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s|$)")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+_KEY_SEED = 0x5EED_C40E
 
 
 def is_prose(paragraph: str) -> bool:
@@ -64,6 +78,30 @@ def _largest_block(paragraphs: list[str], words: list[int], flags: list[bool]) -
             if since > MAX_BREAK:
                 cur, cur_words = [], 0
     return best
+
+
+def paragraph_key(paragraph: str) -> int:
+    """A paragraph's identity across pages: xxh3-64 of its words, lowercased, whitespace collapsed."""
+    return xxhash.xxh3_64_intdigest(" ".join(paragraph.lower().split()).encode("utf-8", "surrogatepass"), _KEY_SEED)
+
+
+def prose_keys(text: str) -> list[int]:
+    """The distinct keys of the text's prose paragraphs (what the batch counts per site)."""
+    return sorted({paragraph_key(p) for p in _PARAGRAPHS.split(text) if p.strip() and is_prose(p)})
+
+
+def without_site_chrome(text: str, chrome: frozenset[int] | set[int]) -> tuple[str, int]:
+    """(the text without its prose paragraphs whose keys are in `chrome`, how many were left out).
+    `chrome`: prose paragraphs repeated across the site's pages in the batch. Nothing is left out
+    when the text has no prose of its own (the same page crawled again is still compared)."""
+    if not chrome:
+        return text, 0
+    paragraphs = [p for p in _PARAGRAPHS.split(text) if p.strip()]
+    prose = [is_prose(p) for p in paragraphs]
+    site = [f and paragraph_key(p) in chrome for p, f in zip(paragraphs, prose, strict=True)]
+    if not any(site) or not any(f and not c for f, c in zip(prose, site, strict=True)):
+        return text, 0
+    return "\n\n".join(p for p, c in zip(paragraphs, site, strict=True) if not c), sum(site)
 
 
 def story_text(text: str) -> tuple[str, str]:
