@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, _BeamArgumentParser
 from wirestrip.transforms.dedup.fingerprint import DedupParams
-from wirestrip.transforms.read.formats import ROLES
+from wirestrip.transforms.read.formats import ROLES, ReaderConfig
 from wirestrip.transforms.read.registry import FORMAT_CHOICES
 
 MIB = 1 << 20
@@ -139,6 +139,14 @@ class WirestripOptions(PipelineOptions):
             "rejected (bounds decompression bombs; a CC-NEWS WARC.gz is ~1 GiB packed, ~5 GiB unpacked). Default: 16 GiB.",
             type=int,
             default=16 << 30,
+        )
+        opt(
+            "max_records_per_file",
+            "At most this many records (and read rejects) from one file: the rest is counted, not read, as one "
+            "too_many_records reject plus skipped records in the manifest (a small gzip of tiny lines can expand "
+            "to millions). Real per-file dumps hold far fewer (a CC-NEWS WARC ~40k). Default: 1,000,000.",
+            type=int,
+            default=ReaderConfig.max_records_per_file,
         )
         opt(
             "split_bytes",
@@ -287,6 +295,8 @@ def validate(opts: WirestripOptions) -> None:
         raise OptionsError(problem)
     if opts.max_decompressed_bytes <= 0 or opts.split_bytes <= 0:
         raise OptionsError("--max-decompressed-bytes and --split-bytes must be positive")
+    if opts.max_records_per_file <= 0:
+        raise OptionsError("--max-records-per-file must be positive")
     if opts.index_retention_days < 0:
         raise OptionsError("--index-retention-days must be 0 (keep all) or more")
     if opts.index and not opts.dedup:

@@ -33,16 +33,26 @@ def test_reader_options_reach_the_reader_config():
             "1000",
             "--split-bytes",
             "4096",
+            "--max-records-per-file",
+            "500",
         )
     )
     assert cfg.input_format == "tsv" and cfg.csv_delimiter == "\t"
     assert cfg.csv_columns == (("text", "story"), ("time", "when")) and cfg.jsonl_fields == (("text", "doc.body"),)
-    assert (cfg.paragraph_separator, cfg.max_decompressed_bytes, cfg.split_bytes) == ("\n", 1000, 4096)
+    assert (cfg.paragraph_separator, cfg.max_decompressed_bytes, cfg.split_bytes, cfg.max_records_per_file) == ("\n", 1000, 4096, 500)
     assert config_from_options(_opts()).paragraph_separator is None
+    assert config_from_options(_opts()).max_records_per_file == 1_000_000
 
 
 @pytest.mark.parametrize(
-    "args", [("--csv-column", "body"), ("--csv-column", "colour=x"), ("--jsonl-field", "text="), ("--max-decompressed-bytes", "0")]
+    "args",
+    [
+        ("--csv-column", "body"),
+        ("--csv-column", "colour=x"),
+        ("--jsonl-field", "text="),
+        ("--max-decompressed-bytes", "0"),
+        ("--max-records-per-file", "0"),
+    ],
 )
 def test_bad_reader_options_are_usage_errors(args):
     with pytest.raises(OptionsError):

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 
 import wirestrip.transforms.read.charset  # noqa: F401 - registers the wirestrip_cp1252 error handler
 from wirestrip.transforms.counters import Count, no_count
-from wirestrip.transforms.read.bounded_lines import Line, iter_lines
+from wirestrip.transforms.read.bounded_lines import Line, count_text_lines, damaged_span, iter_lines
 from wirestrip.transforms.read.decompress import DecodedStream
-from wirestrip.transforms.read.formats import Bad, Piece, ReaderConfig, Splitter, split_paragraphs, strip_compression_suffix
+from wirestrip.transforms.read.formats import Bad, Capped, Piece, ReaderConfig, Splitter, split_paragraphs, strip_compression_suffix
 from wirestrip.transforms.read.text_decode import wide_encoding
 from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RecordError
@@ -87,8 +87,9 @@ def _field(value: str, count: Count) -> str:
 
 
 def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig, count: Count = no_count) -> Splitter:
-    """Rows of a CSV/TSV stream as Pieces (meta: role -> value), broken rows as Bad; repaired
-    stray bytes are counted in `count`."""
+    """Rows of a CSV/TSV stream as Pieces (meta: role -> value), broken rows and damaged gzip spans
+    as Bad; repaired stray bytes are counted in `count`. Past --max-records-per-file, one Capped
+    event counts the non-blank lines left (a quoted field spanning lines counts each line)."""
     # The csv module refuses fields over 128 KiB by default; our bound is --max-record-bytes
     # (a process-wide setting, only ever raised, so concurrent readers cannot lower each other's).
     csv.field_size_limit(max(csv.field_size_limit(), cfg.max_record_bytes))
@@ -101,10 +102,12 @@ def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig, count: Count 
         return next(lines, None)
 
     header_line = next_line()
-    while header_line is not None and not header_line.data.strip():
+    while header_line is not None and header_line.gap is None and not header_line.data.strip():
         header_line = next_line()
     if header_line is None:
         raise RecordError("empty", "CSV file has no header row")
+    if header_line.gap is not None:  # no header to map the rows after the damage with
+        raise RecordError("corrupt_input", f"{header_line.gap.message}, before the header row: the file cannot be read")
     wide = wide_encoding(header_line.data)
     if wide:  # its NUL bytes would make every column name unreadable: say why instead of "no text column"
         raise RecordError(
@@ -122,9 +125,19 @@ def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig, count: Count 
         raise RecordError("csv_no_text_column", f"no text column in header {header!r}; name one with --csv-column text=NAME")
     row_no = 0
     while (first := next_line()) is not None:
-        if not first.data.strip():
+        if first.gap is None and not first.data.strip():
             continue
+        if row_no >= cfg.max_records_per_file:
+            rest = sum(1 for ln in pushed if ln.gap is None and ln.data.strip())
+            counted, error = count_text_lines(stream)
+            yield Capped(f"row={row_no + 1};bytes={first.start}-{first.end}", first.data, 1 + rest + counted, "non-blank lines")
+            if error is not None:
+                raise error
+            return
         row_no += 1
+        if first.gap is not None:
+            yield damaged_span(first, f"row={row_no};bytes={first.start}-{first.end}")
+            continue
         if first.too_long:
             yield Bad(
                 f"row={row_no};bytes={first.start}-{first.end}",
@@ -139,7 +152,7 @@ def split_csv(stream: DecodedStream, name: str, cfg: ReaderConfig, count: Count 
         size = len(first.data)
         while quotes % 2 and size <= cfg.max_record_bytes:
             nxt = next_line()
-            if nxt is None or nxt.too_long:
+            if nxt is None or nxt.too_long or nxt.gap is not None:
                 if nxt is not None:
                     pushed.appendleft(nxt)
                 break

@@ -9,6 +9,7 @@ beam_read pass one that reads any Beam filesystem, and Beam's counter as `count`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.errors import short_traceback
 from wirestrip.transforms.hashing import doc_id, raw_sha
 from wirestrip.transforms.read.decompress import CorruptInput, DecodedStream, DecompressedTooLarge, TruncatedInput, detect_compression
-from wirestrip.transforms.read.formats import Bad, FormatRecord, ReaderConfig, Skip, Splitter
+from wirestrip.transforms.read.formats import Bad, Capped, FormatRecord, ReaderConfig, Skip, Splitter
 from wirestrip.transforms.read.registry import AUTO, Format, detect_format, format_named, resolve_format
 from wirestrip.transforms.read.warc_gz import HashingReader
 from wirestrip.transforms.record_types import RecordError, Reject
@@ -220,34 +221,78 @@ class _Reading:
             raw_sha=digest,
         )
 
-    def emit(self, events: Splitter, fmt: str) -> Iterator[ReadOutput]:
-        """Reader events -> records, rejects, and skips counted per reason in the file's line."""
+    def emit(self, events: Splitter, fmt: str, max_records: int | None = None) -> Iterator[ReadOutput]:
+        """Reader events -> records, rejects, and skips counted per reason in the file's line.
+
+        At most `max_records` records and rejects (default --max-records-per-file); the rest is
+        counted, not read: one `too_many_records` reject (the first record past the bound, so it
+        can be found again) and the others as skipped `past_max_records`, so the manifest still
+        reconciles. Line readers count the rest fast (a Capped event); other formats are counted
+        by running their splitter on without building records."""
         element, info, max_record = self.element, self.info, self.cfg.max_record_bytes
-        for event in events:
-            if isinstance(event, Skip):
-                info["skipped"] += 1
-                by = info.setdefault("skipped_by_reason", {})
-                by[event.reason] = by.get(event.reason, 0) + 1
-                self.count(f"skipped.read.{event.reason}")
-            elif isinstance(event, Bad):
-                yield self.reject(fmt, event.locator, event.error_type, event.message, event.raw, event.raw_size)
-            elif len(event.raw) > max_record:
-                message = f"record is {len(event.raw)} bytes, over --max-record-bytes={max_record}"
-                yield self.reject(fmt, event.locator, "record_too_large", message, event.raw)
-            else:
-                digest = raw_sha(event.raw)
-                info["records"] += 1
-                self.count("records.read")
-                yield FormatRecord(
-                    element.path,
-                    element.rel_path,
-                    event.locator,
-                    fmt,
-                    event.raw,
-                    digest,
-                    doc_id(element.rel_path, event.locator, digest),
-                    dict(event.meta),
-                )
+        limit = self.cfg.max_records_per_file if max_records is None else max_records
+        emitted = read = 0
+        capped: list = []  # [locator, raw, count, how] once past the bound
+        try:
+            for event in events:
+                if isinstance(event, Skip):
+                    info["skipped"] += 1
+                    by = info.setdefault("skipped_by_reason", {})
+                    by[event.reason] = by.get(event.reason, 0) + 1
+                    self.count(f"skipped.read.{event.reason}")
+                    continue
+                if isinstance(event, Capped):
+                    capped = [event.locator, event.raw, event.count, event.how]
+                    continue
+                if emitted >= limit:
+                    if not capped:
+                        capped = [event.locator, event.raw, 0, "records"]
+                    capped[2] += 1
+                    continue
+                emitted += 1
+                if isinstance(event, Bad):
+                    yield self.reject(fmt, event.locator, event.error_type, event.message, event.raw, event.raw_size)
+                elif len(event.raw) > max_record:
+                    message = f"record is {len(event.raw)} bytes, over --max-record-bytes={max_record}"
+                    yield self.reject(fmt, event.locator, "record_too_large", message, event.raw)
+                else:
+                    digest = raw_sha(event.raw)
+                    read += 1
+                    yield FormatRecord(
+                        element.path,
+                        element.rel_path,
+                        event.locator,
+                        fmt,
+                        event.raw,
+                        digest,
+                        doc_id(element.rel_path, event.locator, digest),
+                        event.meta,  # shared by a file's records: no stage changes it
+                    )
+        except Exception:
+            if capped:  # a stream error after the bound: the records counted so far stay accounted for
+                yield self._capped(fmt, limit, *capped)
+            raise
+        finally:
+            info["records"] += read
+            if read:
+                self.count("records.read", read)  # once per file: a Beam counter costs microseconds per call
+        if capped:
+            yield self._capped(fmt, limit, *capped)
+
+    def _capped(self, fmt: str, limit: int, locator: str, raw: bytes | None, n: int, how: str) -> Reject:
+        """The reject standing for the `n` records past --max-records-per-file (the other n-1 are skipped)."""
+        if n > 1:
+            info = self.info
+            info["skipped"] += n - 1
+            by = info.setdefault("skipped_by_reason", {})
+            by["past_max_records"] = by.get("past_max_records", 0) + n - 1
+            self.count("skipped.read.past_max_records", n - 1)
+        share = f" (this region's share: {limit})" if self.element.end is not None else ""
+        message = (
+            f"over --max-records-per-file={self.cfg.max_records_per_file}{share}: {n} more {how} follow the first {limit}, "
+            f"not read; this one, where they start, is the reject and the other {n - 1} are counted as skipped (past_max_records)"
+        )
+        return self.reject(fmt, locator, "too_many_records", message, raw)
 
     def region(self, handle: BinaryIO) -> Iterator[ReadOutput]:
         """One region of a large file cut by plan_regions: the records that start in [start, end)."""
@@ -255,8 +300,18 @@ class _Reading:
         spec = format_named(element.region_format)
         self.info.update(format=element.region_format, region=[element.start, element.end], size=element.size if element.start == 0 else 0)
         self.info["compression"] = spec.regions.codec
-        yield from self.emit(spec.regions.split(handle, self.cfg, element.start, element.end), element.region_format)
+        share = region_share(self.cfg.max_records_per_file, element)
+        cfg = dataclasses.replace(self.cfg, max_records_per_file=share)
+        yield from self.emit(spec.regions.split(handle, cfg, element.start, element.end), element.region_format, share)
         yield FileInfo(self.info)
+
+
+def region_share(max_records: int, element: FileToRead) -> int:
+    """A region's part of --max-records-per-file, in proportion to its bytes (rounded up), so that
+    the regions of one file together stay within the bound (plus one record per region)."""
+    if element.end is None or element.size <= 0:
+        return max_records
+    return max(1, -(-max_records * (element.end - element.start) // element.size))
 
 
 def read_file(element: FileToRead, cfg: ReaderConfig, opener: Opener = open_regular, count: Count = no_count) -> Iterator[ReadOutput]:
@@ -265,7 +320,8 @@ def read_file(element: FileToRead, cfg: ReaderConfig, opener: Opener = open_regu
     The format is detected per file (content signature, then extension) unless --format names it;
     compression by magic bytes. Records are yielded as they are read, so a multi-GB CSV, JSONL or
     WARC file is never held whole. A failure part-way (a truncated gzip, a corrupt stream, the
-    decompressed-size bound) keeps every record read before it and rejects the rest with its offset.
+    decompressed-size bound) keeps every record read before it and rejects the rest with its offset;
+    line formats step over a damaged gzip member (one reject for it) and read the members after it.
     """
     reading = _Reading(element, cfg, count)
     info = reading.info
@@ -325,6 +381,8 @@ def read_file(element: FileToRead, cfg: ReaderConfig, opener: Opener = open_regu
                     return
                 handle.seek(0)
                 stream = DecodedStream(handle, cfg.max_decompressed_bytes)
+            if spec.gaps:  # a damaged gzip member loses only itself: the reader goes on at the next one
+                stream.resume_gzip(cfg.max_record_bytes)
             yield from reading.emit(_events(spec, stream, element, cfg, count), fmt)
         except tuple(_STREAM_ERRORS) as exc:
             start = stream.pos if stream is not None else 0  # where the unfinished record starts

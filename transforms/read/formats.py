@@ -51,7 +51,18 @@ class Skip:
     reason: str
 
 
-Event = Piece | Bad | Skip
+@dataclass(frozen=True)
+class Capped:
+    """The first record past --max-records-per-file (its locator and raw bytes, kept for the reject
+    row) and how many records, it included, the rest of the file holds: counted, never read."""
+
+    locator: str
+    raw: bytes | None
+    count: int
+    how: str = "records"  # what `count` counts, for the message ("non-blank lines" where rows are not cut)
+
+
+Event = Piece | Bad | Skip | Capped
 Splitter = Iterator[Event]
 
 
@@ -69,6 +80,10 @@ class ReaderConfig:
     jsonl_fields: tuple[tuple[str, str], ...] = ()  # (role, JSON key) pairs from --jsonl-field
     split_bytes: int = 64 << 20  # uncompressed JSONL files over this are read as regions in parallel
     follow_symlinks: bool = False  # read a link in the dump whose target is outside the input root
+    # Records (and read-stage rejects) one file may become; the rest is counted, not read. 1M: the
+    # per-file dumps we read hold far fewer (a CC-NEWS WARC ~40k, a day's JSONL shard ~100k), and a
+    # 256 KB gzip of tiny lines that expands to 2M records is stopped before it costs gigabytes.
+    max_records_per_file: int = 1_000_000
 
 
 def strip_compression_suffix(name: str) -> str:

@@ -11,11 +11,11 @@ import json
 from typing import BinaryIO
 
 from wirestrip.transforms.counters import Count, no_count
-from wirestrip.transforms.read.bounded_lines import iter_lines
+from wirestrip.transforms.read.bounded_lines import count_text_lines, damaged_span, iter_lines
 from wirestrip.transforms.read.charset import decode_bytes
 from wirestrip.transforms.read.csv_dump import parse_fields
 from wirestrip.transforms.read.decompress import DecodedStream
-from wirestrip.transforms.read.formats import Bad, Piece, ReaderConfig, Splitter
+from wirestrip.transforms.read.formats import Bad, Capped, Piece, ReaderConfig, Splitter
 from wirestrip.transforms.record_types import ParsedArticle, RecordError
 
 # Keys recognised without --jsonl-field, per role (formats.ROLES), in order of preference.
@@ -31,19 +31,33 @@ AUTO_FIELDS = {
 
 
 def split_jsonl(stream: DecodedStream, cfg: ReaderConfig, end: int | None = None) -> Splitter:
-    """Non-blank lines as Pieces; lines over --max-record-bytes as Bad (never held whole).
+    """Non-blank lines as Pieces; lines over --max-record-bytes, and gzip spans too damaged to
+    read, as Bad (never held whole). Past --max-records-per-file, one Capped event counts the
+    non-blank lines left (each would be a record) without building them.
 
     With `end` (a region of a large file), only lines starting before `end` are this region's;
     the stream must start at a line start (the caller skips the previous region's last line).
     """
-    meta = {"fields": dict(cfg.jsonl_fields)}
+    meta = {"fields": dict(cfg.jsonl_fields)} if cfg.jsonl_fields else {}
     if cfg.paragraph_separator:
         meta["paragraph_separator"] = cfg.paragraph_separator
+    emitted = 0
     for line in iter_lines(stream, cfg.max_record_bytes):
         if end is not None and line.start >= end:
             return
+        if line.gap is None and not line.data.strip():
+            continue
         locator = f"bytes={line.start}-{line.end}"
-        if line.too_long:
+        if emitted >= cfg.max_records_per_file:
+            rest, error = count_text_lines(stream, end)
+            yield Capped(locator, line.data, 1 + rest)  # a non-blank line is a record
+            if error is not None:
+                raise error
+            return
+        emitted += 1
+        if line.gap is not None:
+            yield damaged_span(line, locator)
+        elif line.too_long:
             yield Bad(
                 locator,
                 "record_too_large",
@@ -51,7 +65,7 @@ def split_jsonl(stream: DecodedStream, cfg: ReaderConfig, end: int | None = None
                 line.data,
                 line.end - line.start,
             )
-        elif line.data.strip():
+        else:
             yield Piece(locator, line.data, meta)
 
 

@@ -2,7 +2,8 @@
 
 Used by `wirestrip explain` and for audits: the bytes returned are exactly the `raw` whose hash
 is `raw_sha` in the output. Byte-range locators (`bytes=S-E`, WARC `offset=O;length=L`) are
-offsets in the decompressed file; feed items (`item=N`) are re-serialised from the parsed feed.
+offsets in the decompressed file; feed items (`item=N`) are re-serialised from the parsed feed;
+a damaged gzip span (`...;gzip_bytes=C-D`) is its compressed bytes, as its reject keeps them.
 Files are opened by the given opener (default: local files); beam_files.reread_record reads any
 Beam filesystem.
 """
@@ -25,9 +26,11 @@ def open_local(path: str) -> BinaryIO:
 
 
 def _read_range(source_uri: str, start: int, end: int, opener: Opener) -> bytes:
-    """Decompressed bytes [start, end) of a file; a damaged stream gives what is readable."""
+    """Decompressed bytes [start, end) of a file; a damaged stream gives what is readable. Damaged
+    gzip members are stepped over as the line readers step over them, so offsets agree."""
     with opener(source_uri) as f:
         stream = DecodedStream(f, _NO_LIMIT)
+        stream.resume_gzip(0)
         try:
             while start > 0:
                 skipped = stream.read(min(start, 1 << 20))
@@ -57,6 +60,11 @@ def reread_record(source_uri: str, locator: str, input_format: str, opener: Open
             start = int(parts["offset"])
             return data[start : start + int(parts["length"])]
         return data
+    if parts.get("gzip_bytes"):  # a damaged gzip span a line reader stepped over: its compressed bytes
+        start, _, end = parts["gzip_bytes"].partition("-")
+        with opener(source_uri) as f:
+            f.seek(int(start))
+            return f.read(int(end) - int(start))
     if parts.get("bytes"):
         # `bytes=S-E`, or `bytes=S-` for the unreadable rest of a damaged file (a reject's locator)
         start, _, end = parts["bytes"].partition("-")

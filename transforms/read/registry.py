@@ -71,6 +71,7 @@ class Format:
     split_stream: StreamSplitter | None = None  # streamed record by record: never held whole
     regions: Regions | None = None
     setup: tuple[Callable[[], None], ...] = ()  # per-thread state of the parser, built in DoFn.setup()
+    gaps: bool = False  # the splitter reads lines and rejects a damaged gzip span as one record, then goes on
 
     def __post_init__(self) -> None:
         if (self.split_whole is None) == (self.split_stream is None):
@@ -119,6 +120,7 @@ FORMATS: tuple[Format, ...] = (
         aliases={"tsv": {"csv_delimiter": "\t"}},
         split_stream=_split_csv,  # quoted fields span lines: never cut
         setup=_HTML_STATE,
+        gaps=True,
     ),
     Format(
         "jsonl",
@@ -128,6 +130,7 @@ FORMATS: tuple[Format, ...] = (
         split_stream=_split_jsonl,
         regions=Regions(None, split_jsonl_region),  # a plain file is cut at any newline
         setup=_HTML_STATE,
+        gaps=True,
     ),
     Format(
         "html", html_page.parse_html, (".html", ".htm", ".xhtml"), signature=_is_html, split_whole=html_page.split_page, setup=_HTML_STATE
