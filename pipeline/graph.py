@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 from wirestrip.pipeline.index_store import staging_dir
 from wirestrip.pipeline.layout import published_date
 from wirestrip.pipeline.plan import RunPlan
+from wirestrip.pipeline.runners import DIRECT_ALIASES
 from wirestrip.schemas import ARTICLES_SCHEMA, CLUSTERS_SCHEMA, INDEX_SCHEMA, REJECTS_SCHEMA
 from wirestrip.transforms.beam_articles import ProcessRecords
 from wirestrip.transforms.beam_progress import Progress, is_file_info
@@ -24,14 +26,27 @@ def build(p: beam.Pipeline, plan: RunPlan) -> None:
     the updated index into the index's staging folder, which run.py commits)."""
     opts, ctx, staging, ingest_date = plan.opts, plan.ctx, plan.staging, plan.run_date
     read = p | "ReadInputs" >> ReadInputs(
-        opts.input, opts.input_format, opts.max_file_bytes, opts.max_record_bytes, config_from_options(opts)
+        opts.input,
+        opts.input_format,
+        opts.max_file_bytes,
+        opts.max_record_bytes,
+        config_from_options(opts),
+        spread_records=not one_local_worker(plan.options),
     )
     every = opts.progress_seconds
     records = read["records"] | "ProgressRead" >> Progress("read", "records", every)
     processed = records | "Process" >> ProcessRecords(
-        opts.default_tz, plan.rules, ctx, opts.learned_min_support, plan.prior_learned, opts.learned_min_share, plan.segment_model
+        opts.default_tz,
+        plan.rules,
+        ctx,
+        opts.learned_min_support,
+        plan.prior_learned,
+        opts.learned_min_share,
+        plan.segment_model,
+        flatten_rejects=False,  # flattened with the readers' rejects below, in one step
     )
-    rejects = (read[REJECTS], processed[REJECTS]) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
+    stage_rejects = [pc for name, pc in processed.items() if name.startswith(f"{REJECTS}/")]
+    rejects = (read[REJECTS], *stage_rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)
     if opts.dedup:
         dedup = articles | "Dedup" >> Dedup(plan.params, plan.index_files, ingest_date, ctx.run_id, opts.index_retention_days)
@@ -54,6 +69,15 @@ def build(p: beam.Pipeline, plan: RunPlan) -> None:
             | "LearnedJson" >> beam.Map(lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True))
             | "WriteLearned" >> WriteJsonLines(staging.partition("learned", ingest_date))
         )
+
+
+def one_local_worker(options: PipelineOptions) -> bool:
+    """Whether the run executes every stage in one worker of our local runner (the default:
+    in_memory, or one worker in any mode), where spreading records over workers only copies them."""
+    if (options.view_as(StandardOptions).runner or "").lower() not in DIRECT_ALIASES:
+        return False
+    direct = options.view_as(DirectOptions)
+    return direct.direct_running_mode == "in_memory" or direct.direct_num_workers == 1
 
 
 def _published_partition(row: dict) -> str:

@@ -14,7 +14,11 @@ from wirestrip.transforms.write.table_rows import RunContext
 
 
 class ProcessRecords(beam.PTransform):
-    """Raw records -> article rows, with every failure in the `rejects` output (Reject objects)."""
+    """Raw records -> article rows, with every failure in the `rejects` output (Reject objects).
+
+    `flatten_rejects=False` leaves each stage's rejects apart, under `rejects/<stage>`, for a caller
+    that flattens them with its own in one step: on the local runner every Flatten fed by several
+    stages is a stage of its own that copies each reject once more."""
 
     def __init__(
         self,
@@ -25,8 +29,10 @@ class ProcessRecords(beam.PTransform):
         prior_learned: list[dict] | None = None,
         learned_min_share: float = MIN_SHARE,
         segment_model_json: str | None = None,
+        flatten_rejects: bool = True,
     ):
         super().__init__()
+        self.flatten_rejects = flatten_rejects
         self.default_tz, self.rules, self.ctx = default_tz, rules, ctx
         self.segment_model_json = segment_model_json
         self.learned_min_support, self.prior_learned = learned_min_support, list(prior_learned or [])
@@ -38,7 +44,7 @@ class ProcessRecords(beam.PTransform):
         cleaned = parsed.ok | "Clean" >> beam.ParDo(CleanArticles(self.rules, redact, self.segment_model_json)).with_outputs(
             REJECTS, main="ok"
         )
-        stage_rejects = [parsed[REJECTS], cleaned[REJECTS]]
+        stage_rejects = {"parse": parsed[REJECTS], "clean": cleaned[REJECTS]}
         final, learned = cleaned.ok, None
         if self.learned_min_support > 0 or self.prior_learned:
             # Two passes: learn repeated lines per publisher from the rule-cleaned articles, then re-clean.
@@ -50,10 +56,13 @@ class ProcessRecords(beam.PTransform):
                 ApplyLearned(self.rules, redact, self.segment_model_json), beam.pvalue.AsDict(side)
             ).with_outputs(REJECTS, main="ok")
             final = again.ok
-            stage_rejects.append(again[REJECTS])
+            stage_rejects["clean_learned"] = again[REJECTS]
         rows = final | "Fingerprint" >> beam.ParDo(ToArticleRows(self.ctx)).with_outputs(REJECTS, main="ok")
-        rejects = (*stage_rejects, rows[REJECTS]) | "StageRejects" >> beam.Flatten()
-        out = {"rows": rows.ok, REJECTS: rejects}
+        stage_rejects["rows"] = rows[REJECTS]
+        if self.flatten_rejects:
+            out = {"rows": rows.ok, REJECTS: tuple(stage_rejects.values()) | "StageRejects" >> beam.Flatten()}
+        else:
+            out = {"rows": rows.ok, **{f"{REJECTS}/{stage}": pc for stage, pc in stage_rejects.items()}}
         if learned is not None:
             out["learned"] = learned
         return out

@@ -10,6 +10,9 @@ from collections.abc import Iterable
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn, count
 from wirestrip.transforms.read.beam_files import is_local, open_any, open_input, unlisted_entries
 from wirestrip.transforms.read.files import FileInfo, FileToRead, plan_regions, read_file
@@ -117,15 +120,53 @@ class ReadFile(beam.DoFn):
                 yield out
 
 
+class BatchRecords(beam.DoFn):
+    """Records -> lists of them (up to RECORDS_PER_BATCH records or BATCH_BYTES raw bytes), so
+    that a reshuffle moves one element per batch: a file of 200,000 tiny records costs 200,000
+    random keys, groups and pickled objects through a per-record Reshuffle."""
+
+    def start_bundle(self) -> None:
+        self._batch: list = []
+        self._bytes = 0
+
+    def process(self, record) -> Iterable[list]:
+        self._batch.append(record)
+        self._bytes += len(record.raw)
+        if len(self._batch) >= RECORDS_PER_BATCH or self._bytes >= BATCH_BYTES:
+            yield self._batch
+            self.start_bundle()
+
+    def finish_bundle(self) -> Iterable[WindowedValue]:
+        if self._batch:
+            yield WindowedValue(self._batch, MIN_TIMESTAMP, [GlobalWindow()])
+            self.start_bundle()
+
+
+# 256 records or 1 MiB: tiny records travel a few hundred at a time, while records with real pages
+# (tens of KB, ~17 ms of HTML extraction each) still spread over workers a few dozen at a time.
+RECORDS_PER_BATCH = 256
+BATCH_BYTES = 1 << 20
+
+
 class ReadInputs(beam.PTransform):
-    """Globs -> raw records, with tagged outputs `rejects` (Reject) and `files` (JSON lines)."""
+    """Globs -> raw records, with tagged outputs `rejects` (Reject) and `files` (JSON lines).
+
+    `spread_records`: reshuffle the records (in batches) so that one large file's records are
+    parsed by many workers; pointless with one in-process worker, where it only copies them."""
 
     def __init__(
-        self, patterns: list[str], input_format: str, max_file_bytes: int, max_record_bytes: int, config: ReaderConfig | None = None
+        self,
+        patterns: list[str],
+        input_format: str,
+        max_file_bytes: int,
+        max_record_bytes: int,
+        config: ReaderConfig | None = None,
+        spread_records: bool = True,
     ):
         super().__init__()
         self.patterns = patterns
         self.reader = ReadFile(input_format, max_file_bytes, max_record_bytes, config)
+        self.spread_records = spread_records
 
     def expand(self, pbegin):
         matched = (
@@ -147,9 +188,16 @@ class ReadInputs(beam.PTransform):
         )
         rejects = (matched[REJECTS], read[REJECTS]) | "ReadRejects" >> beam.Flatten()
         files = (matched[FILES], read[FILES]) | "FileInfo" >> beam.Flatten()
-        # One file's records would otherwise be parsed on the worker that read it (fusion): a single
-        # large WARC or JSONL file would keep one worker busy with HTML extraction. Spread them out.
-        records = read.records | "SpreadRecords" >> beam.Reshuffle()
+        records = read.records
+        if self.spread_records:
+            # One file's records would otherwise be parsed on the worker that read it (fusion): a
+            # single large WARC or JSONL file would keep one worker busy with HTML extraction.
+            records = (
+                records
+                | "BatchRecords" >> beam.ParDo(BatchRecords())
+                | "SpreadRecords" >> beam.Reshuffle()
+                | "Unbatch" >> beam.FlatMap(lambda batch: batch)
+            )
         return {"records": records, REJECTS: rejects, FILES: files}
 
 
@@ -183,6 +231,7 @@ def config_from_options(opts) -> ReaderConfig:
         jsonl_fields=pairs(getattr(opts, "jsonl_field", None)),
         split_bytes=getattr(opts, "split_bytes", None) or ReaderConfig.split_bytes,
         follow_symlinks=bool(getattr(opts, "follow_symlinks", False)),
+        max_records_per_file=getattr(opts, "max_records_per_file", None) or ReaderConfig.max_records_per_file,
     )
 
 
