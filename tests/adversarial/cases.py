@@ -1,4 +1,4 @@
-"""Adversarial input cases for the txt reader, each generated into an empty folder.
+"""Adversarial input cases (the txt reader, and compressed JSON Lines and CSV), each generated into an empty folder.
 
 A case's `build(folder)` writes its files and returns what must come out: for each file name
 (relative to the folder), the outcome of each of its records in file order, either "article"
@@ -35,6 +35,7 @@ class Case:
     heavy: bool = False  # writes ~100 MB: run it, but only once
     exit_code: int = 0
     notes: tuple[str, ...] = field(default=())
+    skipped: int = 0  # records the manifest must count as skipped (not in the outcomes: no row stands for them)
 
 
 def post(title: str, *paragraphs: str) -> str:
@@ -286,6 +287,62 @@ def build_empty_files(folder: Path) -> Expect:
     return {"empty.txt": ("empty",), "whitespace.txt": ("empty",), "title_only.txt": ("no_body",)}
 
 
+# --- compressed line dumps: many tiny records, damaged gzip members ---------------------------------
+
+TINY_CAP = 1000  # --max-records-per-file for the tiny-records case: the bound's behaviour at 1/1000 of the default's cost
+TINY_LINES, EMPTY_LINES, CSV_ROWS = 2_000_000, 20_000, 50_000
+
+
+def build_tiny_records(folder: Path) -> Expect:
+    """A 26 KB gzip that expands to 2,000,000 one-letter JSON records (before: 200k such records took
+    155 s and 2.9 GB, 2M never finished), 20,000 empty objects, and 50,000 two-field CSV rows."""
+    _write(folder, "bomb.jsonl.gz", gzip.compress(b'{"text":"x"}\n' * TINY_LINES, 9, mtime=0))
+    _write(folder, "empty_objects.jsonl.gz", gzip.compress(b"{}\n" * EMPTY_LINES, 9, mtime=0))
+    _write(folder, "rows.csv.gz", gzip.compress(b"id,text\n" + b"".join(b"%d,x\n" % i for i in range(CSV_ROWS)), 9, mtime=0))
+    over = ("too_many_records",)  # the first record past the bound; the rest are counted as skipped
+    return {
+        "bomb.jsonl.gz": (ARTICLE,) * TINY_CAP + over,
+        "empty_objects.jsonl.gz": ("no_text",) * TINY_CAP + over,
+        "rows.csv.gz": (ARTICLE,) * TINY_CAP + over,
+    }
+
+
+def _gzip_members(fmt: str, n: int = 10, lines: int = 20) -> list[bytes]:
+    out = []
+    for m in range(n):
+        body = "".join(
+            f'{{"title": "Story {m}-{i}", "text": "Crews in port {m} loaded ship {i} on Monday."}}\n'
+            if fmt == "jsonl"
+            else f'{m * lines + i},"Crews in port {m} loaded ship {i} on Monday."\n'
+            for i in range(lines)
+        )
+        out.append(gzip.compress(((("id,text\n" if m == 0 and fmt == "csv" else "") + body).encode()), mtime=0))
+    return out
+
+
+def _damaged(member: bytes, at: int = 30) -> bytes:
+    return member[:at] + bytes(b ^ 0x55 for b in member[at : at + 30]) + member[at + 30 :]
+
+
+def build_corrupt_gzip_members(folder: Path) -> Expect:
+    """Multi-member .jsonl.gz / .csv.gz (10 members of 20 lines) with a damaged member in the middle,
+    the last member damaged, and the CSV header's member damaged."""
+    expect: Expect = {}
+    for fmt in ("jsonl", "csv"):
+        middle = _gzip_members(fmt)
+        middle[4] = _damaged(middle[4])
+        _write(folder, f"middle.{fmt}.gz", b"".join(middle))
+        last = _gzip_members(fmt)
+        last[-1] = _damaged(last[-1])
+        _write(folder, f"last.{fmt}.gz", b"".join(last))
+        expect[f"middle.{fmt}.gz"] = expect[f"last.{fmt}.gz"] = (ARTICLE,) * 180 + ("corrupt_input",)
+    header = _gzip_members("csv")
+    header[0] = _damaged(header[0], 12)
+    _write(folder, "header.csv.gz", b"".join(header))
+    expect["header.csv.gz"] = ("corrupt_input",)  # no header to read the rows after it with
+    return expect
+
+
 CASES: tuple[Case, ...] = (
     Case(
         "long_lines_small_limits",
@@ -318,5 +375,13 @@ CASES: tuple[Case, ...] = (
         pattern="*.txt",
     ),
     Case("empty_files", "empty, whitespace-only and title-only files", build_empty_files),
+    Case(
+        "tiny_records",
+        "a 26 KB gzip of 2M tiny JSON records, 20k empty objects, 50k CSV rows; --max-records-per-file 1000",
+        build_tiny_records,
+        args=("--max-records-per-file", str(TINY_CAP)),
+        skipped=(TINY_LINES - TINY_CAP - 1) + (EMPTY_LINES - TINY_CAP - 1) + (CSV_ROWS - TINY_CAP - 1),
+    ),
+    Case("corrupt_gzip_members", "multi-member .jsonl.gz / .csv.gz with a damaged member", build_corrupt_gzip_members),
     Case("long_line_100mb", "100 MB without a newline, default limits", build_long_line_100mb, heavy=True),
 )

@@ -88,6 +88,7 @@ def run_case(case: Case, workdir: Path) -> dict:
         "folder": str(folder),
         "output": str(out),
         "expect": expect,
+        "expected_skipped": case.skipped,
         "log": log.getvalue()[-2000:],
     }
 
@@ -111,11 +112,12 @@ def main(argv: list[str] | None = None) -> int:
         for case in sorted(cases, key=lambda c: c.heavy):  # the heavy case last
             results.append(run_case(case, workdir))
             print(json.dumps(results[-1]), flush=True)
-    print(f"\n{'case':28} {'exit':>4} {'records':>7} {'input MB':>9} {'seconds':>8} {'peak RSS MB':>11}", file=sys.stderr)
+    print(f"\n{'case':28} {'exit':>4} {'records':>7} {'skipped':>9} {'input MB':>9} {'seconds':>8} {'peak RSS MB':>11}", file=sys.stderr)
     for r in results:
         n = sum(len(v) for v in r["expect"].values())
         print(
-            f"{r['case']:28} {r['exit']:>4} {n:>7} {r['input_bytes'] / 1e6:>9.1f} {r['seconds']:>8.2f} {r['peak_rss_mb']:>11.1f}",
+            f"{r['case']:28} {r['exit']:>4} {n:>7} {r['expected_skipped']:>9} {r['input_bytes'] / 1e6:>9.1f} {r['seconds']:>8.2f} "
+            f"{r['peak_rss_mb']:>11.1f}",
             file=sys.stderr,
         )
     return 0
