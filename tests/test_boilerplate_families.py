@@ -180,3 +180,110 @@ def test_footers_glued_to_the_last_paragraph_are_cut_the_paragraph_kept(rules):
     assert c.paragraphs == [BODY] and c.origin_agency == "AP" and c.license == "all-rights-reserved"
     quoted = 'The label read "Copyright 2030 Example Ltd. All rights reserved" in small print, the court heard.'
     assert clean(f"T\n\n{quoted}", rules).paragraphs == [quoted]
+
+
+# --- page chrome anywhere in a scraped page (issue 13): each family with a body near miss ---------
+MIDDLE_FAMILIES = [
+    # photo credits and captions ending in their credit
+    ("(AP Photo/Ana Lima)", "credit.photo_agency_line"),
+    ("| AP Photo/Uncredited |", "credit.photo_agency_line"),
+    ("Jo Park/AP", "credit.photo_agency_line"),
+    ("REUTERS/Tom Reed", "credit.photo_agency_line"),
+    ("Getty Images", "credit.photo_agency_line"),
+    ("Dock workers walk past the idle cranes on Tuesday, March 4, 2031. (AP Photo/Ana Lima)", "credit.caption_with_photo_credit"),
+    # gallery and player chrome
+    ("Image 4 of 15", "chrome.gallery_player"),
+    ("4 / 15", "chrome.gallery_player"),
+    ("Back to Gallery", "chrome.gallery_player"),
+    ("Now Playing", "chrome.gallery_player"),
+    ("Fullscreen", "chrome.gallery_player"),
+    ("Replay", "chrome.gallery_player"),
+    ("__", "chrome.no_text"),
+    # widgets, scripts, sign-in boxes
+    ("window._taboola = window._taboola || [];", "chrome.script"),
+    ("You are signed in as portwatcher", "social.follow_prompt"),
+    ("Contact Us | Site Map | RSS", "chrome.utility_labels"),
+    ("► May (14)", "chrome.blog_archive"),
+    ("|", "chrome.no_text"),
+    # timestamps
+    ("Updated", "chrome.timestamp"),
+    ("25 min ago", "chrome.timestamp"),
+    ("Posted 9:12 pm, March 4, 2031, by Example Wire", "chrome.timestamp"),
+    ("March 4, 2031 at 9:12 pm | Permalink", "chrome.timestamp"),
+    # bylines and reporting credits
+    ("By The Associated Press", "byline.agency_only"),
+    ("Associated Press", "byline.agency_only"),
+    ("Ana Lima and Jo Park, Associated Press", "byline.agency_only"),
+    ("Lima reported from Lisbon.", "credit.reported_from"),
+    ("Associated Press writers Jo Park in Rome and Tom Reed in Oslo contributed.", "credit.writers_contributed"),
+    ("(Additional reporting by Jo Park; Editing by Tom Reed)", "credit.reporting_by"),
+    # social embeds and prompts
+    ("Ships are queuing again tonight — Ana Lima (@analima) March 4, 2031", "social.tweet_embed_signature"),
+    ("Follow Ana Lima on Facebook", "social.follow_prompt"),
+    # comment prompts, related links, ads, copyright, paywalls
+    ("View Comments", "chrome.comment_widget"),
+    ("Reply", "chrome.comment_widget"),
+    ("Read more: Port strike ends after talks", "related.labelled_link"),
+    ("Related: Port strike ends after talks", "related.labelled_link"),
+    ("Most Popular", "chrome.utility_labels"),
+    ("DON'T MISS", "related.labelled_link"),
+    ("Recommended Video", "related.labelled_link"),
+    ("Sponsored Links", "chrome.utility_labels"),
+    ("Copyright", "copyright.line_anywhere"),
+    ("Subscribe to continue reading this story.", "junk.paywall_notice"),
+]
+
+
+@pytest.mark.parametrize("line,rule_id", MIDDLE_FAMILIES)
+def test_page_chrome_families_go_anywhere_in_the_story(rules, line, rule_id):
+    c = clean(f"T\n\n{BODY}\n\n{line}\n\n{BODY} Again.", rules)
+    assert c.paragraphs == [BODY, f"{BODY} Again."]
+    assert [r.rule_id for r in c.removed] == [rule_id]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The photo agency AP Photo said the picture was genuine.",  # credits: a sentence about a credit
+        "The ship's master reported from the bridge that the cargo had shifted.",
+        "Lima reported from the port that the cranes were idle",  # no full stop: a fragment of the story, not a credit
+        "Two days ago the cranes stopped.",  # timestamps: an age inside a sentence
+        "Published figures for March 4, 2031 showed a fall.",
+        "March 4, 2031",  # a date alone can be story text (a diary entry, a timeline)
+        "Weak dollar hits Reuters",  # a headline ending in an agency's name is not its byline
+        "Related figures were released on Monday.",
+        "Read more: the port reopened on Monday after repairs, officials said.",  # a paragraph after a bare label
+        "Follow the money, the inspector told the court.",
+        "Print",  # alone, a one-word label may be a subhead ("Print", "Digital"): edge-only
+        "Facebook",
+        "Help",
+        "Watch the cranes, the foreman said.",
+        "Close to 4,000 workers joined the strike.",
+        "The 4/15 vote was the closest in years.",
+        "Copyright lawyers said the case would take years.",
+        "Reply to the union's letter is due on Friday, the minister said.",
+        "...",
+        "Jo Park contributed two goals in the final.",
+    ],
+)
+def test_page_chrome_near_misses_stay(rules, sentence):
+    c = clean(f"T\n\n{BODY}\n\n{sentence}\n\n{BODY} Again.", rules)
+    assert sentence in c.paragraphs and c.removed == []
+
+
+def test_agency_byline_line_anywhere_gives_provenance(rules):
+    c = clean(f"T\n\n{BODY}\n\nAna Lima and Jo Park, Associated Press\n\n{BODY} Again.", rules)
+    assert c.origin_agency == "AP" and "Ana Lima" in c.byline and "Jo Park" in c.byline
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "HTTP Error 403: Forbidden\n\nYou don't have permission to access this page.",
+        "404 Not Found\n\nSorry, the page you requested could not be found.",
+        "Subscribe to continue reading.\n\nAlready a subscriber? Log in",
+    ],
+)
+def test_a_record_that_is_only_junk_has_no_article_text(rules, page):
+    c = clean(f"T\n\n{page}", rules)
+    assert c.paragraphs == [] and c.removed  # beam_clean turns this into a no_article_text reject

@@ -27,7 +27,11 @@ stoplist, each segment a <p>, default settings), as the corpus README computed i
 the fold models' scores alone (no pipeline). Figures per corpus: precision of removals, recall of
 positives, body segments (and words) lost, headlines removed, recall per positive label.
 
-python -m bench.eval.eval_real [--folds 5] [--no-model] [--with-shipped] [--keep DIR]
+`--list N` also prints, for the rules-only pipeline, the N most frequent boilerplate segments left in
+the text (digits shown as #) and every body segment removed with the rule that took it: what to
+write rules for next, and what a rule costs (printed from ../shared at run time, never stored).
+
+python -m bench.eval.eval_real [--folds 5] [--no-model] [--with-shipped] [--keep DIR] [--list N]
 """
 
 from __future__ import annotations
@@ -354,6 +358,29 @@ def table(settings: Sequence[Setting], pages: Sequence[dict], order: Sequence[in
     return lines
 
 
+def listing(setting: Setting, pages: Sequence[dict], n: int) -> list[str]:
+    """Per corpus: the n commonest positive segments the setting kept (digits as '#', with their
+    label), then every body segment it removed whole, with the rule id that took it."""
+    out: list[str] = []
+    for name in rp.CORPORA:
+        left: Counter = Counter()
+        lost: list[str] = []
+        for i, oc in sorted(setting.outcomes.items()):
+            if pages[i]["corpus"] != name:
+                continue
+            for j, seg in enumerate(pages[i]["segments"]):
+                text = " ".join(seg["text"].split())
+                if seg["label"] not in rp.KEEP_LABELS and not oc.removed[j]:
+                    left[(seg["label"], re.sub(r"\d", "#", text)[:120])] += 1
+                elif seg["label"] == "body" and oc.removed[j]:
+                    lost.append(f"    {oc.removed_by[j] or oc.rejected or '?'}: {text[:160]}")
+        out.append(f"{name}: {n} commonest boilerplate segments left in the text ({sum(left.values())} in all)")
+        out += [f"    {c} {lab}: {t}" for (lab, t), c in left.most_common(n)]
+        out.append(f"{name}: body segments removed ({len(lost)})")
+        out += sorted(lost)
+    return out
+
+
 def _fmt(v: float) -> str:
     return "–" if v != v else f"{v:.3f}"
 
@@ -367,6 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-model", action="store_true", help="rules-only pipeline and baselines, no fold models")
     ap.add_argument("--with-shipped", action="store_true", help="also run the shipped model on every page (in-sample, NOT held-out)")
     ap.add_argument("--keep", type=Path, help="keep the fold inputs, models and outputs in this directory")
+    ap.add_argument(
+        "--list",
+        type=int,
+        default=0,
+        metavar="N",
+        help="list the N commonest boilerplate segments left and every body segment removed (rules only)",
+    )
     args = ap.parse_args(argv)
     csvs = {name: rp.ROOT / f"{name}.csv" for name in rp.CORPORA}
     if not rp.available() or not all(p.exists() for p in csvs.values()):
@@ -546,6 +580,9 @@ def main(argv: list[str] | None = None) -> int:
             f"pipeline's `score` of its model removals vs the fold model's score of that segment here: "
             f"max |diff| {d.max():.4f}, {(d > 1e-3).sum()} of {len(score_diffs)} over 0.001"
         )
+    if args.list and off.outcomes:
+        for line in listing(off, pages, args.list):
+            print(line)
     print(f"eval-real done in {time.time() - t_start:.0f}s")
     return 0
 
