@@ -211,7 +211,7 @@ def parse_fields(record, fields: dict[str, str], default_tz: str, count: Count =
         article.url = fields["url"].strip()
     if fields.get("publisher"):
         article.publisher = fields["publisher"].strip()
-    stamp = parse_timestamp(fields["time"], default_tz) if fields.get("time") else None
+    stamp = parse_timestamp(fields["time"], default_tz, count=count) if fields.get("time") else None
     if stamp is not None:
         article.published_at, article.published_tz_assumed = stamp
     if not article.paragraphs:

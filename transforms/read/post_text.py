@@ -68,7 +68,7 @@ def parse_post(record: RawRecord, default_tz: str = "UTC", count: Count = no_cou
     """Parse one scraped post into title, time, standfirst, dateline and body paragraphs.
 
     Raises RecordError when the record cannot be text (see decode_text) or has no body. `count`
-    is unused (a post is UTF-8 or rejected): every parser takes one.
+    receives the timestamp reader's refusals (a placeholder date, an unknown zone name).
     """
     lines = [ln.strip() for ln in decode_text(record.raw).split("\n")]
     lines = [ln for ln in lines if ln]
@@ -79,7 +79,7 @@ def parse_post(record: RawRecord, default_tz: str = "UTC", count: Count = no_cou
     article = ParsedArticle(record=record, title=lines[0])
     i = 1
     if i < len(lines):
-        stamp = parse_timestamp(lines[i], default_tz)
+        stamp = parse_timestamp(lines[i], default_tz, count=count)
         if stamp is not None:
             article.published_at, article.published_tz_assumed = stamp
             i += 1
