@@ -93,3 +93,20 @@ report: setup  ## terminal tables + $(OUT)/_report/index.html over the committed
 
 bench-output: setup  ## row groups and files the writers produce on generated articles
 	$(BIN)/python -m bench.perf.output_layout
+
+# Other engines (docs/runners.md): built and installed under build/engines/ and ~/.cache/wirestrip/, never at run time.
+.PHONY: prism-check flink-up flink-down flink-check bench-engines
+prism-check: setup  ## build Prism with `go install` (first time ~4 min), then the samples on it: rows equal the local runner's (~1 min)
+	$(BIN)/python -m bench.engines.check prism $(if $(GENERATED),--generated $(GENERATED))
+
+flink-up: setup  ## a local Flink 1.19 session cluster (JobManager + 2 TaskManagers, loopback only) and Beam's Flink job server (first time ~2 min)
+	$(BIN)/python -m bench.engines.flink up
+
+flink-down:  ## stop the cluster flink-up started
+	$(BIN)/python -m bench.engines.flink down
+
+flink-check: setup  ## the samples on Flink (cluster started and stopped unless already up): rows equal the local runner's (~3 min; GENERATED=10000 adds a generated batch)
+	$(BIN)/python -m bench.engines.check flink $(if $(GENERATED),--generated $(GENERATED))
+
+bench-engines: setup  ## the local FnApiRunner vs Prism on N generated articles: articles/s, peak RSS, rows equal
+	$(BIN)/python -m bench.engines.engine_bench $(N)

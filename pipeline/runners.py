@@ -3,14 +3,36 @@
 Beam 2.77's DirectRunner first tries to download the Prism runner (no timeout) and falls back to
 the FnApiRunner when that fails. We go straight to the FnApiRunner, configured as DirectRunner
 configures it, so a default run never opens a connection. Any other --runner is Beam's.
+
+In multi_processing mode Beam's FnApiRunner waits for its worker processes with no timeout: a
+worker that exits (it cannot reach the runner on loopback within its 60 s, or it is killed) only
+logs an error in a thread, and the run hangs forever. OfflineDirectRunner watches the workers and
+fails the run (WorkerDied, exit 3) as soon as one exits with an error.
 """
 
 from __future__ import annotations
 
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+import os
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineResult, PipelineRunner
 
 DIRECT_ALIASES = frozenset({"", "direct", "directrunner", "offlinedirectrunner"})
+PRISM_ENV = "WIRESTRIP_PRISM"  # path of a Prism binary built at set-up (bench/engines/prism.py, `make prism-check`)
+
+
+def prism_binary() -> str | None:
+    """A Prism binary already on this machine: $WIRESTRIP_PRISM, else the one `make prism-check` builds
+    (~/.cache/wirestrip/bin/prism); None when there is none. Never downloads."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "wirestrip" / "bin" / "prism"
+    for path in (os.environ.get(PRISM_ENV), str(cache)):
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
 
 
 class OfflineDirectRunner(PipelineRunner):
@@ -23,7 +45,101 @@ class OfflineDirectRunner(PipelineRunner):
 
         encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
         info = fn_runner.ExtendedProvisionInfo(beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded))
-        return fn_runner.FnApiRunner(provision_info=info).run_pipeline(pipeline, options)
+        runner = fn_runner.FnApiRunner(provision_info=info)
+        if options.view_as(DirectOptions).direct_running_mode != "multi_processing":
+            return runner.run_pipeline(pipeline, options)
+        return run_watched(lambda: runner.run_pipeline(pipeline, options))
+
+
+class WorkerDied(RuntimeError):
+    """A multi_processing SDK worker process exited with an error before the run finished."""
+
+
+_worker_exit_listeners: list[Callable[[BaseException], None]] = []
+_WATCH_LOCK = threading.Lock()
+POLL_SECONDS = 1.0  # how often the waiting thread wakes for signals (SIGTERM, Ctrl-C); a worker's death wakes it at once
+
+
+def _watch_worker_exits() -> None:
+    """Wrap Beam's SubprocessSdkWorker.run (once per process) so that a worker exiting with an error is
+    reported to the listeners; Beam raises it in the worker's own thread, where nothing waits for it."""
+    from apache_beam.runners.portability import local_job_service
+
+    cls = local_job_service.SubprocessSdkWorker
+    with _WATCH_LOCK:
+        if getattr(cls.run, "_wirestrip_watched", False):
+            return
+        original = cls.run
+
+        def run(self) -> None:
+            try:
+                original(self)
+            except Exception as exc:
+                for listener in list(_worker_exit_listeners):
+                    listener(exc)
+                raise
+
+        run._wirestrip_watched = True  # type: ignore[attr-defined]
+        cls.run = run
+
+
+def _kill_worker_processes() -> None:
+    """SIGKILL the SDK worker processes this process started (children running sdk_worker_main), by pid."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = f.read().rsplit(")", 1)[1].split()[1]
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if parent == me and b"apache_beam.runners.worker.sdk_worker_main" in cmdline:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def run_watched(run: Callable[[], PipelineResult]) -> PipelineResult:
+    """Run `run` (the FnApiRunner in multi_processing mode) in a daemon thread; return its result or raise
+    its error, or raise WorkerDied as soon as a worker process exits with an error (the runner would wait
+    for that worker forever: the remaining workers are killed and the stuck thread is left behind)."""
+    _watch_worker_exits()
+    wake = threading.Event()
+    outcome: dict = {}
+
+    def died(exc: BaseException) -> None:
+        outcome.setdefault("worker", exc)
+        wake.set()
+
+    def target() -> None:
+        try:
+            outcome["result"] = run()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, which raises it
+            outcome["error"] = exc
+        finally:
+            outcome["done"] = True
+            wake.set()
+
+    _worker_exit_listeners.append(died)
+    try:
+        threading.Thread(target=target, name="wirestrip-fnapi-runner", daemon=True).start()
+        while not wake.wait(POLL_SECONDS):
+            pass
+    finally:
+        _worker_exit_listeners.remove(died)
+    if outcome.get("done"):  # the run ended first: its own outcome counts
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+    _kill_worker_processes()
+    raise WorkerDied(
+        f"a multi_processing SDK worker process exited before the run finished ({outcome['worker']}); "
+        "workers reach the runner over loopback (localhost), is it up? The default in_memory mode needs no workers"
+    )
 
 
 def runner_for(options: PipelineOptions) -> PipelineRunner | str:
@@ -45,7 +161,9 @@ def with_quiet_workers(argv: list[str]) -> list[str]:
     """Add worker log levels to a Beam command line unless the user set them."""
     out = list(argv)
     if not any(a.startswith("--default_sdk_harness_log_level") for a in argv):
-        out.append("--default_sdk_harness_log_level=WARNING")
+        # WARN, not WARNING: Java runners (Flink's job server, Dataflow) parse the options too, and their
+        # LogLevel enum has no WARNING (the job is refused); Python reads WARN as logging.WARN, the same level.
+        out.append("--default_sdk_harness_log_level=WARN")
     if not any(a.startswith("--sdk_harness_log_level_overrides") for a in argv):
         out.append("--sdk_harness_log_level_overrides=" + _WORKER_LOG_OVERRIDES)
     return out

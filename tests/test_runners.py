@@ -114,3 +114,38 @@ def test_setup_file_is_staged_for_remote_workers(tmp_path, baseline, job_endpoin
         "--setup_file", str(ROOT / "setup.py"),
     )  # fmt: skip
     assert rows == baseline
+
+
+def test_multi_processing_fails_fast_when_its_workers_die(tmp_path):
+    # Issue 17 #14: with loopback down the workers exit (grpc.FutureTimeoutError after 60 s) and Beam's
+    # FnApiRunner waited for them forever. Simulated cheaply: every worker process exits at start-up (a
+    # sitecustomize on the workers' PYTHONPATH; the runner process is already started and unaffected).
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import os\nif os.environ.get('WORKER_ID'):\n    os._exit(1)\n")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "wirestrip.pipeline.run", "--input", f"{SAMPLES}/**", "--output", str(out),
+           "--run-date", RUN_DATE, "--direct_running_mode", "multi_processing", "--direct_num_workers", "2"]  # fmt: skip
+    t = time.monotonic()
+    # 120 s: start-up and the failure take ~15 s here; the bug was an endless wait
+    proc = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert time.monotonic() - t < 120
+    assert "WorkerDied" in proc.stderr and "nothing was committed" in proc.stderr
+    assert not list(out.glob("articles/*/*.parquet"))
+
+
+def test_run_watched_returns_the_result_or_raises_the_runs_own_error():
+    from wirestrip.pipeline.runners import run_watched
+
+    assert run_watched(lambda: "result") == "result"
+    with pytest.raises(ValueError, match="boom"):
+        run_watched(lambda: (_ for _ in ()).throw(ValueError("boom")))
+
+
+def test_worker_log_level_is_one_java_runners_accept():
+    # Java runners (Flink's job server, Dataflow) parse the options too: their LogLevel has WARN, no WARNING.
+    from wirestrip.pipeline.runners import with_quiet_workers
+
+    levels = [a.split("=", 1)[1] for a in with_quiet_workers([]) if a.startswith("--default_sdk_harness_log_level")]
+    assert levels == ["WARN"]
