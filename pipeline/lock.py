@@ -33,8 +33,8 @@ import errno
 import json
 import logging
 import os
+import platform
 import secrets
-import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -98,7 +98,8 @@ def machine() -> dict[str, str | None]:
     with contextlib.suppress(OSError):
         pid_ns = os.readlink("/proc/self/ns/pid")
     boot = _read_text("/proc/sys/kernel/random/boot_id")
-    return {"host": socket.gethostname(), "pid_ns": pid_ns, "boot_id": boot.strip() if boot else None}
+    # platform.node(): the host name from uname, without a network module (tests/test_no_network.py)
+    return {"host": platform.node(), "pid_ns": pid_ns, "boot_id": boot.strip() if boot else None}
 
 
 def owner_alive(holder: dict) -> bool | None:
