@@ -276,22 +276,32 @@ def datasketch_clusters(
     With `keep(i, j, jaccard_estimate)`, a candidate pair (positions i, j) is joined only when it
     says so. Empty texts have no signature and stay singletons. None when datasketch is absent.
     """
+    uf = _datasketch_union(hashes, num_perm, seed, keep, params=(bands, rows))
+    return None if uf is None else [ids[root] for root in uf.labels(range(len(ids)))]
+
+
+def _datasketch_union(
+    hashes: list, num_perm: int, seed: int, keep: Callable[[int, int, float], bool] | None, **lsh_args
+) -> UnionFind | None:
+    """Positions joined by datasketch MinHashLSH (built with `lsh_args`): each document's query
+    results, kept when `keep(i, j, jaccard_estimate)` says so (all without it). Empty shingle
+    sets have no signature and stay alone. None when datasketch is absent."""
     try:
         from datasketch import MinHash, MinHashLSH
     except ImportError:
         return None
     sigs = MinHash.bulk([[int(h) for h in hs] for hs in hashes], num_perm=num_perm, seed=seed, hashfunc=lambda h: h & 0xFFFFFFFF)
-    lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))
+    lsh = MinHashLSH(num_perm=num_perm, **lsh_args)
     indexed = [n for n, hs in enumerate(hashes) if len(hs)]
     with lsh.insertion_session() as session:
         for n in indexed:
             session.insert(n, sigs[n])
-    uf = UnionFind(range(len(ids)))
+    uf = UnionFind(range(len(hashes)))
     for n in indexed:
         for m in lsh.query(sigs[n]):
             if m > n and (keep is None or keep(n, m, sigs[n].jaccard(sigs[m]))):
                 uf.union(n, m)
-    return [ids[root] for root in uf.labels(range(len(ids)))]
+    return uf
 
 
 # ---------------------------------------------------------------- real pairs (labels only; texts from ../shared)
@@ -326,24 +336,10 @@ def datasketch_lsh_labels(
     """Plain datasketch MinHashLSH: word k-gram shingles of each text (our tokeniser), MinHashLSH at
     `threshold` (datasketch chooses bands x rows), every query result joined by union-find, nothing
     verified. id -> component label; None when datasketch is absent."""
-    try:
-        from datasketch import MinHash, MinHashLSH
-    except ImportError:
-        return None
     from wirestrip.transforms.dedup.fingerprint import shingle_hashes
 
-    hashes = [shingle_hashes(t, k) for t in texts]
-    sigs = MinHash.bulk([[int(h) for h in hs] for hs in hashes], num_perm=num_perm, seed=seed, hashfunc=lambda h: h & 0xFFFFFFFF)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    indexed = [n for n, hs in enumerate(hashes) if len(hs)]
-    with lsh.insertion_session() as session:
-        for n in indexed:
-            session.insert(n, sigs[n])
-    uf = UnionFind(range(len(ids)))
-    for n in indexed:
-        for m in lsh.query(sigs[n]):
-            uf.union(n, m)
-    return {ids[n]: ids[uf.find(n)] for n in range(len(ids))}
+    uf = _datasketch_union([shingle_hashes(t, k) for t in texts], num_perm, seed, None, threshold=threshold)
+    return None if uf is None else {ids[n]: ids[uf.find(n)] for n in range(len(ids))}
 
 
 def _real_line(name: str, s: dict) -> str:
