@@ -241,3 +241,36 @@ def test_sharded_buckets_give_the_pairs_of_every_bucket(doc_keys, shards, batch,
             by_shard.setdefault(s, []).append(part)
     got = [pair for parts in by_shard.values() for pair in shard_pairs(parts, hot)]
     assert set(got) == expected
+
+
+def test_exact_copies_join_their_representatives_component(tmp_path):
+    # Exact copies are no nodes of the components graph: they reach the cluster of their content
+    # hash's representative (the earliest copy), which alone is compared with the other stories.
+    paras = _paragraphs(4, 21)
+    rows = [row("y-original", paras, T0), row("y-copy", paras, T0 + timedelta(hours=5), publisher="Other Site")]
+    rows += [
+        row(f"x-copy-{i}", [*paras, "A closing line that one syndicated copy added at its end."], T0 + timedelta(hours=i))
+        for i in (3, 1, 2)
+    ]
+    rows += [row(f"z-alone-{i}", _paragraphs(3, 22), T0 + timedelta(hours=i)) for i in (2, 1)]
+    got = run_dedup(rows, tmp_path)
+    story = {"y-original", "y-copy", "x-copy-1", "x-copy-2", "x-copy-3"}
+    assert clusters(got) == {frozenset(story), frozenset({"z-alone-1", "z-alone-2"})}
+    assert {got[d]["cluster_id"] for d in story} == {"y-original"} and got["y-original"]["cluster_size"] == 5
+    assert got["y-copy"]["similarity_method"] == "exact" and got["y-copy"]["similarity"] == 1.0
+    near = {(got[d]["similarity"], got[d]["containment"], got[d]["similarity_method"]) for d in ("x-copy-1", "x-copy-2", "x-copy-3")}
+    assert len(near) == 1 and next(iter(near))[1] == 1.0  # every copy verified against the original, alike
+    assert got["z-alone-1"]["is_canonical"] and got["z-alone-2"]["duplicate_of"] == "z-alone-1"
+    assert got["z-alone-2"]["cluster_size"] == 2
+
+
+def test_a_reused_text_fingerprint_gives_the_same_doc():
+    from wirestrip.transforms.dedup.documents import text_fp
+
+    params = DedupParams()
+    a = row("a", _paragraphs(3, 5), T0, publisher="Site A")
+    b = {**a, "doc_id": "b", "publisher": "Site B", "published_at": None}
+    chrome = frozenset({1, 2})
+    t = text_fp(a["text"], params, chrome)
+    assert doc_fp(b, params, "2025-03-04", chrome, t) == doc_fp(b, params, "2025-03-04", chrome)
+    assert doc_fp(a, params, "2025-03-04", chrome, t) == doc_fp(a, params, "2025-03-04", chrome)

@@ -2,13 +2,15 @@
 
     rows ──(site, prose paragraph keys)──> CombinePerKey(site): paragraphs on >= SITE_REPEATED_DOCS
       pages of the site (its chrome) ──side input──┐
-    rows ──fingerprint (the site's chrome left out)──> DocFp (doc_id, hashes, signature, keys, order key; no text)
+    rows ──fingerprint (the site's chrome left out; an exact copy's reused)──> DocFp (doc_id, hashes,
+      signature, keys, order key; no text)
       [+ index docs of earlier runs]  merged by doc_id (a doc of this batch replaces its index entry)
-    exact duplicates: CombinePerKey(min order) by content_hash; members link to the group's best doc,
-      only that representative goes on to LSH (and only if it has >= min_shingles shingles)
+    exact duplicates: GroupByKey by content_hash; the doc with the smallest order key represents
+      its copies: only it goes on to LSH (if it has >= min_shingles shingles) and into components
     LSH: (band_key, doc_id) -> buckets -> candidate pairs (star to the minimum in hot buckets) ->
       fingerprints joined onto pairs (left, then right) -> verified edges
-    connected components (large-star/small-star, convergence checked)
+    connected components of the representatives (large-star/small-star, convergence checked);
+      every doc joins its representative's label (one join)
     original per component: earliest published_at, then a copy naming its agency as its own origin,
       then the longest text, then doc_id (CombinePerKey(min order key))
     chaining rule: every member re-verified against its original; failures split off (grouped
@@ -21,6 +23,7 @@ The pure steps: transforms/dedup/documents.py, fingerprint.py, candidates.py, co
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -33,6 +36,7 @@ from wirestrip.transforms.dedup.candidates import verify
 from wirestrip.transforms.dedup.documents import (
     Assignment,
     DocFp,
+    TextFp,
     doc_fp,
     doc_from_index_row,
     index_row,
@@ -43,6 +47,7 @@ from wirestrip.transforms.dedup.documents import (
     self_assignment,
     site_of,
     site_paragraphs,
+    text_fp,
 )
 from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, is_edge
 from wirestrip.transforms.dedup.story import SITE_REPEATED_DOCS
@@ -83,14 +88,43 @@ def _site_paragraphs(row: dict) -> Iterator[tuple[str, list[int]]]:
         yield sp
 
 
+# Distinct (text, site chrome) fingerprints one _Fingerprint instance remembers: copies of a wire
+# story sit near each other in a dump; 1,024 texts of <= ~50 KB bound the memory to tens of MB.
+FINGERPRINT_MEMO = 1024
+
+
 class _Fingerprint(beam.DoFn):
+    """Rows -> DocFp. text_fp is pure (text and chrome in, fingerprints out), so an exact copy reuses
+    the fingerprints of an earlier copy seen by this instance (a bounded LRU memo keyed by its exact
+    inputs): the same DocFp as computing it again, only cheaper."""
+
     def __init__(self, params: DedupParams, run_date: str):
         self.params, self.run_date = params, run_date
+        self._memo: OrderedDict[tuple[str, frozenset[int]], TextFp] | None = None
+
+    def setup(self):
+        self._memo = OrderedDict()
+
+    def _text_fp(self, text: str, chrome: frozenset[int]) -> TextFp:
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = OrderedDict()
+        key = (text, chrome)
+        t = memo.get(key)
+        if t is not None:
+            memo.move_to_end(key)
+            count("dedup.fingerprint_reused")
+            return t
+        t = memo[key] = text_fp(text, self.params, chrome)
+        if len(memo) > FINGERPRINT_MEMO:
+            memo.popitem(last=False)
+        return t
 
     def process(self, row: dict, chrome: dict) -> Iterator[DocFp]:
         try:
             site = site_of(row)
-            d = doc_fp(row, self.params, self.run_date, chrome.get(site, frozenset()) if site else frozenset())
+            site_chrome = chrome.get(site, frozenset()) if site else frozenset()
+            d = doc_fp(row, self.params, self.run_date, site_chrome, self._text_fp(row.get("text") or "", site_chrome))
         except Exception:  # noqa: BLE001 - a doc that cannot be fingerprinted stays its own cluster, never lost
             count("dedup.fingerprint_failed")
             return
@@ -124,33 +158,65 @@ def _exact_key(d: DocFp) -> str:
 
 
 class _SplitExact(beam.DoFn):
-    """(content_hash, {docs, rep}) -> exact edges (member, rep) on the main output; the
-    representative's LSH keys on `lsh`."""
+    """(content_hash, [DocFp]) -> (rep_id, DocFp) for every doc of the hash on the main output, the
+    representative being the doc with the smallest order key (the best original candidate); the
+    representative's LSH keys on `lsh` and its PairFp on `fps` (only LSH docs are ever verified
+    pairwise). Two passes over the docs: a hash's copies never sit in memory together."""
 
-    def __init__(self, min_shingles: int):
-        self.min_shingles = min_shingles
+    def __init__(self, params: DedupParams):
+        self.params = params
 
     def process(self, element):
-        _, group = element
-        reps = list(group["rep"])
-        rep_id = reps[0][1] if reps else None
-        for doc_id, size, keys in group["docs"]:
-            if doc_id != rep_id:
+        _, docs = element
+        rep = min(docs, key=lambda d: d.order)  # order ends with doc_id: unique
+        rep_id = rep.doc_id
+        for d in docs:
+            if d.doc_id != rep_id:
                 count("dedup.exact_duplicates")
-                yield doc_id, rep_id
-            elif size < self.min_shingles:
-                count("dedup.below_min_shingles")
-            else:
-                yield beam.pvalue.TaggedOutput("lsh", (doc_id, list(keys)))
+            yield rep_id, d
+        if rep.size < self.params.min_shingles:
+            count("dedup.below_min_shingles")
+        else:
+            yield beam.pvalue.TaggedOutput("lsh", (rep_id, list(rep.keys)))
+            yield beam.pvalue.TaggedOutput("fps", (rep_id, rep.pair_fp(self.params)))
 
 
-def _label_members(element):
-    """(doc_id, {doc: [DocFp], label: [label]}) -> (label or doc_id, DocFp): unlinked docs are their own component."""
-    doc_id, group = element
-    labels = list(group["label"])
-    # A node only known from an old cluster id (its doc was pruned) has no doc: a connector, not a member.
-    for d in list(group["doc"])[:1]:
-        yield (labels[0] if labels else doc_id), d
+def _prior_left(element):
+    """(doc_id, {rep: [rep_id], e: [p...]}) -> (p, rep of doc_id): a prior edge's doc side to its representative."""
+    _, group = element
+    for rep_id in list(group["rep"])[:1]:
+        for p in group["e"]:
+            yield p, rep_id
+
+
+def _prior_right(element):
+    """(p, {rep: [rep_id], e: [rep of the other side...]}) -> edge between representatives; p stays
+    itself when it is no doc (an old cluster id whose doc was pruned: a connector)."""
+    p, group = element
+    reps = list(group["rep"])[:1]
+    rp = reps[0] if reps else p
+    for rd in group["e"]:
+        yield rd, rp
+
+
+class _LabelMembers(beam.DoFn):
+    """(rep_id, {doc: [DocFp of the rep's exact copies], label: [label]}) -> (label or rep_id, DocFp):
+    every exact copy joins its representative's component; an unlinked rep's copies are one component.
+    The representative's (order, doc_id, PairFp) also goes to `rep`: it has the smallest order key
+    of its copies, so the component's original is the minimum over representatives only."""
+
+    def __init__(self, params: DedupParams):
+        self.params = params
+
+    def process(self, element):
+        rep_id, group = element
+        labels = list(group["label"])
+        # A node only known from an old cluster id (its doc was pruned) has no doc: a connector, not a member.
+        key = labels[0] if labels else rep_id
+        for d in group["doc"]:
+            if d.doc_id == rep_id:
+                yield beam.pvalue.TaggedOutput("rep", (key, (d.order, d.doc_id, d.pair_fp(self.params))))
+            yield key, d
 
 
 class _ResolveComponent(beam.DoFn):
@@ -172,7 +238,11 @@ class _ResolveComponent(beam.DoFn):
         params = self.params
 
         def check(d: DocFp):
-            return None if d.doc_id == orig_id else verify(d.pair_fp(params), orig_fp, params)
+            if d.doc_id == orig_id:
+                return None
+            if d.content_hash is not None and d.content_hash == orig_fp.content_hash:  # what verify returns, without a PairFp
+                return Overlap(1.0, 1.0, max(d.size, orig_fp.size), "exact")
+            return verify(d.pair_fp(params), orig_fp, params)
 
         size = sum(1 for d in group["m"] if d.doc_id == orig_id or is_edge(check(d), params))
         for d in group["m"]:
@@ -266,39 +336,45 @@ class Dedup(beam.PTransform):
             )
         else:  # doc_ids are unique within a batch (ids hash path, locator and bytes): nothing to merge
             docs = new
-        fps = docs | "PairFps" >> beam.Map(lambda d: (d.doc_id, d.pair_fp(params)))
-
-        # Exact duplicates: one representative per content hash (the best original candidate).
-        reps = docs | "ExactOrder" >> beam.Map(lambda d: (_exact_key(d), (d.order, d.doc_id))) | "ExactRep" >> beam.CombinePerKey(min)
+        # Exact duplicates: one representative per content hash (the best original candidate); only
+        # it is compared (LSH) and only it is a node of the components graph: an exact copy is
+        # in its representative's component, so the copies' edges would only repeat it.
         exact = (
-            {"docs": docs | "ExactDocs" >> beam.Map(lambda d: (_exact_key(d), (d.doc_id, d.size, d.keys))), "rep": reps}
-            | "JoinExact" >> beam.CoGroupByKey()
-            | "SplitExact" >> beam.ParDo(_SplitExact(params.min_shingles)).with_outputs("lsh", main="edges")
+            docs
+            | "ExactKey" >> beam.Map(lambda d: (_exact_key(d), d))
+            | "ExactGroup" >> beam.GroupByKey()
+            | "SplitExact" >> beam.ParDo(_SplitExact(params)).with_outputs("lsh", "fps", main="by_rep")
         )
 
-        # Near duplicates: LSH candidates, verified.
+        # Near duplicates: LSH candidates (representatives only), verified.
         pairs = exact.lsh | "Candidates" >> CandidatePairs(params.hot_bucket, params.shards)
-        verified = (pairs, fps) | "VerifyCandidates" >> VerifyPairs(params, "lsh")
+        verified = (pairs, exact.fps) | "VerifyCandidates" >> VerifyPairs(params, "lsh")
         near = verified | "Edges" >> beam.FlatMap(lambda v: [(v[0], v[1])] if v[3] else [])
-        # Clusters of earlier runs stay linked (their members are re-verified against the original below).
-        prior = docs | "PriorEdges" >> beam.FlatMap(
-            lambda d: [(d.doc_id, d.prev_cluster_id)] if d.prev_cluster_id and d.prev_cluster_id != d.doc_id else []
-        )
-        edges = (exact.edges, near, prior) | "AllEdges" >> beam.Flatten()
-        labels = edges | "Components" >> ConnectedComponents(params.max_rounds, params.shards)
+        edges = [near]
+        if self.index_files is not None:
+            # Clusters of earlier runs stay linked (their members are re-verified against the original
+            # below); only index docs have a previous cluster. Each side of such an edge goes to its
+            # representative (an id that is no doc, an old cluster id, stays itself).
+            prior = docs | "PriorEdges" >> beam.FlatMap(
+                lambda d: [(d.doc_id, d.prev_cluster_id)] if d.prev_cluster_id and d.prev_cluster_id != d.doc_id else []
+            )
+            rep_of = exact.by_rep | "RepOf" >> beam.MapTuple(lambda rep_id, d: (d.doc_id, rep_id))
+            prior_left = {"rep": rep_of, "e": prior} | "PriorRepLeft" >> beam.CoGroupByKey() | "PriorLeft" >> beam.FlatMap(_prior_left)
+            edges.append(
+                {"rep": rep_of, "e": prior_left} | "PriorRepRight" >> beam.CoGroupByKey() | "PriorRight" >> beam.FlatMap(_prior_right)
+            )
+        labels = tuple(edges) | "AllEdges" >> beam.Flatten() | "Components" >> ConnectedComponents(params.max_rounds, params.shards)
 
         # The original of every component (smallest order key; its fingerprint rides along in the
-        # combiner), then every member verified against it: the chaining rule.
-        members = (
-            {"doc": docs | "DocById" >> beam.Map(lambda d: (d.doc_id, d)), "label": labels}
+        # combiner), then every member verified against it: the chaining rule. Members reach their
+        # component through their representative's label.
+        labelled = (
+            {"doc": exact.by_rep, "label": labels}
             | "JoinLabels" >> beam.CoGroupByKey()
-            | "ByComponent" >> beam.FlatMap(_label_members)
+            | "ByComponent" >> beam.ParDo(_LabelMembers(params)).with_outputs("rep", main="members")
         )
-        best = (
-            members
-            | "OrderFp" >> beam.MapTuple(lambda c, d: (c, (d.order, d.doc_id, d.pair_fp(params))))
-            | "Original" >> beam.CombinePerKey(min)
-        )
+        members = labelled.members
+        best = labelled.rep | "Original" >> beam.CombinePerKey(min)
         resolved = (
             {"m": members, "best": best}
             | "JoinOriginal" >> beam.CoGroupByKey()

@@ -91,31 +91,64 @@ def site_paragraphs(row: dict) -> tuple[str, list[int]] | None:
     return (site, prose_keys(row.get("text") or "")) if site else None
 
 
-def doc_fp(row: dict, params: DedupParams, run_date: str, chrome: frozenset[int] | set[int] = frozenset()) -> DocFp:
-    """The DocFp of an articles row (pure). `chrome`: prose paragraphs repeated on the row's site in
-    this batch (left out when the text has prose of its own)."""
-    full = row.get("text") or ""
+@dataclass(frozen=True)
+class TextFp:
+    """The part of a DocFp that depends only on the text and the site's chrome (what doc_fp computes
+    from them): exact copies on one site share it, so it can be computed once per distinct text."""
+
+    size: int
+    signature: bytes
+    shingles: bytes
+    keys: tuple[int, ...]
+    simhash: int
+    compared_as: str
+    facts: bytes
+    site_chrome: int
+
+
+def text_fp(full: str, params: DedupParams, chrome: frozenset[int] | set[int] = frozenset()) -> TextFp:
+    """The fingerprints of a text (pure): the site's chrome left out, the story chosen, fingerprinted."""
     text, dropped = without_site_chrome(full, chrome)
     story, compared_as = story_text(text)
     fp = fingerprint(story, params)
+    return TextFp(
+        size=fp.size,
+        signature=fp.signature.astype("<u4").tobytes(),
+        shingles=fp.sequence.astype("<u8").tobytes(),
+        keys=tuple(fp.keys(params)),
+        simhash=fp.simhash,
+        compared_as=compared_as,
+        facts=fact_tokens(story),
+        site_chrome=dropped,
+    )
+
+
+def doc_fp(
+    row: dict, params: DedupParams, run_date: str, chrome: frozenset[int] | set[int] = frozenset(), tfp: TextFp | None = None
+) -> DocFp:
+    """The DocFp of an articles row (pure). `chrome`: prose paragraphs repeated on the row's site in
+    this batch (left out when the text has prose of its own). `tfp`: text_fp of the row's text and
+    chrome when already computed (an exact copy's)."""
+    full = row.get("text") or ""
+    t = tfp if tfp is not None else text_fp(full, params, chrome)
     return DocFp(
         doc_id=row["doc_id"],
         content_hash=row.get("content_hash"),
         published_at=row.get("published_at"),
         names_origin=names_origin(row),
         text_chars=len(full),
-        size=fp.size,
-        signature=fp.signature.astype("<u4").tobytes(),
-        shingles=fp.sequence.astype("<u8").tobytes(),
-        keys=tuple(fp.keys(params)),
-        simhash=fp.simhash,
+        size=t.size,
+        signature=t.signature,
+        shingles=t.shingles,
+        keys=t.keys,
+        simhash=t.simhash,
         publisher=row.get("publisher"),
         in_batch=True,
         first_seen_run_date=run_date,
         last_run_date=run_date,
-        compared_as=compared_as,
-        facts=fact_tokens(story),
-        site_chrome=dropped,
+        compared_as=t.compared_as,
+        facts=t.facts,
+        site_chrome=t.site_chrome,
     )
 
 
