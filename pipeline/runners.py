@@ -157,9 +157,19 @@ _WORKER_LOG_OVERRIDES = (
 )
 
 
+# Beam's PortableRunner (Prism, Flink, Spark, a job endpoint) gives its job state and message streams this
+# request timeout (default 300 s), so the launcher gave up on any job longer than 5 minutes with DEADLINE_EXCEEDED
+# (Prism at 100,000 articles, docs/runners.md). A day: a daily batch is never cut off; a job service that is
+# down still fails at once (UNAVAILABLE), only one that hangs is waited on this long.
+JOB_SERVER_TIMEOUT_SECONDS = 24 * 3600
+
+
 def with_quiet_workers(argv: list[str]) -> list[str]:
-    """Add worker log levels to a Beam command line unless the user set them."""
+    """Add worker log levels to a Beam command line unless the user set them, and a job-service timeout that
+    outlasts the job (the name is older than the timeout; plan.py calls it for every run)."""
     out = list(argv)
+    if not any(a.startswith(("--job_server_timeout", "--job-server-timeout")) for a in argv):
+        out.append(f"--job_server_timeout={JOB_SERVER_TIMEOUT_SECONDS}")
     if not any(a.startswith("--default_sdk_harness_log_level") for a in argv):
         # WARN, not WARNING: Java runners (Flink's job server, Dataflow) parse the options too, and their
         # LogLevel enum has no WARNING (the job is refused); Python reads WARN as logging.WARN, the same level.

@@ -149,3 +149,12 @@ def test_worker_log_level_is_one_java_runners_accept():
 
     levels = [a.split("=", 1)[1] for a in with_quiet_workers([]) if a.startswith("--default_sdk_harness_log_level")]
     assert levels == ["WARN"]
+
+
+def test_portable_job_streams_outlast_a_long_job():
+    # Beam gives the portable job's state/message streams --job_server_timeout (300 s by default): a longer
+    # run on Prism or Flink failed with DEADLINE_EXCEEDED in the launcher.
+    from wirestrip.pipeline.runners import with_quiet_workers
+
+    assert "--job_server_timeout=86400" in with_quiet_workers([])
+    assert with_quiet_workers(["--job_server_timeout", "60"]).count("--job_server_timeout=86400") == 0
