@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
+from datetime import datetime, timedelta
 
 import pytest
 import zstandard
@@ -334,6 +335,14 @@ def test_warc_html_responses_become_articles_and_the_rest_is_skipped(tmp_path, p
     # plain: the record's offset in the file; gzip (one member per record): its member's compressed offset
     assert recs[0].locator.startswith("member=" if packed else "record=2;offset=") and ";warc_date=20" in recs[0].locator
     assert reread_record(str(path), recs[1].locator, "warc") == recs[1].raw
+
+
+def test_warc_relative_date_is_read_against_the_crawl_time(tmp_path):
+    body = "".join(f"<p>{p}</p>" for p in dumps.PARAS)
+    page = f'<html lang="en"><head><title>Lanes</title></head><body><article><time itemprop="datePublished">19 min ago</time>{body}</article></body></html>'
+    (rec,) = read(write(tmp_path, "c.warc", dumps.warc_dump([("response", "https://example.org/c", 200, "text/html", page.encode())])))[0]
+    crawled = datetime.fromisoformat(rec.locator.split(";warc_date=")[1].replace("Z", "+00:00"))
+    assert parse(rec).published_at == crawled - timedelta(minutes=19)  # without a crawl time it would stay null
 
 
 @pytest.mark.parametrize("delta", [+40, -30])

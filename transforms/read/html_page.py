@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import lxml.html
 from lxml import etree
@@ -219,8 +220,11 @@ def extract_page(html: str | bytes, url: str | None = None, fragment: bool = Fal
     return page
 
 
-def article_from_page(record: RawRecord, page: Page, default_tz: str, count: Count = no_count) -> ParsedArticle:
-    """ParsedArticle from an extracted page; RecordError when the page has no main text."""
+def article_from_page(
+    record: RawRecord, page: Page, default_tz: str, count: Count = no_count, reference: datetime | None = None
+) -> ParsedArticle:
+    """ParsedArticle from an extracted page; RecordError when the page has no main text. `reference`
+    is the crawl time when known (a WARC-Date): relative dates are read against it, later ones refused."""
     if not page.paragraphs:
         raise RecordError("no_main_text", "no main text found in the page")
     article = ParsedArticle(record=record, title=page.title, paragraphs=page.paragraphs, standfirst=page.standfirst)
@@ -229,7 +233,7 @@ def article_from_page(record: RawRecord, page: Page, default_tz: str, count: Cou
     article.publisher = page.site_name
     article.language = page.language  # the declared language: the language stage replaces it when the text is clear
     for printed in page.published:  # the first candidate that is a real date (placeholders are skipped)
-        stamp = parse_timestamp(printed, default_tz, count=count)
+        stamp = parse_timestamp(printed, default_tz, reference=reference, count=count)
         if stamp is not None:
             article.published_at, article.published_tz_assumed = stamp
             break

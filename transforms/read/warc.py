@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeadersParser, StatusAndHeadersParserException
@@ -291,6 +292,16 @@ def parse_warc(record, default_tz: str = "UTC", count: Count = no_count) -> Pars
     m = _CHARSET.search(ctype or "")
     url = rec.rec_headers.get_header("WARC-Target-URI")
     page = extract_page(decode_bytes(payload, m.group(1) if m else None, count).text if payload else b"", url=url, count=count)
-    article = article_from_page(record, page, default_tz)
+    article = article_from_page(record, page, default_tz, count, reference=_crawl_time(rec.rec_headers.get_header("WARC-Date")))
     article.url = url
     return article
+
+
+def _crawl_time(value: str | None) -> datetime | None:
+    """The record's WARC-Date (the crawl time, ISO 8601 UTC): what relative dates ("19 min ago") are
+    read against and what no publication date may follow. None when absent or unreadable."""
+    try:
+        stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+    return stamp if stamp is None or stamp.tzinfo else stamp.replace(tzinfo=UTC)
