@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 RUN_DATE ?=
 
-.PHONY: setup run test check-install lint format bench bench-scale bench-memory eval eval-clean eval-html eval-meta eval-real fit-segments clean
+.PHONY: setup run test test-slow check-install lint format bench bench-scale bench-memory eval eval-clean eval-html eval-meta eval-real fit-segments clean
 
 # Every install goes through constraints.txt: the versions this checkout was tested with (how to refresh them: its header).
 $(BIN)/wirestrip: setup.py constraints.txt
@@ -20,9 +20,12 @@ setup: $(BIN)/wirestrip  ## create .venv and install wirestrip with its test and
 run: setup  ## clean the bundled sample dumps into $(OUT)/
 	$(BIN)/wirestrip run --input 'samples/dumps/**' --output $(OUT) $(if $(RUN_DATE),--run-date $(RUN_DATE))
 
-test: setup  ## the test suite (the README's test command), tests/ and bench/tests/, on every core
+test: setup  ## the test suite (the README's test command), tests/ and bench/tests/, on every core; the slow end-to-end cases are `make test-slow`
 	@echo "running the test suite on every core ($$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo all) here, pytest -n auto): ~5 minutes on 2 cores, less with more"
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
+
+test-slow: setup  ## the slow end-to-end cases (adversarial inputs, killed and concurrent runs, full disks, object stores, other runners): ~5 minutes on 2 cores; CI runs them after `make test`
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m slow
 
 check-install: setup  ## the built wheel into a fresh venv with Python's own bundled pip (no upgrade), deps from PyPI under constraints.txt, then `wirestrip run` on the samples (~2 minutes; needs PyPI)
 	@echo "checking the wheel installs with the bundled pip into a fresh venv and runs the samples (~2 minutes, downloads from PyPI)…"

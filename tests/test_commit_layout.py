@@ -76,6 +76,7 @@ def test_published_date_partitions_every_row_readable(tmp_path):
     assert not list(out.glob("articles/**/beam-temp*")) and not list(out.glob("_staging/*"))
 
 
+@pytest.mark.slow
 def test_rerun_under_published_date_replaces_exactly_that_run_date(tmp_path):
     out = tmp_path / "out"
     opts = ("--output", str(out), "--partition-by", "published_date")
@@ -133,6 +134,7 @@ time.sleep(600)
 """
 
 
+@pytest.mark.slow
 def test_commit_killed_half_way_is_rolled_forward_by_the_next_run(tmp_path, monkeypatch, capsys, caplog):
     """Issue 17, items 10 and 11: the roll-forward writes the killed run's manifest (it never did),
     and never happens while another run holds the output (it used to crash that run with exit 1)."""
@@ -205,6 +207,7 @@ def _read_all(files: list[str]) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 def test_object_store_commits_by_pointer(memfs):
     from apache_beam.io.filesystems import FileSystems
 

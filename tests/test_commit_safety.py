@@ -205,6 +205,7 @@ class _FullFile(io.FileIO):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.name)
 
 
+@pytest.mark.slow
 def test_disk_full_during_the_run_is_exit_3_staging_removed_previous_output_untouched(tmp_path, monkeypatch, capsys):
     dump, out = _dump(tmp_path / "in"), tmp_path / "out"
     args = ("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", DAY)
@@ -317,6 +318,7 @@ def _wirestrip(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(exe), "run", *args], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_on_a_real_tiny_disk_full_and_read_only_outputs_fail_cleanly(tmp_path, capsys):
     disk = tmp_path / "disk"
     if not _mount_tmpfs(disk):

@@ -124,6 +124,7 @@ def test_without_dedup_no_clusters_and_null_fields(tmp_path):
     assert read_table(tmp_path / "out", "clusters") == []
 
 
+@pytest.mark.slow
 def test_index_on_an_object_store(tmp_path):
     from tests import objectstore_fs
 

@@ -99,6 +99,7 @@ def test_a_stage_raising_on_one_record_loses_no_other(tmp_path, monkeypatch, sta
     assert counts["ok"] and counts["rejected"] == len(content(reference, "rejects")) + 1
 
 
+@pytest.mark.slow
 def test_a_row_silently_lost_between_stages_fails_the_run_and_commits_nothing(tmp_path, monkeypatch, capsys):
     """What Beam 2.77's multi_processing mode did at 100k articles (docs/runners.md): a stage output
     lost without any error. The reconciliation must refuse the run and keep the previous output."""
