@@ -218,7 +218,7 @@ MIDDLE_FAMILIES = [
     ("Associated Press writers Jo Park in Rome and Tom Reed in Oslo contributed.", "credit.writers_contributed"),
     ("(Additional reporting by Jo Park; Editing by Tom Reed)", "credit.reporting_by"),
     # social embeds and prompts
-    ("Ships are queuing again tonight — Ana Lima (@analima) March 4, 2031", "social.tweet_embed_signature"),
+    ("— Ana Lima (@analima) March 4, 2031", "social.tweet_embed_signature"),
     ("Follow Ana Lima on Facebook", "social.follow_prompt"),
     # comment prompts, related links, ads, copyright, paywalls
     ("View Comments", "chrome.comment_widget"),
@@ -287,3 +287,10 @@ def test_agency_byline_line_anywhere_gives_provenance(rules):
 def test_a_record_that_is_only_junk_has_no_article_text(rules, page):
     c = clean(f"T\n\n{page}", rules)
     assert c.paragraphs == [] and c.removed  # beam_clean turns this into a no_article_text reject
+
+
+def test_an_embedded_post_keeps_its_words_and_loses_its_signature(rules):
+    post = "Ships are queuing again tonight, and the port says nothing"
+    c = clean(f"T\n\n{BODY}\n\n{post} pic.twitter.com/Ab12Cd — Ana Lima (@analima) March 4, 2031\n\n{BODY} Again.", rules)
+    assert c.paragraphs == [BODY, post, f"{BODY} Again."]
+    assert [r.rule_id for r in c.removed] == ["social.tweet_embed_signature"]
