@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from wirestrip.transforms.clean.agencies import canonical_agency, clean_name, first_agency
 from wirestrip.transforms.clean.datelines import parse_dateline
@@ -28,6 +27,7 @@ from wirestrip.transforms.clean.redact import redact_text
 from wirestrip.transforms.clean.rules import Rule, RuleSet
 from wirestrip.transforms.clean.segment_model import SegmentModel
 from wirestrip.transforms.counters import Count, no_count
+from wirestrip.transforms.read.publishers import site_of
 from wirestrip.transforms.record_types import CleanArticle, ParsedArticle, Removed
 
 MAX_RULE_LINE_CHARS = 2000  # the longest real boilerplate line is ~400 chars; longer lines are body
@@ -223,14 +223,6 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
             count("segments.uncertain_kept")
 
 
-def _site_of(url: str | None) -> str | None:
-    """'https://www.nytimes.com/2024/…' -> 'nytimes.com'; None for no URL or no host."""
-    if not url:
-        return None
-    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
-    return host.removeprefix("www.") or None
-
-
 def _publication_name(value: str) -> str | None:
     """A captured name that reads as a publication ('The Conversation', 'Consortiumnews.com'), else None:
     'the novel by Jane Austen' in "Adapted from the novel by ..." names no publisher."""
@@ -288,7 +280,7 @@ def _resolve_provenance(
                     publishers.append((1, pos, name))
             else:
                 found.setdefault(key, value)
-    site = _site_of(parsed.canonical_url or parsed.url)
+    site = site_of(parsed.canonical_url or parsed.url)
     if site:
         publishers.append((1.5, -1, site))  # the site that served this copy: below a disclaimer's name, above a holder
     publishers.sort()

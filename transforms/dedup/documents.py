@@ -12,6 +12,7 @@ from wirestrip.transforms.dedup.candidates import PairFp
 from wirestrip.transforms.dedup.facts import fact_tokens
 from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint
 from wirestrip.transforms.dedup.story import prose_keys, story_text, without_site_chrome
+from wirestrip.transforms.read.publishers import site_of as site_of_url
 
 _NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
 
@@ -81,8 +82,8 @@ def site_of(row: dict) -> str | None:
     if publisher:
         return publisher.casefold()
     url = row.get("url") or ""
-    host = url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0] if "://" in url else ""
-    return host.casefold().removeprefix("www.") or None
+    host = site_of_url(url) if "://" in url else None
+    return host.casefold() if host else None
 
 
 def site_paragraphs(row: dict) -> tuple[str, list[int]] | None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TypeVar
 from urllib.parse import urlsplit
+
+T = TypeVar("T")
 
 _TAGLINE = re.compile(r"\s+[|–—]\s+|\s+-\s+")  # what follows the name is a tagline or the domain
 
@@ -51,10 +54,25 @@ def publisher_name(name: str | None, url: str | None = None) -> str | None:
         name = None
     if name:
         return name
-    host = urlsplit(url.strip()).netloc.lower().split(":")[0].removeprefix("www.") if url else ""
+    host = site_of(url)
+    return on_site(host, DOMAIN_NAMES) or host if host else None
+
+
+def site_of(url: str | None) -> str | None:
+    """'https://www.nytimes.com/2024/…' -> 'nytimes.com' (a scheme-less 'www.x.com/a' too); None for
+    no URL, no host or an address that cannot be parsed."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    except ValueError:  # a malformed address ("http://[::1") names no site
+        return None
+    return host.removeprefix("www.") or None
+
+
+def on_site(host: str | None, table: dict[str, T]) -> T | None:
+    """The value `table` gives the site `host` is, or is a subdomain of (hosted.ap.org -> ap.org)."""
     if not host:
         return None
-    for domain, display in DOMAIN_NAMES.items():
-        if host == domain or host.endswith("." + domain):
-            return display
-    return host
+    return next((value for site, value in table.items() if host == site or host.endswith("." + site)), None)

@@ -10,8 +10,9 @@ domain when that country keeps one civil time — and `--default-tz` otherwise. 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from wirestrip.transforms.read.publishers import on_site, site_of
 
 # Country-code domains of countries with one civil time zone (the US, Canada, Australia, Brazil,
 # Russia, Mexico and Indonesia have several: no single zone is right there, --default-tz stands).
@@ -108,13 +109,10 @@ def zone_for(publisher: str | None, url: str | None) -> str | None:
         zone = PUBLISHER_ZONES.get(" ".join(publisher.split()).casefold())
         if zone:
             return zone
-    if not url:
+    host = site_of(url)
+    if not host:
         return None
-    host = urlsplit(url.strip() if "//" in url else "//" + url.strip()).hostname or ""
-    for site, zone in SITE_ZONES.items():
-        if host == site or host.endswith("." + site):
-            return zone
-    return CCTLD_ZONES.get(host.rsplit(".", 1)[-1])
+    return on_site(host, SITE_ZONES) or CCTLD_ZONES.get(host.rsplit(".", 1)[-1])
 
 
 def rezone(published_at: datetime, read_in: str, zone: str) -> datetime | None:
