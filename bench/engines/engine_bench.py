@@ -8,55 +8,20 @@ reject and cluster row is equal between the two (docs/runners.md, "Prism").
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 from bench.engines.prism import build
 from bench.engines.rows import counts, differences
 from bench.engines.snapshot import freeze
-from bench.perf.dedup_bench import _proc_tree
-from bench.perf.scale import write_corpus
+from bench.perf.scale import run_wirestrip, write_corpus
 
 RSS_CAP = 14 << 30  # bytes: a run whose process tree passes this is stopped (the machine has 24 GiB, shared)
 
 
 def pipeline(inp: str, out: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[float, int, dict, str]:
     """(wall seconds, peak RSS of the process tree, manifest, error or '') of one `wirestrip run`, stopped past RSS_CAP."""
-    cmd = [sys.executable, "-m", "wirestrip.pipeline.run", "--input", inp, "--output", str(out), "--run-date", "2025-08-02", *extra]
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
-    peak, capped, stop = 0, False, threading.Event()
-
-    def watch() -> None:
-        nonlocal peak, capped
-        while not stop.is_set():
-            peak = max(peak, sum(_proc_tree(proc.pid).values()))
-            if peak > RSS_CAP and not capped:
-                capped = True
-                os.killpg(proc.pid, signal.SIGKILL)
-            stop.wait(0.25)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    _, err = proc.communicate()
-    secs = time.perf_counter() - t
-    stop.set()
-    watcher.join()
-    manifests = sorted((out / "_manifests").glob("*.json"))[-1:]
-    manifest = json.loads(manifests[0].read_text()) if manifests else {}
-    if capped:
-        return secs, peak, manifest, f"stopped: process tree RSS passed {RSS_CAP / 2**30:.0f} GiB"
-    if proc.returncode != 0:
-        lines = [ln for ln in err.splitlines() if ln.startswith("wirestrip: error")]
-        return secs, peak, manifest, f"exit {proc.returncode}: " + (" ".join(lines) or err[-500:])
-    return secs, peak, manifest, ""
+    return run_wirestrip(inp, out, *extra, env=env, rss_cap=RSS_CAP)
 
 
 def engines(prism: str) -> dict[str, tuple[str, ...]]:

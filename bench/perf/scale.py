@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -115,18 +117,32 @@ def _tree_rss(pid: int) -> int:
 
 
 def pipeline(inp: str, out: Path, mode: str, workers: int, *extra: str) -> tuple[float, int, dict, str]:
-    """(wall seconds, peak RSS of the process tree, manifest, error text or '') of one `wirestrip run`."""
-    cmd = [sys.executable, "-m", "wirestrip.pipeline.run", "--input", inp, "--output", str(out), "--run-date", "2025-08-02",
-           "--direct_running_mode", mode, "--direct_num_workers", str(workers if mode != "in_memory" else 1), *extra]  # fmt: skip
-    peak = 0
+    """(wall seconds, peak RSS of the process tree, manifest, error text or '') of one `wirestrip run`
+    on the local runner in `mode`."""
+    workers = workers if mode != "in_memory" else 1
+    return run_wirestrip(inp, out, "--direct_running_mode", mode, "--direct_num_workers", str(workers), *extra)
+
+
+def run_wirestrip(
+    inp: str, out: Path, *extra: str, env: dict[str, str] | None = None, rss_cap: int | None = None
+) -> tuple[float, int, dict, str]:
+    """(wall seconds, peak RSS of the process tree, manifest, error text or '') of one `wirestrip run`;
+    with `rss_cap`, the run (its whole process group) is stopped once the tree passes that many bytes."""
+    cmd = [sys.executable, "-m", "wirestrip.pipeline.run", "--input", inp, "--output", str(out), "--run-date", "2025-08-02", *extra]
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    stop = threading.Event()
+    # A capped run gets its own process group, so that the cap can stop its workers with it.
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=rss_cap is not None, env=env
+    )
+    peak, capped, stop = 0, False, threading.Event()
 
     def watch() -> None:
-        nonlocal peak
+        nonlocal peak, capped
         while not stop.is_set():
             peak = max(peak, _tree_rss(proc.pid))
+            if rss_cap is not None and peak > rss_cap and not capped:
+                capped = True
+                os.killpg(proc.pid, signal.SIGKILL)
             stop.wait(0.25)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -137,6 +153,8 @@ def pipeline(inp: str, out: Path, mode: str, workers: int, *extra: str) -> tuple
     watcher.join()
     manifests = sorted((out / "_manifests").glob("*.json"))[-1:]
     manifest = json.loads(manifests[0].read_text()) if manifests else {}
+    if capped:
+        return secs, peak, manifest, f"stopped: process tree RSS passed {rss_cap / 2**30:.0f} GiB"
     if proc.returncode != 0:  # reported, not raised: a failed mode is a result too (docs/runners.md)
         lines = [ln for ln in err.splitlines() if ln.startswith("wirestrip: error") or ln.startswith("hint")]
         return secs, peak, manifest, f"exit {proc.returncode}: " + (" ".join(lines) or err[-500:])
