@@ -80,6 +80,7 @@ class PageMeta:
     site_name: str | None = None
     published: str | None = None  # as printed; parsed by the caller with --default-tz
     description: str | None = None
+    keywords: str | None = None  # the page's keywords tag, the tags' fallback
     url: str | None = None
 
 
@@ -324,6 +325,7 @@ def page_meta(tree, page_url: str | None = None) -> tuple[PageMeta, list[str]]:
             authors=authors,
             site_name=site,
             description=next((meta[k] for k in _DESCRIPTION_KEYS if k in meta), None),
+            keywords=meta.get("keywords") or meta.get("news_keywords"),
             url=url,
         ),
         date_candidates(tree, meta, article),

@@ -23,7 +23,7 @@ from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.authors import authors_from
 from wirestrip.transforms.read.charset import declared_charset, decode_bytes
 from wirestrip.transforms.read.formats import Piece, Splitter
-from wirestrip.transforms.read.html_meta import meta_values, page_meta, publisher_name
+from wirestrip.transforms.read.html_meta import page_meta, publisher_name
 from wirestrip.transforms.read.timestamps import parse_timestamp
 from wirestrip.transforms.record_types import ParsedArticle, RawRecord, RecordError
 
@@ -75,12 +75,10 @@ class Page:
     standfirst: str | None = None
 
 
-def _tags(tree, doc_tags, doc_categories) -> list[str]:
+def _tags(tree, keywords: str | None, doc_tags, doc_categories) -> list[str]:
     raw: list[str] = [el.get("content") or "" for el in tree.iterfind(".//meta[@property]") if el.get("property") == "article:tag"]
     if not any(raw):
-        meta = meta_values(tree)
-        kw = meta.get("keywords") or meta.get("news_keywords")
-        raw = [kw] if kw else []
+        raw = [keywords] if keywords else []
     for extra in (doc_tags, doc_categories):
         if isinstance(extra, str):
             raw.append(extra)
@@ -209,12 +207,12 @@ def extract_page(html: str | bytes, url: str | None = None, fragment: bool = Fal
         if not page.authors and doc.author:
             page.authors = authors_from(doc.author.split(";"))
             page.byline = page.byline or [doc.author]
-        page.tags = _tags(tree, doc.tags, doc.categories)
+        page.tags = _tags(tree, meta.keywords, doc.tags, doc.categories)
         page.site_name = page.site_name or publisher_name(doc.sitename, url or meta.url) or None
         page.canonical_url = page.canonical_url or doc.url or None
         page.published = page.published + ([doc.date] if doc.date else [])
     else:
-        page.tags = _tags(tree, None, None)
+        page.tags = _tags(tree, meta.keywords, None, None)
     page.site_name = page.site_name or publisher_name(None, url or meta.url)
     page.standfirst, page.paragraphs = _standfirst(tree, page.paragraphs, page.description)
     return page
