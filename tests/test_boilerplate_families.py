@@ -223,6 +223,10 @@ MIDDLE_FAMILIES = [
     # comment prompts, related links, ads, copyright, paywalls
     ("View Comments", "chrome.comment_widget"),
     ("Reply", "chrome.comment_widget"),
+    ("Your comment could not be posted. Error type:", "chrome.comment_form_status"),
+    ("Comments are moderated and will not appear until the editor has approved them.", "chrome.comment_form_status"),
+    ("To post, please enter the letters and numbers you see in the picture below.", "chrome.comment_form_status"),
+    ("Having trouble reading this image? View an alternate.", "chrome.comment_form_status"),
     ("Read more: Port strike ends after talks", "related.labelled_link"),
     ("Related: Port strike ends after talks", "related.labelled_link"),
     ("Most Popular", "chrome.utility_labels"),
@@ -262,6 +266,7 @@ def test_page_chrome_families_go_anywhere_in_the_story(rules, line, rule_id):
         "The 4/15 vote was the closest in years.",
         "Copyright lawyers said the case would take years.",
         "Reply to the union's letter is due on Friday, the minister said.",
+        "Your comment could change the vote, the mayor told residents.",
         "...",
         "Jo Park contributed two goals in the final.",
     ],

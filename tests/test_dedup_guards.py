@@ -140,3 +140,40 @@ def test_a_trim_and_an_updated_top_over_the_old_lead_are_copies():
     new_top = "\n\n".join(["Talks between the ferry operator and crews broke down late on Saturday, the union said.", *FERRY[:3]])
     for copy in (trim, new_top):
         assert is_edge(overlap(story, copy), P), copy
+
+
+def test_shared_paragraphs_in_another_order_are_not_a_copy_but_a_trim_keeps_its_order():
+    story = "\n\n".join(FERRY + FERRY_MORE + ORCHARD)
+    reordered = "\n\n".join([FERRY[0], FERRY_MORE[1], FERRY[3], FERRY_MORE[0], FERRY[2]])
+    o = overlap(story, reordered)
+    assert o.jaccard < P.jaccard_threshold and o.containment >= P.containment_threshold and o.lead_shared >= 0.5
+    assert o.order < 0.85 and rejection(o, P) == "out_of_order"
+    trim = "\n\n".join(FERRY + FERRY_MORE[:1])
+    assert overlap(story, trim).order == 1.0 and is_edge(overlap(story, trim), P)
+
+
+# ---------------------------------------------------------------- a page whose prose is only its site's blurb
+
+BLURB = (
+    "The Harbour Notebook is written by two former dock workers who photograph ships, cranes and the people "
+    "who work them, every week since 2009; all pictures are ours unless marked otherwise."
+)
+
+
+def test_a_page_whose_only_prose_is_the_sites_blurb_is_not_compared_as_a_story():
+    menu = [f"Tag {n}" for n in range(LIST_PAGE_LINES)]
+    monday = page(["Monday at the quay", "Posted by Ana"], [], [*menu, BLURB])
+    friday = page(["Friday night shift", "Posted by Jo"], [], [*menu, BLURB])
+    assert story_text(monday) == ("", "list")
+    assert not is_edge(overlap(monday, friday), P)
+    # the same menu and blurb around a real story: the story is compared
+    text, how = story_text(page(["Monday at the quay"], FERRY, [*menu, BLURB]))
+    assert how == "story" and text == "\n\n".join(FERRY)
+
+
+def test_a_name_put_inside_the_funds_name_is_another_fund_but_a_company_form_is_not():
+    a = FUND.format(amount="6.2", name="Oregon")
+    inserted = a.replace("Harbour Oregon", "Harbour Coastal Oregon")
+    assert fact_mismatch(fact_tokens(a), fact_tokens(inserted))
+    with_form = a.replace("Municipal Income Trust.", "Municipal Income Trust Inc.")
+    assert not fact_mismatch(fact_tokens(a), fact_tokens(with_form))

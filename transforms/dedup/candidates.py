@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.dedup.facts import fact_mismatch
-from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, estimated_overlap, sequence_overlap
+from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, estimated_overlap, sequence_overlap, shared_order
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,11 @@ def verify(a: PairFp, b: PairFp, params: DedupParams) -> Overlap:
     if a.content_hash is not None and a.content_hash == b.content_hash:
         return Overlap(1.0, 1.0, max(a.size, b.size), "exact")
     if params.verify == "exact" and a.shingles is not None and b.shingles is not None:
-        o = sequence_overlap(np.frombuffer(a.shingles, dtype="<u8"), np.frombuffer(b.shingles, dtype="<u8"))
+        seq_a, seq_b = np.frombuffer(a.shingles, dtype="<u8"), np.frombuffer(b.shingles, dtype="<u8")
+        o = sequence_overlap(seq_a, seq_b)
+        # The order check costs a Python loop: only for an edge that containment, not Jaccard, would make.
+        if o.jaccard < params.jaccard_threshold and o.containment >= min(params.containment_threshold, params.short_containment):
+            o = replace(o, order=shared_order(seq_a, seq_b))
     else:
         o = estimated_overlap(np.frombuffer(a.signature, dtype="<u4"), np.frombuffer(b.signature, dtype="<u4"), a.size, b.size)
     # The fact check aligns words: only for two short texts, and only when the overlap would be an edge.

@@ -13,6 +13,9 @@ same results are filed from a company's town or from New York), their words are 
 
 - a **name** replaced by other names (capitalised words inside a line, not months or weekdays, in
   one replaced stretch, none in common: "Franklin Michigan Insured" / "Franklin Ohio Insured"), or
+  a name put into (or taken out of) another name ("Franklin Insured" / "Franklin High-Yield
+  Insured": two funds); a company-form word ("Inc", "Corp") counts as no name, since a re-filing may
+  add or drop one, or
 - at least `MAX_CHANGED_FIGURES` of the shorter text's figures replaced by other figures
   (numbers and number words: "7.7 cts" / "7.3 cts", "six cts" / "4.5 cts")
 
@@ -43,6 +46,9 @@ _DATE_WORDS = frozenset(
     "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept "
     "oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
 )
+_COMPANY_FORMS = frozenset(  # a re-filed brief adds or drops these ("Acme" / "Acme Inc"): the same company
+    "inc corp co ltd plc llc lp sa ag nv se spa bv group holdings holding company the".split()
+)
 _BREAK = frozenset(".!?:;\n-")  # after these a capital starts a line, sentence or field: not evidence of a name
 _DATELINE = re.compile(r"^[^\n]{0,80}? -{1,2} ")  # "WILTON, Conn, March 2 - ": where it was filed, not what it states
 
@@ -68,7 +74,7 @@ def fact_tokens(text: str) -> bytes:
         low = t.lower()
         if any(c.isdigit() for c in t) or low in _NUMBER_WORDS:
             cls = _NUMBER
-        elif t[0].isupper() and prev not in _BREAK and low not in _DATE_WORDS:
+        elif t[0].isupper() and prev not in _BREAK and low not in _DATE_WORDS and low not in _COMPANY_FORMS:
             cls = _NAME
         else:
             cls = _OTHER
@@ -77,8 +83,20 @@ def fact_tokens(text: str) -> bytes:
     return np.asarray(out, dtype="<u8").tobytes()
 
 
+def _is_name(x: int) -> bool:
+    return x & 3 == _NAME
+
+
+def _name_inside_name(sa: list[int], i1: int, i2: int, sb: list[int], j1: int, j2: int) -> bool:
+    """An inserted (or deleted) stretch holding a name, next to a name kept on either side of it."""
+    stretch, kept, at = (sb[j1:j2], sa, i1) if i1 == i2 else (sa[i1:i2], sb, j1)
+    if not any(_is_name(x) for x in stretch):
+        return False
+    return (at > 0 and _is_name(kept[at - 1])) or (at < len(kept) and _is_name(kept[at]))
+
+
 def fact_mismatch(a: bytes, b: bytes) -> bool:
-    """Two short texts state different facts: a name replaced by another, or at least
+    """Two short texts state different facts: a name replaced by another or put inside one, or at least
     MAX_CHANGED_FIGURES of the shorter text's figures replaced (see the module docstring).
     False when either text is not short (no fact tokens)."""
     if not a or not b:
@@ -86,6 +104,10 @@ def fact_mismatch(a: bytes, b: bytes) -> bool:
     sa, sb = np.frombuffer(a, dtype="<u8").tolist(), np.frombuffer(b, dtype="<u8").tolist()
     figures = 0
     for op, i1, i2, j1, j2 in SequenceMatcher(a=sa, b=sb, autojunk=False).get_opcodes():
+        if op in ("insert", "delete"):
+            if _name_inside_name(sa, i1, i2, sb, j1, j2):
+                return True  # a name put into another name: another fund, company or place
+            continue
         if op != "replace":
             continue
         names_a = {x for x in sa[i1:i2] if x & 3 == _NAME}

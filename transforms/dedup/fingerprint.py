@@ -20,6 +20,7 @@ Pure functions, numpy-vectorised; Beam wrappers live in transforms/dedup/beam_de
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -28,7 +29,7 @@ import numpy as np
 import xxhash
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION, fold_typography
 
-FINGERPRINT_VERSION = "f3"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted; f3: a site's repeated prose paragraphs left out
+FINGERPRINT_VERSION = "f4"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted; f3: a site's repeated prose paragraphs left out; f4: a page's story block must look like one, company forms are no names
 _WORD = re.compile(r"\w+")
 _WORD_SEED = 0x5EED_0001  # xxh3 seed of word hashes
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -325,6 +326,7 @@ class Overlap:
     fact_mismatch: bool = False  # two short texts state different names or figures (facts.py): never a copy
     lead_shared: float = 1.0  # share of either text's first LEAD_SHINGLES shingles found in the other, the larger (exact only)
     facts_checked: bool = False  # two short texts passed the fact check (facts.py): it, not the gap rule, is their template guard
+    order: float = 1.0  # share of the smaller text's shared shingles in the other's order (shared_order; containment edges, exact only)
 
 
 def _sorted_unique(seq: np.ndarray) -> np.ndarray:
@@ -358,6 +360,7 @@ def exact_overlap(a: np.ndarray, b: np.ndarray) -> Overlap:
 _FREE_GAPS = 1  # a copy's one block difference: a trimmed tail, a teaser's end
 LEAD_SHINGLES = 20  # the smaller text's lead: its first sentence or two (~22 words)
 MIN_LEAD_SHARED = 0.5  # a containment edge needs half of one text's lead in the other (see is_edge)
+MIN_ORDER = 0.85  # a trim or update keeps the shared text in its order (real copies: >= 0.91); a follow-up reshuffles the background it reuses (0.78)
 
 
 def sequence_overlap(seq_a: np.ndarray, seq_b: np.ndarray) -> Overlap:
@@ -377,6 +380,32 @@ def sequence_overlap(seq_a: np.ndarray, seq_b: np.ndarray) -> Overlap:
     return Overlap(o.jaccard, o.containment, o.shared, "exact", max(0, gaps - _FREE_GAPS) / len(small), lead_shared=lead)
 
 
+def shared_order(seq_a: np.ndarray, seq_b: np.ndarray) -> float:
+    """How much of the shared text keeps its order: of the smaller text's shingles found in the other
+    (in text order), the share in the longest run whose first positions in the other increase
+    (a longest increasing subsequence). 1.0 for a trim or a copy; lower when shared paragraphs sit
+    in another order. O(n log n); only asked for containment edges (see verify)."""
+    small, big = (seq_a, seq_b) if len(_sorted_unique(seq_a)) <= len(_sorted_unique(seq_b)) else (seq_b, seq_a)
+    if len(small) == 0 or len(big) == 0:
+        return 1.0
+    order = np.argsort(big, kind="stable")  # stable: equal hashes keep text order, so the first is their first position
+    keys = big[order]
+    idx = np.searchsorted(keys, small)
+    idx[idx == len(keys)] = 0
+    found = keys[idx] == small
+    if not found.any():
+        return 1.0
+    positions = order[idx[found]].tolist()
+    tails: list[int] = []
+    for x in positions:
+        i = bisect_left(tails, x)
+        if i == len(tails):
+            tails.append(x)
+        else:
+            tails[i] = x
+    return len(tails) / len(positions)
+
+
 def estimated_overlap(sig_a: np.ndarray, sig_b: np.ndarray, size_a: int, size_b: int) -> Overlap:
     """Measures estimated from two signatures and set sizes: J = share of equal minima,
     |A n B| = J (|A| + |B|) / (1 + J), containment = |A n B| / min(|A|, |B|)."""
@@ -392,7 +421,8 @@ def rejection(o: Overlap, params: DedupParams) -> str | None:
     `template` (differences spread like a template's slots, exact mode); `fact_mismatch` (two short
     texts naming different things or figures, facts.py); `too_little` (Jaccard under the threshold
     and the shorter not enough inside the longer); `lead_missing` (enough inside, but neither text's
-    lead is in the other: a follow-up reusing background paragraphs, not a trim or an update).
+    lead is in the other: a follow-up reusing background paragraphs, not a trim or an update);
+    `out_of_order` (enough inside, but the shared text sits in another order: reused paragraphs).
     The gap rule does not apply to two short texts that passed the fact check (`facts_checked`)."""
     if o.shared < 1:
         return "no_overlap"
@@ -409,7 +439,9 @@ def rejection(o: Overlap, params: DedupParams) -> str | None:
     )
     if not inside:
         return "too_little"
-    return "lead_missing" if o.lead_shared < MIN_LEAD_SHARED else None
+    if o.lead_shared < MIN_LEAD_SHARED:
+        return "lead_missing"
+    return "out_of_order" if o.order < MIN_ORDER else None
 
 
 def is_edge(o: Overlap, params: DedupParams) -> bool:

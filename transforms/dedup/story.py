@@ -12,7 +12,11 @@ lines are short and unpunctuated. Then:
 - `story`: prose is most of the text's words, or it has at least `MIN_STORY_WORDS` words of prose
   among at least `LIST_PAGE_LINES` other lines (a page): the largest block of prose paragraphs is
   the story (subheads, credit lines and stray short lines go with the chrome; both copies lose the
-  same ones; a sidebar of prose further than `MAX_BREAK` lines away is left out);
+  same ones; a sidebar of prose further than `MAX_BREAK` lines away is left out). On a page (at
+  least `LIST_PAGE_LINES` other lines) that block must look like a story: at least
+  `PAGE_STORY_PARAGRAPHS` paragraphs and `PAGE_STORY_WORDS` words, or one long text of
+  `PAGE_STORY_LONG_WORDS`; a block of one or two short paragraphs on a page of chrome is the site's
+  blurb, licence or comment guidelines (the post itself being a photo or a line): a `list`;
 - `list`: less prose than that but at least `LIST_PAGE_LINES` other lines: a list of headlines or
   links (section front, aggregator, a near-empty post in its blog's chrome), not a story: nothing is
   compared (it still joins an exact copy of itself by content hash);
@@ -40,6 +44,9 @@ MAX_BREAK = 3  # short lines inside a story (a subhead, a caption, a pull quote,
 SITE_REPEATED_DOCS = (
     3  # chrome is on every page of a site; one story's own versions on one site in a batch are mostly one or two (original, update)
 )
+PAGE_STORY_PARAGRAPHS = 3  # a story on a page of chrome: the real copies' blocks have >= 5; a blog's blurb or licence is 1-2
+PAGE_STORY_WORDS = 80  # ... and words: the real copies' blocks have >= 119; blocks of 3 short chrome lines measured 59-67
+PAGE_STORY_LONG_WORDS = 250  # one paragraph this long is a story dumped without breaks (a real copy: 391 words), not a blurb
 LIST_PAGE_LINES = 20  # lines that are not prose: a wire brief or results table has at most ~12, a section front dozens
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s|$)")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -80,6 +87,13 @@ def _largest_block(paragraphs: list[str], words: list[int], flags: list[bool]) -
     return best
 
 
+def _looks_like_a_story(block: list[str]) -> bool:
+    """A page's largest prose block is its story when it has several paragraphs and words, or is one
+    long text (see PAGE_STORY_*); else it is the site's blurb, licence or comment guidelines."""
+    block_words = sum(_n_words(p) for p in block)
+    return (len(block) >= PAGE_STORY_PARAGRAPHS and block_words >= PAGE_STORY_WORDS) or block_words >= PAGE_STORY_LONG_WORDS
+
+
 def paragraph_key(paragraph: str) -> int:
     """A paragraph's identity across pages: xxh3-64 of its words, lowercased, whitespace collapsed."""
     return xxhash.xxh3_64_intdigest(" ".join(paragraph.lower().split()).encode("utf-8", "surrogatepass"), _KEY_SEED)
@@ -113,8 +127,12 @@ def story_text(text: str) -> tuple[str, str]:
         return text, ("story" if flags else "whole")
     prose_words = sum(n for n, f in zip(words, flags, strict=True) if f)
     other_lines = len(paragraphs) - sum(flags)
-    if prose_words * 2 > sum(words) or (prose_words >= MIN_STORY_WORDS and other_lines >= LIST_PAGE_LINES):
-        return "\n\n".join(_largest_block(paragraphs, words, flags)), "story"
+    is_page = other_lines >= LIST_PAGE_LINES
+    if prose_words * 2 > sum(words) or (prose_words >= MIN_STORY_WORDS and is_page):
+        block = _largest_block(paragraphs, words, flags)
+        if not is_page or _looks_like_a_story(block):
+            return "\n\n".join(block), "story"
+        return "", "list"
     if other_lines >= LIST_PAGE_LINES:
         return "", "list"
     return text, "whole"
