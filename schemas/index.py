@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
-INDEX_SCHEMA_VERSION = "1.0.0"
+INDEX_SCHEMA_VERSION = "1.1.0"  # 1.1.0: source_pos
 
 INDEX_SCHEMA = versioned_schema(
     [
@@ -27,6 +27,11 @@ INDEX_SCHEMA = versioned_schema(
         field("publisher", pa.string(), "Publisher of the document."),
         field("first_seen_run_date", pa.string(), "Run date of the first run that saw this doc_id.", nullable=False),
         field("last_run_date", pa.string(), "Run date of the run that last had this doc_id in its input.", nullable=False),
+        field(
+            "source_pos",
+            pa.string(),
+            "Where the dumps held the doc (source URI, locator with zero-padded numbers): the undated original's tie-break.",
+        ),
     ],
     table="dedup_index",
     version=INDEX_SCHEMA_VERSION,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from wirestrip.pipeline.runners import OfflineDirectRunner
 from wirestrip.transforms.dedup.beam_dedup import Dedup
 from wirestrip.transforms.dedup.candidates import PairFp, bucket_pairs, keys_by_shard, shard_pairs, verify
-from wirestrip.transforms.dedup.documents import doc_fp, names_origin, order_key
+from wirestrip.transforms.dedup.documents import doc_fp, names_origin, order_key, source_position
 from wirestrip.transforms.dedup.fingerprint import DedupParams
 from wirestrip.transforms.write.table_rows import content_hash
 
@@ -274,3 +274,18 @@ def test_a_reused_text_fingerprint_gives_the_same_doc():
     t = text_fp(a["text"], params, chrome)
     assert doc_fp(b, params, "2025-03-04", chrome, t) == doc_fp(b, params, "2025-03-04", chrome)
     assert doc_fp(a, params, "2025-03-04", chrome, t) == doc_fp(a, params, "2025-03-04", chrome)
+
+
+def test_without_dates_the_earlier_run_then_the_earlier_place_in_the_dump_is_the_original():
+    # an index doc seen by an earlier run beats today's copy, whatever the dump order and doc_id
+    assert order_key(None, False, 500, "z", "2026-01-01", "b.jsonl\nbytes=9") < order_key(
+        None, False, 500, "a", "2026-01-02", "a.jsonl\nbytes=0"
+    )
+    # one run, equal texts: the record the dump holds first (numbers compared as numbers, not strings)
+    first = source_position({"source_uri": "wire.jsonl", "locator": "bytes=9-1830"})
+    later = source_position({"source_uri": "wire.jsonl", "locator": "bytes=1830-3432"})
+    assert first < later
+    assert order_key(None, False, 500, "z", "2026-01-02", first) < order_key(None, False, 500, "a", "2026-01-02", later)
+    # a longer text still comes before the dump order, and a date before all of it
+    assert order_key(None, False, 900, "z", "2026-01-02", later) < order_key(None, False, 500, "a", "2026-01-02", first)
+    assert order_key(T0, False, 10, "z", "2026-01-02", later) < order_key(None, True, 900, "a", "2026-01-01", first)

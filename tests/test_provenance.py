@@ -139,8 +139,9 @@ def test_reuters_own_wire_city_date_dateline_and_reuter_signoff():
 
     rules = load_rules()
     first = "LISBON, Feb 26 - Dock workers walked out on Monday over a pay offer, the union said on Tuesday."
-    for last in ("The port said forty ships were waiting offshore. Reuter", "The port said forty ships were waiting offshore."):
-        paragraphs = [first, last] if last.endswith("Reuter") else [first, last, "Reuter"]
+    said = "The port said forty ships were waiting offshore."
+    # the wire printed the sign-off both ways ("Reuter", "REUTER"), glued or on its own line
+    for paragraphs in ([first, f"{said} Reuter"], [first, said, "Reuter"], [first, f"{said} REUTER"], [first, said, "REUTER"]):
         clean = clean_article(ParsedArticle(record=record("x"), paragraphs=paragraphs), rules)
         assert clean.dateline_city == "LISBON" and clean.paragraphs[0] == first  # the dateline stays in the body
         assert clean.origin_agency == "Reuters"

@@ -362,6 +362,24 @@ def _pair_diagnosis(text_a: str, text_b: str, params) -> str:
     )
 
 
+def _real_originals(labels: list[dict], docs: dict, by_url: dict[str, dict], url_of: dict[str, str]) -> tuple[int, int]:
+    """(pairs right, pairs): labelled copy pairs with two different dates whose docs share a cluster;
+    right when the cluster's original is not the later of the two (a re-filing or correction is
+    never the original of the story it re-files)."""
+    right = n = 0
+    for lab in labels:
+        a, b = docs[lab["a"]], docs[lab["b"]]
+        if not lab["same_story"] or not a.published_at or not b.published_at or a.published_at == b.published_at:
+            continue
+        ra, rb = by_url.get(url_of[lab["a"]]), by_url.get(url_of[lab["b"]])
+        if not ra or not rb or ra.get("cluster_id") != rb.get("cluster_id"):
+            continue
+        later = ra if a.published_at > b.published_at else rb
+        n += 1
+        right += not later.get("is_canonical")
+    return right, n
+
+
 def real_pairs_eval(params, work: Path, show_all: bool = True, site_pages: bool = False) -> dict | None:
     """The labelled real pairs through the real pipeline (one run, default options); prints the
     inputs, our figures beside datasketch's MinHashLSH on the raw and on our clean texts, recall and
@@ -396,7 +414,8 @@ def real_pairs_eval(params, work: Path, show_all: bool = True, site_pages: bool 
     folder = work / "real" / "input"
     folder.mkdir(parents=True, exist_ok=True)
     url_of = {i: docs[i].record()["url"] for i in ids}
-    batch = ids + context
+    wanted = set(ids) | set(context)
+    batch = [i for i in docs if i in wanted]  # in the corpora's own order (Reuters: NEWID, filing order), as a dump holds them
     (folder / "docs.jsonl").write_text("".join(json.dumps(docs[i].record(), ensure_ascii=False) + "\n" for i in batch), encoding="utf-8")
     rows, seconds = run_pipeline(folder, work / "real" / "out")
     by_url = {r.get("url"): r for r in rows}
@@ -424,6 +443,14 @@ def real_pairs_eval(params, work: Path, show_all: bool = True, site_pages: bool 
     for (kind, same), n in sorted(kinds.items()):
         hit = sum(1 for lab in ok if lab["kind"] == kind and lab["same_story"] == same and cluster[lab["a"]] == cluster[lab["b"]])
         print(f"    {kind:>16} {'copy' if same else 'distinct':>8}: {hit:3d}/{n:<3d}")
+    right, n = _real_originals(ok, docs, by_url, url_of)
+    print(f"  originals: of {n} dated copy pairs found in one cluster, {right} have the earlier filing, not the later, as the cluster's original")
+    undated = [{**docs[i].record(), "published_at": None} for i in batch]
+    (work / "real-undated" / "input").mkdir(parents=True, exist_ok=True)
+    (work / "real-undated" / "input" / "docs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in undated), encoding="utf-8")
+    rows_u, _ = run_pipeline(work / "real-undated" / "input", work / "real-undated" / "out")
+    right_u, n_u = _real_originals(ok, docs, {r.get("url"): r for r in rows_u}, url_of)
+    print(f"  originals, the same documents with no published_at: {right_u} of {n_u} (order: origin named, longest text, place in the dump, doc_id)")
     if show_all and ours["wrong"]:
         print("  misjudged pairs (as the stage compares them: Jaccard, containment, shared 3-grams, gap rate, sizes, why not a copy):")
         for what, lab in ours["wrong"]:

@@ -133,9 +133,9 @@ def _reuters(root: Path) -> Iterable[Doc]:
         dateline = " ".join(tag("DATELINE").split())
         if dateline and paras:
             paras[0] = f"{dateline} {paras[0]}"
-        when = tag("DATE").strip()
+        when = tag("DATE").strip()  # "26-FEB-1987 15:01:01.79", " 2-MAR-1987 09:27:18.82": the day may have one digit
         try:
-            published = datetime.strptime(when[:20], "%d-%b-%Y %H:%M:%S").isoformat() + "Z"
+            published = datetime.strptime(when.split(".")[0], "%d-%b-%Y %H:%M:%S").isoformat() + "Z"
         except ValueError:
             published = None
         yield Doc("reuters", f"reuters:{nid}", " ".join(tag("TITLE").split()), "\n\n".join(paras), "\n\n".join(paras), "Reuters", published)

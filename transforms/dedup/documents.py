@@ -4,6 +4,7 @@ with the retention rule). The Beam composite that uses them: transforms/dedup/be
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -40,9 +41,11 @@ class DocFp:
     facts: bytes = b""  # facts.fact_tokens of the compared text when it is short (not kept in the index)
     site_chrome: int = 0  # prose paragraphs left out as the site's chrome (story.without_site_chrome)
 
+    source_pos: str = ""  # source_position(row): where the dump holds it (the undated original's tie-break)
+
     @property
     def order(self) -> tuple:
-        return order_key(self.published_at, self.names_origin, self.text_chars, self.doc_id)
+        return order_key(self.published_at, self.names_origin, self.text_chars, self.doc_id, self.first_seen_run_date, self.source_pos)
 
     def pair_fp(self, params: DedupParams) -> PairFp:
         """What verification reads, and only that: the shingles in exact mode, the signature in
@@ -52,16 +55,32 @@ class DocFp:
         return PairFp(self.content_hash, self.size, self.signature, None, self.facts)
 
 
-def order_key(published_at: datetime | None, names_origin: bool, text_chars: int, doc_id: str) -> tuple:
+def order_key(
+    published_at: datetime | None, names_origin: bool, text_chars: int, doc_id: str, first_seen_run_date: str = "", source_pos: str = ""
+) -> tuple:
     """The original of a cluster is the doc with the smallest key: earliest published_at (unknown
-    last), then a copy naming the agency as its own origin, then the longest text, then doc_id."""
+    last), then the earliest run that saw it (an index doc before today's copies), then a copy naming
+    the agency as its own origin, then the longest text, then the earlier place in the dumps (a wire
+    dump holds filings in the order they came: without dates a re-filing or an exact re-send comes
+    after its original), then doc_id."""
     if published_at is None:
         t = _NO_TIME
     else:
         if published_at.tzinfo is None:
             published_at = published_at.replace(tzinfo=UTC)
         t = int(published_at.timestamp() * 1_000_000)
-    return (t, 0 if names_origin else 1, -int(text_chars), doc_id)
+    return (t, first_seen_run_date, 0 if names_origin else 1, -int(text_chars), source_pos, doc_id)
+
+
+_DIGITS = re.compile(r"\d+")
+_POS_DIGITS = 20  # offsets and line numbers zero-padded so that "bytes=9-" sorts before "bytes=10-"
+
+
+def source_position(row: dict) -> str:
+    """Where the dump holds a row, as a string that sorts in file order: its source URI, then its
+    locator with every number zero-padded ("bytes=1830-3432", "member=2/line=7")."""
+    locator = _DIGITS.sub(lambda m: m.group().zfill(_POS_DIGITS), row.get("locator") or "")
+    return f"{row.get('source_uri') or ''}\n{locator}"
 
 
 def names_origin(row: dict) -> bool:
@@ -150,6 +169,7 @@ def doc_fp(
         compared_as=t.compared_as,
         facts=t.facts,
         site_chrome=t.site_chrome,
+        source_pos=source_position(row),
     )
 
 
@@ -203,6 +223,7 @@ def index_row(d: DocFp, cluster_id: str) -> dict:
         "publisher": d.publisher,
         "first_seen_run_date": d.first_seen_run_date,
         "last_run_date": d.last_run_date,
+        "source_pos": d.source_pos,
     }
 
 
@@ -224,6 +245,7 @@ def doc_from_index_row(row: dict) -> DocFp:
         first_seen_run_date=row["first_seen_run_date"],
         last_run_date=row["last_run_date"],
         prev_cluster_id=row.get("cluster_id"),
+        source_pos=row.get("source_pos") or "",  # indexes before 1.1.0 have none: then doc_id decides, as it did
     )
 
 
