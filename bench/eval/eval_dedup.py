@@ -444,13 +444,19 @@ def real_pairs_eval(params, work: Path, show_all: bool = True, site_pages: bool 
         hit = sum(1 for lab in ok if lab["kind"] == kind and lab["same_story"] == same and cluster[lab["a"]] == cluster[lab["b"]])
         print(f"    {kind:>16} {'copy' if same else 'distinct':>8}: {hit:3d}/{n:<3d}")
     right, n = _real_originals(ok, docs, by_url, url_of)
-    print(f"  originals: of {n} dated copy pairs found in one cluster, {right} have the earlier filing, not the later, as the cluster's original")
+    print(
+        f"  originals: of {n} dated copy pairs found in one cluster, {right} have the earlier filing, not the later, as the cluster's original"
+    )
     undated = [{**docs[i].record(), "published_at": None} for i in batch]
     (work / "real-undated" / "input").mkdir(parents=True, exist_ok=True)
-    (work / "real-undated" / "input" / "docs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in undated), encoding="utf-8")
+    (work / "real-undated" / "input" / "docs.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in undated), encoding="utf-8"
+    )
     rows_u, _ = run_pipeline(work / "real-undated" / "input", work / "real-undated" / "out")
     right_u, n_u = _real_originals(ok, docs, {r.get("url"): r for r in rows_u}, url_of)
-    print(f"  originals, the same documents with no published_at: {right_u} of {n_u} (order: origin named, longest text, place in the dump, doc_id)")
+    print(
+        f"  originals, the same documents with no published_at: {right_u} of {n_u} (order: origin named, longest text, place in the dump, doc_id)"
+    )
     if show_all and ours["wrong"]:
         print("  misjudged pairs (as the stage compares them: Jaccard, containment, shared 3-grams, gap rate, sizes, why not a copy):")
         for what, lab in ours["wrong"]:
