@@ -65,7 +65,7 @@ class VerifyPairs(beam.PTransform):
                 why = rejection(o, params)
                 edge = why is None
                 count(f"dedup.{tag}.{'edges' if edge else 'rejected'}")
-                if why in ("template", "fact_mismatch", "lead_missing"):  # the guards' own counters
+                if why in ("template", "fact_mismatch", "lead_missing", "out_of_order"):  # the guards' own counters
                     count(f"dedup.{tag}.rejected.{why}")
                 elif edge and o.facts_checked and o.gap_rate > params.max_gap_rate:
                     count(f"dedup.{tag}.gap_waived_short")  # two short texts: the fact check, not the gap rule
