@@ -7,6 +7,13 @@ python -m bench.perf.dedup_bench signatures [--docs N] [--repeat R]
     datasketch (MinHash.bulk over the same texts' word 3-gram byte strings, and one MinHash per
     text with update_batch) in the same run, best of R repeats. Target: ours >= 2,500 docs/s.
 
+python -m bench.perf.dedup_bench per-doc [--repeat R]
+    The stage's pure work per document, in CPU time (time.process_time, so another busy process
+    barely moves it): `doc_fp` of every real text (the BBC corpus and the L3S-GN1 pages as dumped,
+    chrome included), then `verify` of every LSH candidate pair among them (buckets over
+    hot_bucket skipped, as the stage does), best of R repeats. The figure to compare across
+    versions for "no slower per document" (docs/dedup.md); needs ../shared.
+
 python -m bench.perf.dedup_bench stage [--docs N] [--workers W]
     The whole dedup stage (wirestrip.transforms.dedup.beam_dedup.Dedup) on the local runner (pipeline.runners, as
     pipeline/run.py runs it) for N generated article rows and for N/10: wall time, peak RSS of the
@@ -394,12 +401,55 @@ def stage(docs: int, mode: str, workers: int) -> int:
     return 0
 
 
+def per_doc(repeat: int) -> int:
+    """Print the CPU microseconds per document of fingerprinting and of verifying LSH candidates on real texts."""
+    import gzip
+    from collections import defaultdict
+
+    from wirestrip.transforms.dedup.candidates import verify
+    from wirestrip.transforms.dedup.documents import doc_fp
+    from wirestrip.transforms.dedup.fingerprint import FINGERPRINT_VERSION, DedupParams, rejection
+
+    bbc, pages = SHARED / "corpora" / "bbc", SHARED / "corpora" / "real-pages" / "l3s-gn1.segments.jsonl.gz"
+    if not bbc.is_dir() or not pages.exists():
+        print(f"per-doc: skipped, {bbc} or {pages} is absent")
+        return 0
+    texts = [f.read_text(encoding="latin-1").partition("\n")[2].strip() for f in sorted(bbc.glob("*/*.txt"))]
+    with gzip.open(pages, "rt", encoding="utf-8") as fh:
+        texts += ["\n\n".join(s["text"] for s in json.loads(line)["segments"]) for line in fh]
+    params = DedupParams()
+    best = {"fingerprint": float("inf"), "verify": float("inf")}
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fps = [doc_fp({"doc_id": f"{i:06d}", "text": t, "content_hash": str(i)}, params, "2026-01-01") for i, t in enumerate(texts)]
+        t1 = time.process_time()
+        buckets: dict[int, list[str]] = defaultdict(list)
+        for d in fps:
+            for k in d.keys:
+                buckets[k].append(d.doc_id)
+        pairs = sorted({(a, b) for ids in buckets.values() if len(ids) <= params.hot_bucket for a in ids for b in ids if a < b})
+        by_id = {d.doc_id: d.pair_fp(params) for d in fps}
+        t2 = time.process_time()
+        edges = sum(1 for a, b in pairs if rejection(verify(by_id[a], by_id[b], params), params) is None)
+        t3 = time.process_time()
+        best = {"fingerprint": min(best["fingerprint"], t1 - t0), "verify": min(best["verify"], t3 - t2)}
+    n = len(texts)
+    print(
+        f"per-doc ({FINGERPRINT_VERSION}): {n} real texts (BBC + L3S-GN1 pages), {len(pairs)} candidate pairs, {edges} edges; "
+        f"CPU best of {repeat}: fingerprint {best['fingerprint'] / n * 1e6:.0f} us/doc, verify {best['verify'] / n * 1e6:.0f} us/doc, "
+        f"total {(best['fingerprint'] + best['verify']) / n * 1e6:.0f} us/doc"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="dedup_bench", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("signatures")
     s.add_argument("--docs", type=int, default=3000)
     s.add_argument("--repeat", type=int, default=3)
+    pd = sub.add_parser("per-doc")
+    pd.add_argument("--repeat", type=int, default=3)
     for name in ("stage", "stage-child"):
         st = sub.add_parser(name)
         st.add_argument("--docs", type=int, default=100_000)
@@ -408,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.cmd == "signatures":
         return signatures(args.docs, args.repeat)
+    if args.cmd == "per-doc":
+        return per_doc(args.repeat)
     if args.cmd == "stage":
         return stage(args.docs, args.mode, args.workers)
     if args.cmd == "stage-child":
