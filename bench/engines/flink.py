@@ -19,6 +19,8 @@ import json
 import os
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,6 +43,8 @@ RUN = BUILD / "flink"  # conf, logs, pids of the running cluster
 REST_PORT = 8081  # Flink's default: `--flink_master localhost:8081` as the issue and docs say
 TASK_MANAGERS = 2  # two TaskManager JVMs, one slot each: parallelism 2 on 2 cores
 WAIT_SECONDS = 90  # a cold JobManager + TaskManagers register in ~15 s here; 90 s bounds a stuck start
+INSTALL_SECONDS = 900  # each of pip's and Maven's downloads: ~1 and ~2 min on a fresh machine; bounds a stalled mirror
+SCRIPT_SECONDS = 60  # Flink's start/stop scripts: start returns once the JVM is forked, stop-all waits 10 s per daemon
 
 
 def flink_home() -> Path:
@@ -54,7 +58,8 @@ def setup() -> None:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         # --no-deps: only the JVM distribution inside the wheel is used; its Python deps pin an old Beam
         libs = FLINK_PYPI.replace("apache-flink", "apache-flink-libraries")
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "--no-deps", FLINK_PYPI, libs], check=True)
+        pip = [str(VENV / "bin" / "pip"), "install", "-q", "--no-deps", FLINK_PYPI, libs]
+        subprocess.run(pip, check=True, timeout=INSTALL_SECONDS)
     if not LAUNCHER.exists():
         JOBSERVER.mkdir(parents=True, exist_ok=True)
         deps = "".join(
@@ -71,6 +76,7 @@ def setup() -> None:
             ["mvn", "-B", "-q", "dependency:copy-dependencies", "-DoutputDirectory=lib", "-DincludeScope=runtime"],
             cwd=JOBSERVER,
             check=True,
+            timeout=INSTALL_SECONDS,
         )
         write_launcher(sorted((JOBSERVER / "lib").glob("*.jar")))
     print(f"flink: Flink {FLINK_VERSION} at {flink_home()}, job server {LAUNCHER}", flush=True)
@@ -119,12 +125,24 @@ def env() -> dict[str, str]:
     return {**os.environ, "FLINK_CONF_DIR": str(RUN / "conf"), "FLINK_LOG_DIR": str(RUN / "log"), "FLINK_PID_DIR": str(RUN / "pid")}
 
 
+def script(name: str, action: str, check: bool = True) -> None:
+    """One of Flink's daemon scripts (jobmanager.sh, taskmanager.sh) on this cluster's conf, logs and pids."""
+    cmd = ["bash", str(flink_home() / "bin" / name), action]
+    subprocess.run(cmd, env=env(), check=check, stdout=subprocess.DEVNULL, timeout=SCRIPT_SECONDS)
+
+
 def overview() -> dict | None:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{REST_PORT}/overview", timeout=2) as r:
             return json.load(r)
-    except OSError:
+    except (OSError, ValueError):  # nothing listening, or not Flink's REST API answering
         return None
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def up() -> None:
@@ -133,6 +151,11 @@ def up() -> None:
     if (o := overview()) and o.get("taskmanagers", 0) >= TASK_MANAGERS:
         print(f"flink: already up at localhost:{REST_PORT} ({o['taskmanagers']} TaskManagers)")
         return
+    if taken := [p for p in (REST_PORT, 6123, 6124) if port_taken(p)]:  # a JobManager started now would die on them
+        sys.exit(
+            f"flink: port(s) {taken} on 127.0.0.1 are in use, but no cluster with {TASK_MANAGERS} TaskManagers "
+            f"answers on {REST_PORT}: `make flink-down` if it is this checkout's, else stop what holds them"
+        )
     home = flink_home()
     for d in ("conf", "log", "pid"):
         (RUN / d).mkdir(parents=True, exist_ok=True)
@@ -140,17 +163,30 @@ def up() -> None:
         shutil.copy(f, RUN / "conf" / f.name)
     (RUN / "conf" / "config.yaml").unlink(missing_ok=True)
     (RUN / "conf" / "flink-conf.yaml").write_text(CONFIG)  # the legacy file name: flat keys, read by 1.19
-    subprocess.run(["bash", str(home / "bin" / "jobmanager.sh"), "start"], env=env(), check=True, stdout=subprocess.DEVNULL)
-    for _ in range(TASK_MANAGERS):
-        subprocess.run(["bash", str(home / "bin" / "taskmanager.sh"), "start"], env=env(), check=True, stdout=subprocess.DEVNULL)
+    for name in ["jobmanager.sh"] + ["taskmanager.sh"] * TASK_MANAGERS:
+        script(name, "start")
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         if (o := overview()) and o.get("taskmanagers", 0) >= TASK_MANAGERS:
             print(f"flink: up at localhost:{REST_PORT}, {o['taskmanagers']} TaskManagers, {o.get('slots-total')} slots; logs {RUN / 'log'}")
             return
         time.sleep(1)
+    log_tail()
     down()
-    sys.exit(f"flink: the cluster did not come up within {WAIT_SECONDS}s; see {RUN / 'log'}")
+    sys.exit(
+        f"flink: the cluster did not come up within {WAIT_SECONDS}s ({(o or {}).get('taskmanagers', 0)} of "
+        f"{TASK_MANAGERS} TaskManagers registered); logs in {RUN / 'log'}"
+    )
+
+
+def log_tail(lines: int = 12) -> None:
+    """Why a start failed, readable in a CI log: the end of each daemon's stdout/stderr and its log's last
+    warnings and errors (the current files: Flink rotates the older ones to *.log.1, *.out.1, …)."""
+    for f in sorted([*(RUN / "log").glob("*.out"), *(RUN / "log").glob("*.log")]):
+        text = [ln for ln in f.read_text(errors="replace").splitlines() if ln.strip()]
+        tail = text if f.suffix == ".out" else [ln for ln in text if " WARN " in ln or " ERROR " in ln] or text[-3:]
+        if tail := tail[-lines:]:
+            print(f"flink: --- the end of {f} ---\n" + "\n".join(tail), flush=True)
 
 
 def running_jobs() -> int:
@@ -175,7 +211,7 @@ def kill_one_taskmanager(after: float = 15.0, wait: float = 300.0) -> str:
     os.kill(int(victim), 9)
     pid_file.write_text("".join(f"{p}\n" for p in rest))  # so that no stop ever signals a reused pid
     time.sleep(3)
-    subprocess.run(["bash", str(flink_home() / "bin" / "taskmanager.sh"), "start"], env=env(), check=True, stdout=subprocess.DEVNULL)
+    script("taskmanager.sh", "start")
     return f"killed TaskManager pid {victim} {after:.0f}s into the job, started a replacement"
 
 
@@ -197,20 +233,38 @@ def down() -> None:
     """Stop the TaskManagers and the JobManager (their own scripts, then the recorded pids if still alive)."""
     if not RUN.exists():
         return
-    home = flink_home()
-    subprocess.run(["bash", str(home / "bin" / "taskmanager.sh"), "stop-all"], env=env(), stdout=subprocess.DEVNULL, check=False)
-    subprocess.run(["bash", str(home / "bin" / "jobmanager.sh"), "stop-all"], env=env(), stdout=subprocess.DEVNULL, check=False)
+    recorded = pids()  # read first: stop-all deletes the pid files, whether or not its JVMs stopped
+    for name in ("taskmanager.sh", "jobmanager.sh"):
+        try:
+            script(name, "stop-all", check=False)
+        except (StopIteration, subprocess.TimeoutExpired):  # no Flink install left, or a stuck stop: the pids below
+            pass
     deadline = time.monotonic() + 30  # a JVM stops within seconds of SIGTERM
-    alive = [p for p in pids() if _is_flink(p)]
+    alive = [p for p in recorded if _is_flink(p)]
     while alive and time.monotonic() < deadline:
         time.sleep(0.5)
         alive = [p for p in alive if _is_flink(p)]
     for p in alive:
         if _is_flink(p):  # never a reused pid
-            os.kill(p, 9)
+            os.kill(p, signal.SIGKILL)
     for f in (RUN / "pid").glob("*.pid"):
         f.unlink()
     print("flink: down")
+
+
+def leftovers() -> list[tuple[int, str]]:
+    """Processes of this checkout's engines still running: Flink JVMs (their log file is under RUN), job
+    servers (the launcher jar) and PROCESS workers; (pid, command line). Empty where there is no /proc."""
+    marks = (str(RUN) + "/", str(JOBSERVER) + "/", str(Path(__file__).with_name("process_worker.py")))
+    found = []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(d.name) != os.getpid() and any(m in cmd for m in marks):
+            found.append((int(d.name), cmd))
+    return found
 
 
 def worker_command() -> Path:
