@@ -108,7 +108,7 @@ flink-up: setup  ## a local Flink 1.19 session cluster (JobManager + 2 TaskManag
 flink-down:  ## stop the cluster flink-up started
 	$(BIN)/python -m bench.engines.flink down
 
-flink-check: setup  ## the samples on Flink (cluster started and stopped unless already up): rows equal the local runner's (~3 min; GENERATED=10000 adds a generated batch)
+flink-check: setup  ## the samples on Flink (cluster started and stopped unless already up): rows equal the local runner's (~2.5-3 min warm, ~6 min cold; CI runs it; GENERATED=10000 adds a generated batch)
 	$(BIN)/python -m bench.engines.check flink $(if $(GENERATED),--generated $(GENERATED))
 
 bench-engines: setup  ## the local FnApiRunner vs Prism on N generated articles: articles/s, peak RSS, rows equal
