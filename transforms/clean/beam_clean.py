@@ -68,14 +68,23 @@ class ApplyLearned(_WithSegmentModel):
         super().__init__(model_json)
         self.rules, self.redact = rules, redact
         self._learned: dict = {}
+        self._groups: set = set()
+        self._groups_of: dict | None = None
 
     def process(self, element, learned):  # type: ignore[override]
         self._learned = learned
         yield from super().process(element)
 
+    def _learned_groups(self) -> set:
+        """The groups that learned a line (computed once per side-input object)."""
+        if self._groups_of is not self._learned:
+            self._groups, self._groups_of = {g for g, _ in self._learned}, self._learned
+        return self._groups
+
     def process_one(self, clean: CleanArticle) -> Iterable[CleanArticle]:
         group, learned = group_of(clean), self._learned
-        if not any((group, line_key(p)) in learned for p in clean.parsed.paragraphs):
+        # Most batches learn nothing, or nothing for most groups: then no line needs hashing.
+        if group not in self._learned_groups() or not any((group, line_key(p)) in learned for p in clean.parsed.paragraphs):
             yield clean
             return
 
