@@ -54,6 +54,22 @@ YIELDS = frozenset({"publisher", "origin_agency", "license", "syndicated", "tags
 _ID = re.compile(r"^[a-z0-9_.:\-]+$")
 _RULE_KEYS = frozenset({"id", "family", "kind", "pattern", "scope", "yields", "reason", "case_sensitive"})
 BUILTIN_RULES = "builtin.yaml"
+# Whole-line rules matched in a second RE2 set, apart from the others. Each can run over a whole line
+# of prose before the words it looks for (a leading `.{10,600}?`, `.*`, `[^.()]{2,200}?`, `[^\n]{0,120}`),
+# and in one DFA with the other rules their positions multiply its states. Chosen by measurement
+# (docs/boilerplate.md): with the repeats relaxed, the one set cost 6.4-7.8 us per line once warm
+# (15 in its first 20,000 lines) and its DFA grew to ~60 MiB; the two sets cost 4.5-4.8 us together
+# (8 cold), ~28 MiB. No other single rule moved apart gained beyond noise. Which set a rule is in
+# never changes what matches: each set reports its own rules, merged back into registry order.
+SECOND_SET_RULES = frozenset(
+    {
+        "credit.caption_with_photo_credit",
+        "chrome.script",
+        "chrome.comment_form_status",
+        "credit.writers_contributed",
+        "credit.contributed_to_report",
+    }
+)
 
 
 class RuleError(ValueError):
@@ -75,8 +91,12 @@ class Rule:
 
     @property
     def set_source(self) -> str:
-        """The pattern for a full-match set: flags, no anchors (the set anchors both ends)."""
-        return f"{'' if self.case_sensitive else '(?i)'}(?:{self.pattern})"
+        """The pattern's candidate form for a set: flags, no anchors (a full-match set anchors both
+        ends; an inline rule's search set finds spans anywhere), long counted repeats open-ended
+        (see relax_repeats). It matches every line the rule matches, and maybe a few more: a set
+        only proposes rules; each rule's own regex (regex_source) decides."""
+        flags = "" if self.case_sensitive else "(?i)"
+        return f"{flags}(?:{relax_repeats(self.pattern)})"
 
     @property
     def regex_source(self) -> str:
@@ -88,7 +108,10 @@ class Rule:
 
 @dataclass
 class RuleSet:
-    """Rules compiled for matching: one RE2 set per scope group finds candidate rules in one pass."""
+    """Rules compiled for matching: RE2 sets find the candidate rules of a line in one pass each (the
+    whole-line rules in two sets, see SECOND_SET_RULES; the inline rules in one), with relaxed
+    patterns that match a superset of each rule's lines (see relax_repeats); each candidate's own
+    exact regex then decides whether it matches and gives its groups."""
 
     rules: list[Rule]
     version: str
@@ -99,7 +122,8 @@ class RuleSet:
         # Compiled on first use: Beam unpickles a copy of the rules for every DoFn instance, and
         # most never match a line (the driver's, the learned pass's); a rule's own program is only
         # needed once the set says it matched.
-        self._line_set = self._inline_set = None
+        self._line_sets: list[tuple[Any, list[int]]] | None = None  # (set, its rules' indices in line_rules)
+        self._inline_set = None
         self._line_regex: dict[int, Any] = {}
         self._inline_regex: dict[int, Any] = {}
 
@@ -121,15 +145,21 @@ class RuleSet:
         """Whole-line rules matching `line`, in registry order, with their named groups."""
         if not self.line_rules:
             return []
-        if self._line_set is None:
-            self._line_set = _compile_set(self.line_rules)
-        hits = sorted(self._line_set.Match(line) or ())
+        if self._line_sets is None:
+            self._line_sets = self._compile_line_sets()
+        hits = sorted(index[j] for rset, index in self._line_sets for j in rset.Match(line) or ())
         out = []
         for i in hits:
+            # The set proposes, the exact regex decides: a relaxed repeat may propose a line the rule's bound rejects.
             m = self._regex(self._line_regex, self.line_rules, i).search(line)
             if m is not None:
                 out.append((self.line_rules[i], {k: v for k, v in m.groupdict().items() if v}))
         return out
+
+    def _compile_line_sets(self) -> list[tuple[Any, list[int]]]:
+        second = [i for i, r in enumerate(self.line_rules) if r.id in SECOND_SET_RULES]
+        first = [i for i, r in enumerate(self.line_rules) if r.id not in SECOND_SET_RULES]
+        return [(_compile_set([self.line_rules[i] for i in index]), index) for index in (first, second) if index]
 
     def find_inline(self, line: str) -> list[tuple[Rule, int, int, dict[str, str]]]:
         """Non-overlapping inline spans in `line`: (rule, start, end, groups), left to right."""
@@ -158,14 +188,97 @@ def _re2_options() -> Any:
     return opts
 
 
+# A counted repeat with a larger upper bound than this is open-ended in the sets (see relax_repeats).
+RELAX_REPEATS_ABOVE = 10
+_COUNTED = re.compile(r"\{([0-9]+),([0-9]+)\}")  # ASCII digits: RE2 reads no others as a count
+
+
+def relax_repeats(pattern: str, above: int = RELAX_REPEATS_ABOVE) -> str:
+    r"""`pattern` with every counted repeat {m,n} whose n exceeds `above` made open-ended ({m,}).
+
+    Why: RE2 runs a set as one DFA whose states are sets of all its patterns' positions; a bounded
+    repeat such as `.{10,600}?` or `[^.()]{2,200}?` has a position per count, so on prose nearly
+    every byte makes a new state, the state cache fills and is flushed over and over: the one line
+    set of exact patterns cost 77-103 us per line, relaxed 6.5 (docs/boilerplate.md). The relaxed
+    pattern matches every string the exact one matches (a larger repeat count only adds matches:
+    RE2 has no lookaround, backreference or complement to turn that around) and the bound is
+    checked by the rule's own exact regex, which confirms every candidate a set proposes, so
+    results do not change.
+
+    A plain scan, not a parse: backslash escapes (with \p{..}, \x{..}) and character classes (with
+    [:name:]) are copied unchanged, so a brace in them is never taken for a repeat; a pattern
+    quoting with \Q...\E is returned unchanged.
+    """
+    if "\\Q" in pattern:
+        return pattern
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            end = _escape_end(pattern, i)
+        elif c == "[":
+            end = _class_end(pattern, i)
+        elif c == "{" and (m := _COUNTED.match(pattern, i)) and int(m.group(2)) > above:
+            out.append(f"{{{m.group(1)},}}")
+            i = m.end()
+            continue
+        else:
+            end = i + 1
+        if end < 0:
+            return pattern  # not a pattern this scan understands (RE2 rejects it anyway): keep it exact
+        out.append(pattern[i:end])
+        i = end
+    return "".join(out)
+
+
+def _escape_end(pattern: str, i: int) -> int:
+    """End of the escape at pattern[i] == '\\' (its braces included), or -1."""
+    if i + 1 >= len(pattern):
+        return -1
+    if pattern[i + 1] in "pPx" and pattern.startswith("{", i + 2):
+        close = pattern.find("}", i + 3)
+        return close + 1 if close > 0 else -1
+    return i + 2
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """End of the character class opening at pattern[i] == '[', or -1 (RE2's class syntax: a ']'
+    first, after the optional '^', is a literal; [:name:] and escapes may hold a ']')."""
+    j = i + 1
+    if pattern.startswith("^", j):
+        j += 1
+    if pattern.startswith("]", j):
+        j += 1
+    while j < len(pattern):
+        c = pattern[j]
+        if c == "]":
+            return j + 1
+        if c == "\\":
+            j = _escape_end(pattern, j)
+            if j < 0:
+                return -1
+        elif pattern.startswith("[:", j) and (close := pattern.find(":]", j + 2)) > 0:
+            j = close + 2
+        else:
+            j += 1
+    return -1
+
+
 def _compile_set(rules: list[Rule]) -> Any:
     opts = _re2_options()
     # Whole-line rules go in a full-match set (anchored at both ends by RE2 itself: about twice as
-    # fast as searching for ^...$); inline rules in a search set.
+    # fast as searching for ^...$); inline rules in a search set. Either proposes candidate rules
+    # (relaxed patterns, see relax_repeats); the caller confirms each with the rule's exact regex.
     whole = bool(rules) and rules[0].scope != "inline"
     rset = re2.Set.FullMatchSet(opts) if whole else re2.Set.SearchSet(opts)
-    for r in rules:
-        rset.Add(r.set_source if whole else r.regex_source)
+    for i, r in enumerate(rules):
+        try:
+            index = rset.Add(r.set_source)
+        except re2.error:  # never seen: the exact pattern compiled, and relaxing only widens repeats
+            index = rset.Add(f"{'' if r.case_sensitive else '(?i)'}(?:{r.pattern})")
+        if index != i:
+            raise RuleError(f"rule {r.id!r}: the RE2 set numbered it {index}, not {i}")
     rset.Compile()
     return rset
 
