@@ -3,14 +3,103 @@ fingerprints joined on and verified against the thresholds (the pure steps: cand
 
 from __future__ import annotations
 
+import struct
+
 import apache_beam as beam
+from apache_beam.typehints import Any, Optional, Tuple
 from wirestrip.transforms.beam_safe import count
-from wirestrip.transforms.dedup.candidates import keys_by_shard, shard_pairs, verify
+from wirestrip.transforms.dedup.candidates import PairFp, keys_by_shard, shard_pairs, verify
 from wirestrip.transforms.dedup.fingerprint import DedupParams, rejection
+
+_PAIR_HEAD = struct.Struct("<BqIIII")  # flags, size, lengths of content_hash, signature, shingles, facts
+_NO_HASH, _NO_SHINGLES = 1, 2
+
+
+def pack_pair_fp(p: PairFp) -> bytes:
+    """A PairFp as bytes: one header (None flags, size, lengths), then the fields as they are."""
+    ch = b"" if p.content_hash is None else p.content_hash.encode("utf-8", "surrogatepass")
+    sh = b"" if p.shingles is None else p.shingles
+    flags = (p.content_hash is None) * _NO_HASH | (p.shingles is None) * _NO_SHINGLES
+    return b"".join((_PAIR_HEAD.pack(flags, p.size, len(ch), len(p.signature), len(sh), len(p.facts)), ch, p.signature, sh, p.facts))
+
+
+def unpack_pair_fp(b: bytes) -> PairFp:
+    flags, size, n_ch, n_sig, n_sh, n_facts = _PAIR_HEAD.unpack_from(b)
+    i = _PAIR_HEAD.size
+    ch, i = b[i : i + n_ch], i + n_ch
+    sig, i = b[i : i + n_sig], i + n_sig
+    sh, i = b[i : i + n_sh], i + n_sh
+    return PairFp(
+        None if flags & _NO_HASH else ch.decode("utf-8", "surrogatepass"),
+        size,
+        sig,
+        None if flags & _NO_SHINGLES else sh,
+        b[i : i + n_facts],
+    )
+
+
+class PairFpCoder(beam.coders.Coder):
+    """PairFp packed (bytes as they are, no pickle): it crosses the verification joins and rides with
+    every representative to its component. Deterministic: equal PairFps have equal fields, and every
+    field has one encoding."""
+
+    def encode(self, value: PairFp) -> bytes:
+        return pack_pair_fp(value)
+
+    def decode(self, encoded: bytes) -> PairFp:
+        return unpack_pair_fp(encoded)
+
+    def is_deterministic(self) -> bool:
+        return True
+
+    def estimate_size(self, value: PairFp) -> int:
+        return _PAIR_HEAD.size + len(value.signature) + len(value.shingles or b"") + len(value.facts) + 32
+
+    def to_type_hint(self):
+        return PairFp
+
+
+beam.coders.registry.register_coder(PairFp, PairFpCoder)
+
+# The values of the two verification joins: for JoinLeft (keyed by a), (b, None) for a pair (a, b)
+# or (None, fp of a); for JoinRight (keyed by b), (a, fp of a) for a pair (a, b) or (None, fp of b).
+LeftValue = Tuple[Optional[str], Optional[PairFp]]
+RightValue = Tuple[Optional[str], PairFp]
+
+
+class _LeftSide(beam.CombineFn):
+    """JoinLeft as a combine: per left doc a, its PairFp and the distinct right docs b of its
+    candidate pairs. Combiner-lifted, so a pair found in several buckets collapses before the
+    shuffle, and the pairs' deduplication and their left join are one shuffle. The accumulator is
+    (fp of a or None, set of b)."""
+
+    def create_accumulator(self):
+        return None, set()
+
+    def add_input(self, acc, value):
+        b, fp = value
+        if b is None:
+            return acc[0] or fp, acc[1]
+        acc[1].add(b)
+        return acc
+
+    def merge_accumulators(self, accs):
+        fp, bs = None, set()
+        for f, more in accs:
+            fp = fp or f
+            bs |= more
+        return fp, bs
+
+    def extract_output(self, acc):
+        return acc
+
+    def get_accumulator_coder(self):
+        return beam.coders.TupleCoder([beam.coders.NullableCoder(PairFpCoder()), beam.coders.FastPrimitivesCoder()])
 
 
 class CandidatePairs(beam.PTransform):
-    """(doc_id, [lsh keys]) -> distinct candidate pairs (a, b), a < b.
+    """(doc_id, [lsh keys]) -> candidate pairs (a, b), a < b, once per bucket holding both (VerifyPairs
+    drops the repeats before its shuffle and verifies each distinct pair once).
 
     Buckets are found per shard with numpy: docs are batched, each batch's keys split into `shards`
     arrays by key, a GroupByKey brings one shard's arrays together, and a sort finds the keys held by
@@ -31,17 +120,18 @@ class CandidatePairs(beam.PTransform):
             | "BatchDocs" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
             | "KeysByShard" >> beam.FlatMap(keys_by_shard, shards)
             | "Shards" >> beam.GroupByKey()
-            | "BucketPairs" >> beam.FlatMap(lambda shard: ((pair, None) for pair in shard_pairs(shard[1], hot, count)))
-            | "DistinctPairs" >> beam.CombinePerKey(lambda _: None)  # combiner-lifted: duplicates collapse before the shuffle
-            | "PairKeys" >> beam.Keys()
+            | "BucketPairs" >> beam.FlatMap(lambda shard: shard_pairs(shard[1], hot, count))
         )
 
 
 class VerifyPairs(beam.PTransform):
-    """Pairs (a, b) + fingerprints (doc_id, PairFp) -> (a, b, Overlap, is_edge) for every pair.
+    """Pairs (a, b), repeats allowed + fingerprints (doc_id, PairFp) -> (a, b, Overlap, is_edge) for
+    every distinct pair.
 
-    Two joins: the left doc's fingerprint travels to the right doc's key; the right doc's worker
-    verifies. `tag` names counters (pairs verified by the LSH step or against an original)."""
+    Two joins: the left doc's fingerprint travels to the right doc's key (a combine per left doc,
+    which also drops repeated pairs); the right doc's worker verifies. Each join's values are one
+    type (its coder packs the PairFps). `tag` names counters (pairs verified by the LSH step or
+    against an original)."""
 
     def __init__(self, params: DedupParams, tag: str):
         super().__init__()
@@ -50,18 +140,31 @@ class VerifyPairs(beam.PTransform):
     def expand(self, pcolls):
         pairs, fps = pcolls
         params, tag = self.params, self.tag
-        by_left = pairs | "ByLeft" >> beam.Map(lambda p: (p[0], p))
-        left = {"pairs": by_left, "fp": fps} | "JoinLeft" >> beam.CoGroupByKey() | "AttachLeft" >> beam.ParDo(_AttachLeftPair())
-        right = {"left": left, "fp": fps} | "JoinRight" >> beam.CoGroupByKey()
+        left = (
+            (
+                pairs | "ByLeft" >> beam.Map(lambda p: (p[0], (p[1], None))).with_output_types(Tuple[str, LeftValue]),
+                fps | "FpLeft" >> beam.MapTuple(lambda a, fp: (a, (None, fp))).with_output_types(Tuple[str, LeftValue]),
+            )
+            | "LeftInputs" >> beam.Flatten()
+            | "JoinLeft" >> beam.CombinePerKey(_LeftSide()).with_output_types(Tuple[str, Tuple[Optional[PairFp], Any]])
+            | "AttachLeft" >> beam.ParDo(_AttachLeftPair()).with_output_types(Tuple[str, RightValue])
+        )
+        right = (
+            (left, fps | "FpRight" >> beam.MapTuple(lambda b, fp: (b, (None, fp))).with_output_types(Tuple[str, RightValue]))
+            | "RightInputs" >> beam.Flatten()
+            | "JoinRight" >> beam.GroupByKey()
+        )
 
         def check(element):
-            b, group = element
-            fps_b = list(group["fp"])
-            for (a, _b), fa in group["left"]:
-                if not fps_b:
+            b, values = element
+            fp_b = next((fp for a, fp in values if a is None), None)
+            for a, fa in values:
+                if a is None:
+                    continue
+                if fp_b is None:
                     count(f"dedup.{tag}.missing_fingerprint")
                     continue
-                o = verify(fa, fps_b[0], params)
+                o = verify(fa, fp_b, params)
                 why = rejection(o, params)
                 edge = why is None
                 count(f"dedup.{tag}.{'edges' if edge else 'rejected'}")
@@ -75,13 +178,12 @@ class VerifyPairs(beam.PTransform):
 
 
 class _AttachLeftPair(beam.DoFn):
-    """(a, {pairs: [(a, b)...], fp: [fp_a]}) -> (b, ((a, b), fp_a))."""
+    """(a, (fp_a, {b...})) -> (b, (a, fp_a)) per distinct pair (a, b)."""
 
     def process(self, element):
-        _, group = element
-        fps = list(group["fp"])
-        for pair in group["pairs"]:
-            if not fps:
+        a, (fp_a, bs) = element
+        for b in bs:
+            if fp_a is None:
                 count("dedup.pairs_missing_fingerprint")
                 continue
-            yield pair[1], (pair, fps[0])
+            yield b, (a, fp_a)

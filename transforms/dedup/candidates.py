@@ -1,8 +1,8 @@
 """Candidate pairs from LSH buckets, and their verification against the thresholds.
 
 Only band keys and doc ids are shuffled to build buckets (numpy arrays per shard, see
-CandidatePairs); fingerprints join onto the (deduplicated) candidate pairs afterwards, by doc_id,
-in two CoGroupByKeys (left id, then right id). A bucket holding more than `hot_bucket` docs
+CandidatePairs); fingerprints join onto the candidate pairs afterwards, by doc_id, in two joins
+(left id, which also drops repeated pairs, then right id; VerifyPairs). A bucket holding more than `hot_bucket` docs
 (template text, a stock paragraph) yields a star to its smallest doc_id instead of all pairs: n-1
 pairs instead of n(n-1)/2.
 """
