@@ -6,36 +6,47 @@
       signature, keys, order key; no text)
       [+ index docs of earlier runs]  merged by doc_id (a doc of this batch replaces its index entry)
     exact duplicates: GroupByKey by content_hash; the doc with the smallest order key represents
-      its copies: only it goes on to LSH (if it has >= min_shingles shingles) and into components
+      its copies: only it goes on to LSH (if it has >= min_shingles shingles) and into components;
+      every doc goes on as a slim Member (no keys, no index fields; its PairFp only when it differs
+      from its representative's)
     LSH: (band_key, doc_id) -> buckets -> candidate pairs (star to the minimum in hot buckets) ->
-      fingerprints joined onto pairs (left, then right) -> verified edges
+      fingerprints joined onto pairs (left: a combine that also drops repeated pairs; then right)
+      -> verified edges
     connected components of the representatives (large-star/small-star, convergence checked);
-      every doc joins its representative's label (one join)
-    original per component: earliest published_at, then a copy naming its agency as its own origin,
-      then the longest text, then doc_id (CombinePerKey(min order key))
-    chaining rule: every member re-verified against its original; failures split off (grouped
-      by content hash: exact copies of a split member stay together)
-    cluster sizes; then the assignment joins back onto the full rows by doc_id (texts are shuffled
-    only there), onto `clusters` rows and onto the updated index rows.
+      every doc joins its representative's label (JoinLabels); a representative with no near
+      duplicate is resolved there, the others' members are grouped by label (JoinOriginal)
+    original per component: its member with the smallest order key (earliest published_at, then a
+      copy naming its agency as its own origin, then the longest text, then doc_id)
+    chaining rule: every member re-verified against its original in the same group; failures split
+      off (grouped by content hash: exact copies of a split member stay together)
+    cluster sizes and `clusters` rows; then one join by doc_id puts the assignments onto the full
+    rows (texts are shuffled only there) and, with the index, onto the index rows.
 
-The pure steps: transforms/dedup/documents.py, fingerprint.py, candidates.py, components.py.
+What crosses a shuffle has a packed coder (DocFpCoder, MemberCoder, AssignmentCoder; PairFpCoder
+in beam_candidates.py), never pickle. The pure steps: transforms/dedup/documents.py,
+fingerprint.py, candidates.py, components.py.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import pickle
+import struct
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import apache_beam as beam
+from apache_beam.typehints import Any, Optional, Tuple
 from wirestrip.transforms.beam_safe import count
-from wirestrip.transforms.dedup.beam_candidates import CandidatePairs, VerifyPairs
+from wirestrip.transforms.dedup.beam_candidates import CandidatePairs, VerifyPairs, pack_pair_fp, unpack_pair_fp
 from wirestrip.transforms.dedup.beam_components import ConnectedComponents
-from wirestrip.transforms.dedup.candidates import verify
+from wirestrip.transforms.dedup.candidates import PairFp, verify
 from wirestrip.transforms.dedup.documents import (
     Assignment,
     DocFp,
+    Member,
     TextFp,
     doc_fp,
     doc_from_index_row,
@@ -51,6 +62,256 @@ from wirestrip.transforms.dedup.documents import (
 )
 from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, is_edge
 from wirestrip.transforms.dedup.story import SITE_REPEATED_DOCS
+
+# ---------------------------------------------------------------- packed coders
+# What crosses dedup's shuffles is written field by field (bytes as they are, ints fixed width,
+# datetimes as microseconds), never pickled: Beam falls back to pickle for a type it has no coder
+# for, which cost ~38 µs per DocFp. A coder applies where a PCollection's type says DocFp, Member,
+# Assignment or PairFp (with_output_types below); the joins' values are one tuple type per join so
+# that every input keeps its coder.
+
+_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
+# How a datetime is written: its wall clock in microseconds since 1970-01-01, its fold, and its zone:
+# none, datetime.UTC, a ZoneInfo by key, another tzinfo pickled; a datetime subclass is pickled whole.
+_T_NONE, _T_NAIVE, _T_UTC, _T_ZONEINFO, _T_TZ, _T_PICKLED = range(6)
+
+
+def _text(x: str | None) -> bytes:
+    return b"" if x is None else x.encode("utf-8", "surrogatepass")
+
+
+def _str(b: bytes) -> str:
+    return b.decode("utf-8", "surrogatepass")
+
+
+def _pack_time(t: datetime | None) -> tuple[int, int, bytes]:
+    """(kind | fold << 4, wall-clock microseconds, zone bytes) of a datetime or None, exactly."""
+    if t is None:
+        return _T_NONE, 0, b""
+    if type(t) is not datetime:
+        return _T_PICKLED, 0, pickle.dumps(t, protocol=5)
+    micros = ((t.toordinal() - _EPOCH_ORDINAL) * 86400 + t.hour * 3600 + t.minute * 60 + t.second) * 1_000_000 + t.microsecond
+    tz = t.tzinfo
+    if tz is None:
+        kind, zone = _T_NAIVE, b""
+    elif tz is UTC:
+        kind, zone = _T_UTC, b""
+    elif type(tz) is ZoneInfo and tz.key is not None:
+        kind, zone = _T_ZONEINFO, tz.key.encode()
+    else:
+        kind, zone = _T_TZ, pickle.dumps(tz, protocol=5)
+    return kind | t.fold << 4, micros, zone
+
+
+_EPOCHS: dict[tuple[int, bytes], datetime] = {}  # 1970-01-01 00:00 in each zone seen: the wall clock counts from it
+
+
+def _epoch(kind: int, zone: bytes) -> datetime:
+    epoch = _EPOCHS.get((kind, zone))
+    if epoch is None:
+        tz = None if kind == _T_NAIVE else UTC if kind == _T_UTC else ZoneInfo(zone.decode()) if kind == _T_ZONEINFO else pickle.loads(zone)
+        epoch = datetime(1970, 1, 1, tzinfo=tz)
+        if len(_EPOCHS) < 1024:
+            _EPOCHS[kind, zone] = epoch
+    return epoch
+
+
+def _unpack_time(kind: int, micros: int, zone: bytes) -> datetime | None:
+    k = kind & 15
+    if k == _T_NONE:
+        return None
+    if k == _T_PICKLED:
+        return pickle.loads(zone)
+    t = _epoch(k, zone) + timedelta(microseconds=micros)  # wall-clock arithmetic: the zone is kept, fold is 0
+    return t.replace(fold=1) if kind >> 4 else t
+
+
+def _split(b: bytes, start: int, lengths) -> list[bytes]:
+    """The variable-length fields that follow a header, by their lengths."""
+    out = []
+    for n in lengths:
+        out.append(b[start : start + n])
+        start += n
+    return out
+
+
+# DocFp: flags, time kind, then published_at (µs), text_chars, size, simhash, site_chrome, then the
+# lengths of doc_id, content_hash, signature, shingles, keys (int64 each), publisher,
+# first_seen_run_date, last_run_date, prev_cluster_id, compared_as, facts, source_pos, zone.
+_DOC_HEAD = struct.Struct("<BBqqqqq13I")
+_NO_HASH, _NO_PUBLISHER, _NO_PREV, _ORIGIN, _IN_BATCH, _NO_FP, _REP_SELF = 1, 2, 4, 8, 16, 32, 64
+
+
+class DocFpCoder(beam.coders.Coder):
+    """DocFp packed: ~5.6 KB (keys as int64, signature and shingles as they are) instead of a pickle.
+    Not deterministic: published_at keeps its zone, so one instant in two zones (equal datetimes)
+    encodes two ways. DocFp is never a key."""
+
+    def encode(self, d: DocFp) -> bytes:
+        kind, micros, zone = _pack_time(d.published_at)
+        parts = (
+            _text(d.doc_id),
+            _text(d.content_hash),
+            d.signature,
+            d.shingles,
+            struct.pack(f"<{len(d.keys)}q", *d.keys),
+            _text(d.publisher),
+            _text(d.first_seen_run_date),
+            _text(d.last_run_date),
+            _text(d.prev_cluster_id),
+            _text(d.compared_as),
+            d.facts,
+            _text(d.source_pos),
+            zone,
+        )
+        flags = (
+            (d.content_hash is None) * _NO_HASH
+            | (d.publisher is None) * _NO_PUBLISHER
+            | (d.prev_cluster_id is None) * _NO_PREV
+            | bool(d.names_origin) * _ORIGIN
+            | bool(d.in_batch) * _IN_BATCH
+        )
+        head = _DOC_HEAD.pack(flags, kind, micros, d.text_chars, d.size, d.simhash, d.site_chrome, *map(len, parts))
+        return head + b"".join(parts)
+
+    def decode(self, b: bytes) -> DocFp:
+        flags, kind, micros, text_chars, size, simhash, site_chrome, *lengths = _DOC_HEAD.unpack_from(b)
+        doc_id, ch, sig, sh, keys, pub, first, last, prev, compared, facts, pos, zone = _split(b, _DOC_HEAD.size, lengths)
+        return DocFp(
+            doc_id=_str(doc_id),
+            content_hash=None if flags & _NO_HASH else _str(ch),
+            published_at=_unpack_time(kind, micros, zone),
+            names_origin=bool(flags & _ORIGIN),
+            text_chars=text_chars,
+            size=size,
+            signature=sig,
+            shingles=sh,
+            keys=struct.unpack(f"<{len(keys) // 8}q", keys),
+            simhash=simhash,
+            publisher=None if flags & _NO_PUBLISHER else _str(pub),
+            in_batch=bool(flags & _IN_BATCH),
+            first_seen_run_date=_str(first),
+            last_run_date=_str(last),
+            prev_cluster_id=None if flags & _NO_PREV else _str(prev),
+            compared_as=_str(compared),
+            facts=facts,
+            site_chrome=site_chrome,
+            source_pos=_str(pos),
+        )
+
+    def is_deterministic(self) -> bool:
+        return False
+
+    def estimate_size(self, d: DocFp) -> int:
+        return _DOC_HEAD.size + len(d.signature) + len(d.shingles) + 8 * len(d.keys) + len(d.facts) + len(d.source_pos) + 120
+
+    def to_type_hint(self):
+        return DocFp
+
+
+# Member: flags, time kind, then published_at (µs), size, text_chars, simhash, then the lengths of
+# doc_id, rep_id (empty for a representative: flag _REP_SELF), content_hash, the packed PairFp,
+# first_seen_run_date, source_pos, publisher, zone.
+_MEMBER_HEAD = struct.Struct("<BBqqqq8I")
+
+
+class MemberCoder(beam.coders.Coder):
+    """Member packed: ~250 bytes, plus its PairFp when it carries one (a representative, or an exact
+    copy whose text compares otherwise). Not deterministic, for the same reason as DocFpCoder."""
+
+    def encode(self, m: Member) -> bytes:
+        kind, micros, zone = _pack_time(m.published_at)
+        rep_self = m.rep_id == m.doc_id
+        parts = (
+            _text(m.doc_id),
+            b"" if rep_self else _text(m.rep_id),
+            _text(m.content_hash),
+            b"" if m.fp is None else pack_pair_fp(m.fp),
+            _text(m.first_seen_run_date),
+            _text(m.source_pos),
+            _text(m.publisher),
+            zone,
+        )
+        flags = (
+            (m.content_hash is None) * _NO_HASH
+            | (m.publisher is None) * _NO_PUBLISHER
+            | (m.fp is None) * _NO_FP
+            | bool(m.names_origin) * _ORIGIN
+            | bool(m.in_batch) * _IN_BATCH
+            | rep_self * _REP_SELF
+        )
+        return _MEMBER_HEAD.pack(flags, kind, micros, m.size, m.text_chars, m.simhash, *map(len, parts)) + b"".join(parts)
+
+    def decode(self, b: bytes) -> Member:
+        flags, kind, micros, size, text_chars, simhash, *lengths = _MEMBER_HEAD.unpack_from(b)
+        doc_id, rep_id, ch, fp, first, pos, pub, zone = _split(b, _MEMBER_HEAD.size, lengths)
+        doc_id = _str(doc_id)
+        return Member(
+            doc_id=doc_id,
+            rep_id=doc_id if flags & _REP_SELF else _str(rep_id),
+            content_hash=None if flags & _NO_HASH else _str(ch),
+            size=size,
+            fp=None if flags & _NO_FP else unpack_pair_fp(fp),
+            published_at=_unpack_time(kind, micros, zone),
+            names_origin=bool(flags & _ORIGIN),
+            text_chars=text_chars,
+            first_seen_run_date=_str(first),
+            source_pos=_str(pos),
+            publisher=None if flags & _NO_PUBLISHER else _str(pub),
+            in_batch=bool(flags & _IN_BATCH),
+            simhash=simhash,
+        )
+
+    def is_deterministic(self) -> bool:
+        return False
+
+    def estimate_size(self, m: Member) -> int:
+        fp = m.fp
+        return _MEMBER_HEAD.size + 200 + (0 if fp is None else len(fp.signature) + len(fp.shingles or b"") + len(fp.facts) + 60)
+
+    def to_type_hint(self):
+        return Member
+
+
+# Assignment: similarity, containment (IEEE doubles), cluster_size, lengths of doc_id, cluster_id, method.
+_ASSIGN_HEAD = struct.Struct("<ddq3I")
+
+
+class AssignmentCoder(beam.coders.Coder):
+    """Assignment packed. Deterministic: strings and ints have one encoding, and the floats are
+    written as doubles with -0.0 folded into 0.0 (the one pair of equal doubles with two bit patterns)."""
+
+    def encode(self, a: Assignment) -> bytes:
+        parts = (_text(a.doc_id), _text(a.cluster_id), _text(a.method))
+        return _ASSIGN_HEAD.pack(a.similarity + 0.0, a.containment + 0.0, a.cluster_size, *map(len, parts)) + b"".join(parts)
+
+    def decode(self, b: bytes) -> Assignment:
+        similarity, containment, size, *lengths = _ASSIGN_HEAD.unpack_from(b)
+        doc_id, cluster_id, method = _split(b, _ASSIGN_HEAD.size, lengths)
+        return Assignment(_str(doc_id), _str(cluster_id), similarity, containment, _str(method), size)
+
+    def is_deterministic(self) -> bool:
+        return True
+
+    def estimate_size(self, a: Assignment) -> int:
+        return _ASSIGN_HEAD.size + len(a.doc_id) + len(a.cluster_id) + len(a.method)
+
+    def to_type_hint(self):
+        return Assignment
+
+
+beam.coders.registry.register_coder(DocFp, DocFpCoder)
+beam.coders.registry.register_coder(Member, MemberCoder)
+beam.coders.registry.register_coder(Assignment, AssignmentCoder)
+
+# The values of the joins, one tuple type per join (each slot a coder; one slot set per element):
+# JoinLabels (by representative): a member of its exact copies, or the representative's component label.
+LabelValue = Tuple[Optional[Member], Optional[str]]
+# What the article and index rows need of a doc's assignment: (Assignment, simhash, in_batch,
+# verified: a member kept by the chaining rule, for the dedup.original.verified counter).
+Decided = Tuple[Assignment, int, bool, bool]
+# JoinRows (by doc_id): an articles row, the doc's assignment, its DocFp (for its index row, with --index).
+RowValue = Tuple[Any, Optional[Decided], Optional[DocFp]]
 
 
 class _SiteChrome(beam.CombineFn):
@@ -141,44 +402,55 @@ def _merge_by_doc_id(element) -> Iterator[DocFp]:
     """This batch's doc replaces the index entry of the same doc_id (a rerun does not double count);
     the first run that saw it is kept."""
     _, group = element
-    new, old = list(group["new"])[:1], list(group["old"])[:1]
+    new = next((d for d in group if d.in_batch), None)
+    old = next((d for d in group if not d.in_batch), None)
     if new and old:
         count("dedup.index_replaced")
-        first = min(new[0].first_seen_run_date, old[0].first_seen_run_date)
-        yield replace(new[0], first_seen_run_date=first)
+        first = min(new.first_seen_run_date, old.first_seen_run_date)
+        yield replace(new, first_seen_run_date=first)
     elif new:
-        yield new[0]
+        yield new
     elif old:
         count("dedup.index_docs")
-        yield old[0]
+        yield old
 
 
-def _exact_key(d: DocFp) -> str:
+def _exact_key(d: DocFp | Member) -> str:
     return d.content_hash or f"doc:{d.doc_id}"
 
 
 class _SplitExact(beam.DoFn):
-    """(content_hash, [DocFp]) -> (rep_id, DocFp) for every doc of the hash on the main output, the
-    representative being the doc with the smallest order key (the best original candidate); the
-    representative's LSH keys on `lsh` and its PairFp on `fps` (only LSH docs are ever verified
-    pairwise). Two passes over the docs: a hash's copies never sit in memory together."""
+    """(content_hash, [DocFp]) -> (rep_id, (Member, None)) for every doc of the hash on the main
+    output (the JoinLabels value), the representative being the doc with the smallest order key (the
+    best original candidate); the representative's LSH keys on `lsh` and its PairFp on `fps` (only
+    LSH docs are ever verified pairwise); with the index, every doc's DocFp on `docs` (the JoinRows
+    value for its index row). A copy whose PairFp equals the representative's goes on without it (it
+    verifies as the representative does). Two passes over the docs: a hash's copies never sit in
+    memory together."""
 
-    def __init__(self, params: DedupParams):
-        self.params = params
+    def __init__(self, params: DedupParams, with_index: bool):
+        self.params, self.with_index = params, with_index
 
     def process(self, element):
         _, docs = element
         rep = min(docs, key=lambda d: d.order)  # order ends with doc_id: unique
-        rep_id = rep.doc_id
+        rep_id, rep_fp = rep.doc_id, rep.pair_fp(self.params)
         for d in docs:
-            if d.doc_id != rep_id:
+            if d.doc_id == rep_id:
+                fp = rep_fp
+            else:
                 count("dedup.exact_duplicates")
-            yield rep_id, d
+                fp = d.pair_fp(self.params)
+                if fp == rep_fp:
+                    fp = None
+            yield rep_id, (d.member(rep_id, fp), None)
+            if self.with_index:
+                yield beam.pvalue.TaggedOutput("docs", (d.doc_id, (None, None, d)))
         if rep.size < self.params.min_shingles:
             count("dedup.below_min_shingles")
         else:
             yield beam.pvalue.TaggedOutput("lsh", (rep_id, list(rep.keys)))
-            yield beam.pvalue.TaggedOutput("fps", (rep_id, rep.pair_fp(self.params)))
+            yield beam.pvalue.TaggedOutput("fps", (rep_id, rep_fp))
 
 
 def _prior_left(element):
@@ -199,72 +471,129 @@ def _prior_right(element):
         yield rd, rp
 
 
-class _LabelMembers(beam.DoFn):
-    """(rep_id, {doc: [DocFp of the rep's exact copies], label: [label]}) -> (label or rep_id, DocFp):
-    every exact copy joins its representative's component; an unlinked rep's copies are one component.
-    The representative's (order, doc_id, PairFp) also goes to `rep`: it has the smallest order key
-    of its copies, so the component's original is the minimum over representatives only."""
+class _Members:
+    """The members in a JoinLabels group's values, re-iterable (each pass reads the group again)."""
 
-    def __init__(self, params: DedupParams):
-        self.params = params
+    def __init__(self, values):
+        self.values = values
+
+    def __iter__(self) -> Iterator[Member]:
+        return (m for m, _ in self.values if m is not None)
+
+
+class _LabelMembers(beam.DoFn):
+    """(rep_id, [(Member of the rep's exact copies, None)..., (None, label)]) -> (label, Member) on
+    `linked` for a representative in a component of several (its copies join it); a representative
+    with no near duplicate (no label) is a component of its own and its exact copies, which this group
+    already holds whole: it is resolved here (_resolve's outputs), without a second shuffle. A node only
+    known from an old cluster id (its doc was pruned) has no member: a connector, not a member."""
+
+    def __init__(self, params: DedupParams, run_id: str):
+        self.params, self.run_id = params, run_id
 
     def process(self, element):
-        rep_id, group = element
-        labels = list(group["label"])
-        # A node only known from an old cluster id (its doc was pruned) has no doc: a connector, not a member.
-        key = labels[0] if labels else rep_id
-        for d in group["doc"]:
-            if d.doc_id == rep_id:
-                yield beam.pvalue.TaggedOutput("rep", (key, (d.order, d.doc_id, d.pair_fp(self.params))))
-            yield key, d
+        _, values = element
+        label = next((label for _, label in values if label is not None), None)
+        if label is None:
+            yield from _resolve(_Members(values), self.params, self.run_id)
+            return
+        for m, _ in values:
+            if m is not None:
+                yield beam.pvalue.TaggedOutput("linked", (label, m))
+
+
+def _decided(m: Member, a: Assignment, run_id: str, verified: bool = False):
+    """A member's assignment -> the doc's cluster fields for its article row and index row (main:
+    the JoinRows value; a doc outside the batch only has an index row) and its clusters row."""
+    yield m.doc_id, (None, (a, m.simhash, m.in_batch, verified), None)
+    yield beam.pvalue.TaggedOutput(
+        "clusters",
+        {
+            "doc_id": m.doc_id,
+            **a.fields(),
+            "content_hash": m.content_hash,
+            "published_at": m.published_at,
+            "publisher": m.publisher,
+            "first_seen_run_date": m.first_seen_run_date,
+            "in_batch": m.in_batch,
+            "run_id": run_id,
+        },
+    )
+
+
+def _resolve(members, params: DedupParams, run_id: str):
+    """One component's members (re-iterable) -> the assignment of the original (the member with the
+    smallest order key: a representative, as every representative has the smallest key of its
+    copies) and of every member that verifies against it (the chaining rule), as _decided outputs;
+    members that do not go to `split` keyed by (original, content hash). Three passes over the
+    members (the original, the size, the assignments): what is held is one check result per member
+    that carries a PairFp (a representative, or a copy that compares otherwise), which its exact
+    copies also use."""
+    best = min(members, key=lambda m: m.order)
+    orig_id, orig_fp = best.doc_id, best.fp
+    checked: dict[str, Overlap | None] = {}
+
+    def check(m: Member):
+        """None for the original itself; its Overlap with the original otherwise."""
+        if m.doc_id == orig_id:
+            return None
+        if m.content_hash is not None and m.content_hash == orig_fp.content_hash:  # what verify returns, without a PairFp
+            return Overlap(1.0, 1.0, max(m.size, orig_fp.size), "exact")
+        if m.fp is None:  # an exact copy with its representative's PairFp: the representative's result
+            return checked[m.rep_id]
+        if m.doc_id not in checked:
+            checked[m.doc_id] = verify(m.fp, orig_fp, params)
+        return checked[m.doc_id]
+
+    def kept(o: Overlap | None) -> bool:
+        return o is None or is_edge(o, params)
+
+    # The size: members with a PairFp first (their results are what their copies use), then their copies.
+    copies: Counter[str] = Counter()
+    size = 0
+    for m in members:
+        if m.fp is None and m.content_hash != orig_fp.content_hash:
+            copies[m.rep_id] += 1
+        else:
+            size += kept(check(m))
+    size += sum(n for rep_id, n in copies.items() if kept(checked[rep_id]))
+
+    for m in members:
+        # dedup.original.verified and dedup.chain_splits are counted by FillRows and ResolveSplit: this
+        # runs in two steps, and the manifest keeps one value per counter name.
+        o = check(m)
+        if o is None:
+            yield from _decided(m, Assignment(m.doc_id, orig_id, 1.0, 1.0, "exact", size), run_id)
+        elif is_edge(o, params):
+            yield from _decided(m, Assignment(m.doc_id, orig_id, o.jaccard, o.containment, o.method, size), run_id, verified=True)
+        else:
+            yield beam.pvalue.TaggedOutput("split", (("split", orig_id, _exact_key(m)), replace(m, fp=None)))
 
 
 class _ResolveComponent(beam.DoFn):
-    """(component, {m: [DocFp], best: [(order, doc_id, PairFp)]}) -> (DocFp, Assignment) of the
-    original and of every member that verifies against it (the chaining rule); members that do not
-    go to the `split` output keyed by (original, content hash). Two passes over the members (count,
-    then emit) instead of holding them: a component's size never sits in memory."""
+    """(component, [Member]) -> _resolve's outputs: a component of several representatives."""
 
-    def __init__(self, params: DedupParams):
-        self.params = params
+    def __init__(self, params: DedupParams, run_id: str):
+        self.params, self.run_id = params, run_id
 
     def process(self, element):
-        _, group = element
-        best = next(iter(group["best"]), None)
-        if best is None:  # cannot happen: every component has a minimum
-            count("dedup.component_without_original")
-            return
-        _, orig_id, orig_fp = best
-        params = self.params
-
-        def check(d: DocFp):
-            if d.doc_id == orig_id:
-                return None
-            if d.content_hash is not None and d.content_hash == orig_fp.content_hash:  # what verify returns, without a PairFp
-                return Overlap(1.0, 1.0, max(d.size, orig_fp.size), "exact")
-            return verify(d.pair_fp(params), orig_fp, params)
-
-        size = sum(1 for d in group["m"] if d.doc_id == orig_id or is_edge(check(d), params))
-        for d in group["m"]:
-            o = check(d)
-            if o is None:
-                yield d, Assignment(d.doc_id, orig_id, 1.0, 1.0, "exact", size)
-            elif is_edge(o, params):
-                count("dedup.original.verified")
-                yield d, Assignment(d.doc_id, orig_id, o.jaccard, o.containment, o.method, size)
-            else:
-                count("dedup.chain_splits")
-                yield beam.pvalue.TaggedOutput("split", (("split", orig_id, _exact_key(d)), d))
+        yield from _resolve(element[1], self.params, self.run_id)
 
 
-def _resolve_split(element):
-    """(key, {m: [DocFp], best: [(order, doc_id)]}) -> (DocFp, Assignment): split-off members with
-    one content hash form one cluster around their best original (exact copies: similarity 1)."""
-    _, group = element
-    for _, orig_id in list(group["best"])[:1]:
-        size = sum(1 for _ in group["m"])
-        for d in group["m"]:
-            yield d, Assignment(d.doc_id, orig_id, 1.0, 1.0, "exact", size)
+class _ResolveSplit(beam.DoFn):
+    """(key, [Member]) -> _decided outputs: split-off members with one content hash form one cluster
+    around the one with the smallest order key (exact copies: similarity 1)."""
+
+    def __init__(self, run_id: str):
+        self.run_id = run_id
+
+    def process(self, element):
+        _, members = element
+        orig_id = min(members, key=lambda m: m.order).doc_id
+        size = sum(1 for _ in members)
+        for m in members:
+            count("dedup.chain_splits")  # every member split off its component by the chaining rule comes here once
+            yield from _decided(m, Assignment(m.doc_id, orig_id, 1.0, 1.0, "exact", size), self.run_id)
 
 
 class ReadIndex(beam.PTransform):
@@ -277,7 +606,7 @@ class ReadIndex(beam.PTransform):
 
     def expand(self, pbegin):
         if not self.files:
-            return pbegin | "EmptyIndex" >> beam.Create([])
+            return pbegin | "EmptyIndex" >> beam.Create([]).with_output_types(DocFp)
         cutoff = retention_cutoff(self.run_date, self.retention_days)
 
         def keep(row: dict) -> bool:
@@ -291,7 +620,7 @@ class ReadIndex(beam.PTransform):
             | "IndexFiles" >> beam.Create(self.files)
             | "ReadIndexParquet" >> beam.io.ReadAllFromParquet()
             | "Retention" >> beam.Filter(keep)
-            | "IndexDocs" >> beam.Map(doc_from_index_row)
+            | "IndexDocs" >> beam.Map(doc_from_index_row).with_output_types(DocFp)
         )
 
 
@@ -318,6 +647,7 @@ class Dedup(beam.PTransform):
 
     def expand(self, rows):
         params, run_date, run_id = self.params, self.run_date, self.run_id
+        with_index = self.index_files is not None
         # The site's chrome: prose paragraphs on >= SITE_REPEATED_DOCS of its pages in this batch
         # (one element per doc, combined per site; only the repeated keys go to the side input).
         chrome = (
@@ -326,13 +656,18 @@ class Dedup(beam.PTransform):
             | "SiteChrome" >> beam.CombinePerKey(_SiteChrome(SITE_REPEATED_DOCS))
             | "RepeatedOnly" >> beam.Filter(lambda kv: bool(kv[1]))
         )
-        new = rows | "Fingerprint" >> beam.ParDo(_Fingerprint(params, run_date), chrome=beam.pvalue.AsDict(chrome))
-        if self.index_files is not None:
+        new = rows | "Fingerprint" >> beam.ParDo(_Fingerprint(params, run_date), chrome=beam.pvalue.AsDict(chrome)).with_output_types(DocFp)
+        if with_index:
             old = rows.pipeline | "ReadIndex" >> ReadIndex(self.index_files, run_date, self.retention_days)
+            by_id = Tuple[str, DocFp]
             docs = (
-                {"new": new | "NewById" >> beam.Map(lambda d: (d.doc_id, d)), "old": old | "OldById" >> beam.Map(lambda d: (d.doc_id, d))}
-                | "MergeById" >> beam.CoGroupByKey()
-                | "Merged" >> beam.FlatMap(_merge_by_doc_id)
+                (
+                    new | "NewById" >> beam.Map(lambda d: (d.doc_id, d)).with_output_types(by_id),
+                    old | "OldById" >> beam.Map(lambda d: (d.doc_id, d)).with_output_types(by_id),
+                )
+                | "BatchAndIndex" >> beam.Flatten()
+                | "MergeById" >> beam.GroupByKey()
+                | "Merged" >> beam.FlatMap(_merge_by_doc_id).with_output_types(DocFp)
             )
         else:  # doc_ids are unique within a batch (ids hash path, locator and bytes): nothing to merge
             docs = new
@@ -341,9 +676,12 @@ class Dedup(beam.PTransform):
         # in its representative's component, so the copies' edges would only repeat it.
         exact = (
             docs
-            | "ExactKey" >> beam.Map(lambda d: (_exact_key(d), d))
+            | "ExactKey" >> beam.Map(lambda d: (_exact_key(d), d)).with_output_types(Tuple[str, DocFp])
             | "ExactGroup" >> beam.GroupByKey()
-            | "SplitExact" >> beam.ParDo(_SplitExact(params)).with_outputs("lsh", "fps", main="by_rep")
+            | "SplitExact"
+            >> beam.ParDo(_SplitExact(params, with_index))
+            .with_output_types(Tuple[str, LabelValue], lsh=Any, fps=Tuple[str, PairFp], docs=Tuple[str, RowValue])
+            .with_outputs("lsh", "fps", "docs", main="by_rep")
         )
 
         # Near duplicates: LSH candidates (representatives only), verified.
@@ -351,99 +689,124 @@ class Dedup(beam.PTransform):
         verified = (pairs, exact.fps) | "VerifyCandidates" >> VerifyPairs(params, "lsh")
         near = verified | "Edges" >> beam.FlatMap(lambda v: [(v[0], v[1])] if v[3] else [])
         edges = [near]
-        if self.index_files is not None:
+        if with_index:
             # Clusters of earlier runs stay linked (their members are re-verified against the original
             # below); only index docs have a previous cluster. Each side of such an edge goes to its
             # representative (an id that is no doc, an old cluster id, stays itself).
             prior = docs | "PriorEdges" >> beam.FlatMap(
                 lambda d: [(d.doc_id, d.prev_cluster_id)] if d.prev_cluster_id and d.prev_cluster_id != d.doc_id else []
             )
-            rep_of = exact.by_rep | "RepOf" >> beam.MapTuple(lambda rep_id, d: (d.doc_id, rep_id))
+            rep_of = exact.by_rep | "RepOf" >> beam.MapTuple(lambda rep_id, v: (v[0].doc_id, rep_id))
             prior_left = {"rep": rep_of, "e": prior} | "PriorRepLeft" >> beam.CoGroupByKey() | "PriorLeft" >> beam.FlatMap(_prior_left)
             edges.append(
                 {"rep": rep_of, "e": prior_left} | "PriorRepRight" >> beam.CoGroupByKey() | "PriorRight" >> beam.FlatMap(_prior_right)
             )
         labels = tuple(edges) | "AllEdges" >> beam.Flatten() | "Components" >> ConnectedComponents(params.max_rounds, params.shards)
 
-        # The original of every component (smallest order key; its fingerprint rides along in the
-        # combiner), then every member verified against it: the chaining rule. Members reach their
-        # component through their representative's label.
+        # Members reach their component through their representative's label; the original of every
+        # component is its member with the smallest order key, and every member is verified against
+        # it (the chaining rule) in the same group. A representative without a near duplicate is
+        # resolved in its JoinLabels group (its component is its exact copies).
+        resolve_types = {"split": Tuple[Tuple[str, str, str], Member], "clusters": Any}
         labelled = (
-            {"doc": exact.by_rep, "label": labels}
-            | "JoinLabels" >> beam.CoGroupByKey()
-            | "ByComponent" >> beam.ParDo(_LabelMembers(params)).with_outputs("rep", main="members")
+            (
+                exact.by_rep,
+                labels
+                | "LabelValues" >> beam.MapTuple(lambda node, label: (node, (None, label))).with_output_types(Tuple[str, LabelValue]),
+            )
+            | "LabelInputs" >> beam.Flatten()
+            | "JoinLabels" >> beam.GroupByKey()
+            | "ByComponent"
+            >> beam.ParDo(_LabelMembers(params, run_id))
+            .with_output_types(Tuple[str, RowValue], linked=Tuple[str, Member], **resolve_types)
+            .with_outputs("linked", "split", "clusters", main="decided")
         )
-        members = labelled.members
-        best = labelled.rep | "Original" >> beam.CombinePerKey(min)
         resolved = (
-            {"m": members, "best": best}
-            | "JoinOriginal" >> beam.CoGroupByKey()
-            | "Resolve" >> beam.ParDo(_ResolveComponent(params)).with_outputs("split", main="kept")
-        )
-        split_best = (
-            resolved.split
-            | "SplitOrder" >> beam.MapTuple(lambda k, d: (k, (d.order, d.doc_id)))
-            | "SplitOriginal" >> beam.CombinePerKey(min)
+            labelled.linked
+            | "JoinOriginal" >> beam.GroupByKey()
+            | "Resolve"
+            >> beam.ParDo(_ResolveComponent(params, run_id))
+            .with_output_types(Tuple[str, RowValue], **resolve_types)
+            .with_outputs("split", "clusters", main="decided")
         )
         split = (
-            {"m": resolved.split, "best": split_best} | "JoinSplit" >> beam.CoGroupByKey() | "ResolveSplit" >> beam.FlatMap(_resolve_split)
+            (labelled.split, resolved.split)
+            | "SplitInputs" >> beam.Flatten()
+            | "JoinSplit" >> beam.GroupByKey()
+            | "ResolveSplit"
+            >> beam.ParDo(_ResolveSplit(run_id))
+            .with_output_types(Tuple[str, RowValue], clusters=Any)
+            .with_outputs("clusters", main="decided")
         )
-        assigned = (resolved.kept, split) | "Assignments" >> beam.Flatten()
-        outputs = assigned | "DocOutputs" >> beam.ParDo(_DocOutputs(run_id, self.index_files is not None)).with_outputs(
-            "clusters", "index", main="batch"
-        )
+        clusters = (labelled.clusters, resolved.clusters, split.clusters) | "Clusters" >> beam.Flatten()
 
-        article_rows = (
-            {"row": rows | "RowById" >> beam.Map(lambda r: (r["doc_id"], r)), "a": outputs.batch}
-            | "JoinRows" >> beam.CoGroupByKey()
-            | "FillRows" >> beam.FlatMap(_fill_rows)
+        # The article rows (texts are shuffled only here) and, with the index, the index rows: one
+        # join by doc_id of the rows, the assignments and the index docs' DocFp.
+        joined = [
+            rows | "RowById" >> beam.Map(lambda r: (r["doc_id"], (r, None, None))).with_output_types(Tuple[str, RowValue]),
+            labelled.decided,
+            resolved.decided,
+            split.decided,
+        ]
+        if with_index:
+            joined.append(exact.docs)
+        filled = (
+            tuple(joined)
+            | "RowInputs" >> beam.Flatten()
+            | "JoinRows" >> beam.GroupByKey()
+            | "FillRows" >> beam.ParDo(_FillRows()).with_outputs("index", main="rows")
         )
-        out = {"rows": article_rows, "clusters": outputs.clusters}
-        if self.index_files is not None:
-            out["index"] = outputs.index
+        out = {"rows": filled.rows, "clusters": clusters}
+        if with_index:
+            out["index"] = filled.index
         return out
 
 
-class _DocOutputs(beam.DoFn):
-    """(DocFp, Assignment) -> the batch docs' cluster fields (main), a clusters row and an index row for every doc."""
-
-    def __init__(self, run_id: str, with_index: bool):
-        self.run_id, self.with_index = run_id, with_index
+class _FillRows(beam.DoFn):
+    """(doc_id, [(row, None, None)..., (None, (Assignment, simhash, in_batch, verified), None), (None,
+    None, DocFp)]) -> the rows with their cluster fields (a row is never dropped: a row without a batch
+    doc's assignment is its own cluster) and, for a doc with a DocFp (with the index), its index row."""
 
     def process(self, element):
-        d, a = element
-        doc_id = d.doc_id
-        fields = a.fields()
-        if d.in_batch:
-            yield doc_id, {**fields, "simhash": d.simhash}
-        if not a.is_canonical:
-            count("dedup.duplicates")
-        yield beam.pvalue.TaggedOutput(
-            "clusters",
-            {
-                "doc_id": doc_id,
-                **fields,
-                "content_hash": d.content_hash,
-                "published_at": d.published_at,
-                "publisher": d.publisher,
-                "first_seen_run_date": d.first_seen_run_date,
-                "in_batch": d.in_batch,
-                "run_id": self.run_id,
-            },
-        )
-        if self.with_index:
-            yield beam.pvalue.TaggedOutput("index", index_row(d, a.cluster_id))
+        doc_id, values = element
+        decided = d = None
+        has_rows = False
+        for row, dec, doc in values:
+            if row is not None:
+                has_rows = True
+            elif dec is not None:
+                decided = decided or dec
+                # Every doc's assignment comes here once: counted in one step (the manifest keeps one value per name).
+                if not dec[0].is_canonical:
+                    count("dedup.duplicates")
+                if dec[3]:
+                    count("dedup.original.verified")
+            elif doc is not None:
+                d = d or doc
+        if has_rows:
+            if decided is not None and decided[2]:  # the assignment of this batch's doc
+                fields = {**decided[0].fields(), "simhash": decided[1]}
+            else:
+                count("dedup.rows_without_fingerprint")
+                fields = {**self_assignment(doc_id).fields(), "simhash": None}
+            for row, _, _ in values:
+                if row is not None:
+                    yield {**row, **fields}
+        if d is not None and decided is not None:
+            yield beam.pvalue.TaggedOutput("index", index_row(d, decided[0].cluster_id))
 
 
-def _fill_rows(element):
-    """(doc_id, {row: [rows], a: [fields]}) -> rows with the cluster fields; a row is never dropped."""
-    doc_id, group = element
-    fields = next(iter(group["a"]), None)
-    if fields is None:
-        count("dedup.rows_without_fingerprint")
-        fields = {**self_assignment(doc_id).fields(), "simhash": None}
-    for row in group["row"]:
-        yield {**row, **fields}
-
-
-__all__ = ["Assignment", "Dedup", "DedupParams", "DocFp", "Overlap", "doc_fp", "names_origin", "order_key"]
+__all__ = [
+    "Assignment",
+    "AssignmentCoder",
+    "Dedup",
+    "DedupParams",
+    "DocFp",
+    "DocFpCoder",
+    "Member",
+    "MemberCoder",
+    "Overlap",
+    "doc_fp",
+    "names_origin",
+    "order_key",
+]

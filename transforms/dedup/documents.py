@@ -54,6 +54,52 @@ class DocFp:
             return PairFp(self.content_hash, self.size, b"", self.shingles, self.facts)
         return PairFp(self.content_hash, self.size, self.signature, None, self.facts)
 
+    def member(self, rep_id: str, fp: PairFp | None) -> Member:
+        """The slim record this doc carries from its exact-copy group (represented by `rep_id`) to its
+        cluster assignment; `fp` is its PairFp, or None when it equals the representative's."""
+        return Member(
+            doc_id=self.doc_id,
+            rep_id=rep_id,
+            content_hash=self.content_hash,
+            size=self.size,
+            fp=fp,
+            published_at=self.published_at,
+            names_origin=self.names_origin,
+            text_chars=self.text_chars,
+            first_seen_run_date=self.first_seen_run_date,
+            source_pos=self.source_pos,
+            publisher=self.publisher,
+            in_batch=self.in_batch,
+            simhash=self.simhash,
+        )
+
+
+@dataclass(frozen=True)
+class Member:
+    """What a document carries from its exact-copy group to its cluster assignment (components, the
+    original, the chaining rule, the clusters row): no band keys, no signature in exact mode, no
+    index fields. `fp` (what verification reads) is None for an exact copy whose PairFp equals its
+    representative's: verified against any original, it gives the representative's result."""
+
+    doc_id: str
+    rep_id: str  # the representative of its exact copies (itself for a representative)
+    content_hash: str | None
+    size: int
+    fp: PairFp | None
+    published_at: datetime | None
+    names_origin: bool
+    text_chars: int
+    first_seen_run_date: str
+    source_pos: str
+    publisher: str | None
+    in_batch: bool
+    simhash: int
+
+    @property
+    def order(self) -> tuple:
+        """The DocFp's order key: the original of a component is its member with the smallest."""
+        return order_key(self.published_at, self.names_origin, self.text_chars, self.doc_id, self.first_seen_run_date, self.source_pos)
+
 
 def order_key(
     published_at: datetime | None, names_origin: bool, text_chars: int, doc_id: str, first_seen_run_date: str = "", source_pos: str = ""
