@@ -373,7 +373,11 @@ def _counters(result) -> dict[str, int]:
         query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
     except Exception:  # noqa: BLE001 - some runners cannot report metrics; the manifest does not rely on them
         return {}
-    return {c.key.metric.name: c.committed or 0 for c in sorted(query["counters"], key=lambda c: c.key.metric.name)}
+    # One result per (step, name): a counter bumped in two steps (a first and a second cleaning pass) is their sum.
+    totals: dict[str, int] = {}
+    for c in query["counters"]:
+        totals[c.key.metric.name] = totals.get(c.key.metric.name, 0) + (c.committed or 0)
+    return dict(sorted(totals.items()))
 
 
 _STEP_TIME = "ptransform_execution_time:total_msecs"  # Beam's per-step time (start + process + finish)
