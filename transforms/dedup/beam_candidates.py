@@ -15,27 +15,36 @@ _PAIR_HEAD = struct.Struct("<BqIIII")  # flags, size, lengths of content_hash, s
 _NO_HASH, _NO_SHINGLES = 1, 2
 
 
+def pack_text(x: str | None) -> bytes:
+    """A string field as UTF-8 bytes (None as b"": a flag says which); surrogates kept as they are."""
+    return b"" if x is None else x.encode("utf-8", "surrogatepass")
+
+
+def unpack_text(b: bytes) -> str:
+    return b.decode("utf-8", "surrogatepass")
+
+
+def split_fields(b: bytes, start: int, lengths) -> list[bytes]:
+    """The variable-length fields that follow a packed header, by their lengths."""
+    out = []
+    for n in lengths:
+        out.append(b[start : start + n])
+        start += n
+    return out
+
+
 def pack_pair_fp(p: PairFp) -> bytes:
     """A PairFp as bytes: one header (None flags, size, lengths), then the fields as they are."""
-    ch = b"" if p.content_hash is None else p.content_hash.encode("utf-8", "surrogatepass")
+    ch = pack_text(p.content_hash)
     sh = b"" if p.shingles is None else p.shingles
     flags = (p.content_hash is None) * _NO_HASH | (p.shingles is None) * _NO_SHINGLES
     return b"".join((_PAIR_HEAD.pack(flags, p.size, len(ch), len(p.signature), len(sh), len(p.facts)), ch, p.signature, sh, p.facts))
 
 
 def unpack_pair_fp(b: bytes) -> PairFp:
-    flags, size, n_ch, n_sig, n_sh, n_facts = _PAIR_HEAD.unpack_from(b)
-    i = _PAIR_HEAD.size
-    ch, i = b[i : i + n_ch], i + n_ch
-    sig, i = b[i : i + n_sig], i + n_sig
-    sh, i = b[i : i + n_sh], i + n_sh
-    return PairFp(
-        None if flags & _NO_HASH else ch.decode("utf-8", "surrogatepass"),
-        size,
-        sig,
-        None if flags & _NO_SHINGLES else sh,
-        b[i : i + n_facts],
-    )
+    flags, size, *lengths = _PAIR_HEAD.unpack_from(b)
+    ch, sig, sh, facts = split_fields(b, _PAIR_HEAD.size, lengths)
+    return PairFp(None if flags & _NO_HASH else unpack_text(ch), size, sig, None if flags & _NO_SHINGLES else sh, facts)
 
 
 class PairFpCoder(beam.coders.Coder):

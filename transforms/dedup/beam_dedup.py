@@ -40,7 +40,15 @@ from zoneinfo import ZoneInfo
 import apache_beam as beam
 from apache_beam.typehints import Any, Optional, Tuple
 from wirestrip.transforms.beam_safe import count
-from wirestrip.transforms.dedup.beam_candidates import CandidatePairs, VerifyPairs, pack_pair_fp, unpack_pair_fp
+from wirestrip.transforms.dedup.beam_candidates import (
+    CandidatePairs,
+    VerifyPairs,
+    pack_pair_fp,
+    pack_text,
+    split_fields,
+    unpack_pair_fp,
+    unpack_text,
+)
 from wirestrip.transforms.dedup.beam_components import ConnectedComponents
 from wirestrip.transforms.dedup.candidates import PairFp, verify
 from wirestrip.transforms.dedup.documents import (
@@ -74,14 +82,6 @@ _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 # How a datetime is written: its wall clock in microseconds since 1970-01-01, its fold, and its zone:
 # none, datetime.UTC, a ZoneInfo by key, another tzinfo pickled; a datetime subclass is pickled whole.
 _T_NONE, _T_NAIVE, _T_UTC, _T_ZONEINFO, _T_TZ, _T_PICKLED = range(6)
-
-
-def _text(x: str | None) -> bytes:
-    return b"" if x is None else x.encode("utf-8", "surrogatepass")
-
-
-def _str(b: bytes) -> str:
-    return b.decode("utf-8", "surrogatepass")
 
 
 def _pack_time(t: datetime | None) -> tuple[int, int, bytes]:
@@ -126,15 +126,6 @@ def _unpack_time(kind: int, micros: int, zone: bytes) -> datetime | None:
     return t.replace(fold=1) if kind >> 4 else t
 
 
-def _split(b: bytes, start: int, lengths) -> list[bytes]:
-    """The variable-length fields that follow a header, by their lengths."""
-    out = []
-    for n in lengths:
-        out.append(b[start : start + n])
-        start += n
-    return out
-
-
 # DocFp: flags, time kind, then published_at (µs), text_chars, size, simhash, site_chrome, then the
 # lengths of doc_id, content_hash, signature, shingles, keys (int64 each), publisher,
 # first_seen_run_date, last_run_date, prev_cluster_id, compared_as, facts, source_pos, zone.
@@ -150,18 +141,18 @@ class DocFpCoder(beam.coders.Coder):
     def encode(self, d: DocFp) -> bytes:
         kind, micros, zone = _pack_time(d.published_at)
         parts = (
-            _text(d.doc_id),
-            _text(d.content_hash),
+            pack_text(d.doc_id),
+            pack_text(d.content_hash),
             d.signature,
             d.shingles,
             struct.pack(f"<{len(d.keys)}q", *d.keys),
-            _text(d.publisher),
-            _text(d.first_seen_run_date),
-            _text(d.last_run_date),
-            _text(d.prev_cluster_id),
-            _text(d.compared_as),
+            pack_text(d.publisher),
+            pack_text(d.first_seen_run_date),
+            pack_text(d.last_run_date),
+            pack_text(d.prev_cluster_id),
+            pack_text(d.compared_as),
             d.facts,
-            _text(d.source_pos),
+            pack_text(d.source_pos),
             zone,
         )
         flags = (
@@ -176,10 +167,10 @@ class DocFpCoder(beam.coders.Coder):
 
     def decode(self, b: bytes) -> DocFp:
         flags, kind, micros, text_chars, size, simhash, site_chrome, *lengths = _DOC_HEAD.unpack_from(b)
-        doc_id, ch, sig, sh, keys, pub, first, last, prev, compared, facts, pos, zone = _split(b, _DOC_HEAD.size, lengths)
+        doc_id, ch, sig, sh, keys, pub, first, last, prev, compared, facts, pos, zone = split_fields(b, _DOC_HEAD.size, lengths)
         return DocFp(
-            doc_id=_str(doc_id),
-            content_hash=None if flags & _NO_HASH else _str(ch),
+            doc_id=unpack_text(doc_id),
+            content_hash=None if flags & _NO_HASH else unpack_text(ch),
             published_at=_unpack_time(kind, micros, zone),
             names_origin=bool(flags & _ORIGIN),
             text_chars=text_chars,
@@ -188,15 +179,15 @@ class DocFpCoder(beam.coders.Coder):
             shingles=sh,
             keys=struct.unpack(f"<{len(keys) // 8}q", keys),
             simhash=simhash,
-            publisher=None if flags & _NO_PUBLISHER else _str(pub),
+            publisher=None if flags & _NO_PUBLISHER else unpack_text(pub),
             in_batch=bool(flags & _IN_BATCH),
-            first_seen_run_date=_str(first),
-            last_run_date=_str(last),
-            prev_cluster_id=None if flags & _NO_PREV else _str(prev),
-            compared_as=_str(compared),
+            first_seen_run_date=unpack_text(first),
+            last_run_date=unpack_text(last),
+            prev_cluster_id=None if flags & _NO_PREV else unpack_text(prev),
+            compared_as=unpack_text(compared),
             facts=facts,
             site_chrome=site_chrome,
-            source_pos=_str(pos),
+            source_pos=unpack_text(pos),
         )
 
     def is_deterministic(self) -> bool:
@@ -223,13 +214,13 @@ class MemberCoder(beam.coders.Coder):
         kind, micros, zone = _pack_time(m.published_at)
         rep_self = m.rep_id == m.doc_id
         parts = (
-            _text(m.doc_id),
-            b"" if rep_self else _text(m.rep_id),
-            _text(m.content_hash),
+            pack_text(m.doc_id),
+            b"" if rep_self else pack_text(m.rep_id),
+            pack_text(m.content_hash),
             b"" if m.fp is None else pack_pair_fp(m.fp),
-            _text(m.first_seen_run_date),
-            _text(m.source_pos),
-            _text(m.publisher),
+            pack_text(m.first_seen_run_date),
+            pack_text(m.source_pos),
+            pack_text(m.publisher),
             zone,
         )
         flags = (
@@ -244,20 +235,20 @@ class MemberCoder(beam.coders.Coder):
 
     def decode(self, b: bytes) -> Member:
         flags, kind, micros, size, text_chars, simhash, *lengths = _MEMBER_HEAD.unpack_from(b)
-        doc_id, rep_id, ch, fp, first, pos, pub, zone = _split(b, _MEMBER_HEAD.size, lengths)
-        doc_id = _str(doc_id)
+        doc_id, rep_id, ch, fp, first, pos, pub, zone = split_fields(b, _MEMBER_HEAD.size, lengths)
+        doc_id = unpack_text(doc_id)
         return Member(
             doc_id=doc_id,
-            rep_id=doc_id if flags & _REP_SELF else _str(rep_id),
-            content_hash=None if flags & _NO_HASH else _str(ch),
+            rep_id=doc_id if flags & _REP_SELF else unpack_text(rep_id),
+            content_hash=None if flags & _NO_HASH else unpack_text(ch),
             size=size,
             fp=None if flags & _NO_FP else unpack_pair_fp(fp),
             published_at=_unpack_time(kind, micros, zone),
             names_origin=bool(flags & _ORIGIN),
             text_chars=text_chars,
-            first_seen_run_date=_str(first),
-            source_pos=_str(pos),
-            publisher=None if flags & _NO_PUBLISHER else _str(pub),
+            first_seen_run_date=unpack_text(first),
+            source_pos=unpack_text(pos),
+            publisher=None if flags & _NO_PUBLISHER else unpack_text(pub),
             in_batch=bool(flags & _IN_BATCH),
             simhash=simhash,
         )
@@ -282,13 +273,13 @@ class AssignmentCoder(beam.coders.Coder):
     written as doubles with -0.0 folded into 0.0 (the one pair of equal doubles with two bit patterns)."""
 
     def encode(self, a: Assignment) -> bytes:
-        parts = (_text(a.doc_id), _text(a.cluster_id), _text(a.method))
+        parts = (pack_text(a.doc_id), pack_text(a.cluster_id), pack_text(a.method))
         return _ASSIGN_HEAD.pack(a.similarity + 0.0, a.containment + 0.0, a.cluster_size, *map(len, parts)) + b"".join(parts)
 
     def decode(self, b: bytes) -> Assignment:
         similarity, containment, size, *lengths = _ASSIGN_HEAD.unpack_from(b)
-        doc_id, cluster_id, method = _split(b, _ASSIGN_HEAD.size, lengths)
-        return Assignment(_str(doc_id), _str(cluster_id), similarity, containment, _str(method), size)
+        doc_id, cluster_id, method = split_fields(b, _ASSIGN_HEAD.size, lengths)
+        return Assignment(unpack_text(doc_id), unpack_text(cluster_id), similarity, containment, unpack_text(method), size)
 
     def is_deterministic(self) -> bool:
         return True
