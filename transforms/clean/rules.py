@@ -95,8 +95,12 @@ class Rule:
         ends; an inline rule's search set finds spans anywhere), long counted repeats open-ended
         (see relax_repeats). It matches every line the rule matches, and maybe a few more: a set
         only proposes rules; each rule's own regex (regex_source) decides."""
+        return self.unanchored(relax_repeats(self.pattern))
+
+    def unanchored(self, pattern: str) -> str:
+        """`pattern` (this rule's, relaxed or not) with the rule's flags, as a set member: no anchors."""
         flags = "" if self.case_sensitive else "(?i)"
-        return f"{flags}(?:{relax_repeats(self.pattern)})"
+        return f"{flags}(?:{pattern})"
 
     @property
     def regex_source(self) -> str:
@@ -276,7 +280,7 @@ def _compile_set(rules: list[Rule]) -> Any:
         try:
             index = rset.Add(r.set_source)
         except re2.error:  # never seen: the exact pattern compiled, and relaxing only widens repeats
-            index = rset.Add(f"{'' if r.case_sensitive else '(?i)'}(?:{r.pattern})")
+            index = rset.Add(r.unanchored(r.pattern))
         if index != i:
             raise RuleError(f"rule {r.id!r}: the RE2 set numbered it {index}, not {i}")
     rset.Compile()
