@@ -67,9 +67,9 @@ def _is_prose(paragraph: str, n_words: int) -> bool:
     return n_words >= PROSE_MIN_WORDS and _SENTENCE_END.search(paragraph) is not None
 
 
-def _largest_block(paragraphs: list[str], words: list[int], flags: list[bool]) -> list[str]:
-    """The prose paragraphs of the block with the most prose words, a block being prose paragraphs
-    with at most MAX_BREAK other lines between consecutive ones (the first block on ties)."""
+def _largest_block(paragraphs: list[str], words: list[int], flags: list[bool]) -> tuple[list[str], int]:
+    """The prose paragraphs of the block with the most prose words, and those words, a block being
+    prose paragraphs with at most MAX_BREAK other lines between consecutive ones (the first block on ties)."""
     best: list[str] = []
     best_words = cur_words = since = 0
     cur: list[str] = []
@@ -84,13 +84,12 @@ def _largest_block(paragraphs: list[str], words: list[int], flags: list[bool]) -
             since += 1
             if since > MAX_BREAK:
                 cur, cur_words = [], 0
-    return best
+    return best, best_words
 
 
-def _looks_like_a_story(block: list[str]) -> bool:
+def _looks_like_a_story(block: list[str], block_words: int) -> bool:
     """A page's largest prose block is its story when it has several paragraphs and words, or is one
     long text (see PAGE_STORY_*); else it is the site's blurb, licence or comment guidelines."""
-    block_words = sum(_n_words(p) for p in block)
     return (len(block) >= PAGE_STORY_PARAGRAPHS and block_words >= PAGE_STORY_WORDS) or block_words >= PAGE_STORY_LONG_WORDS
 
 
@@ -129,8 +128,8 @@ def story_text(text: str) -> tuple[str, str]:
     other_lines = len(paragraphs) - sum(flags)
     is_page = other_lines >= LIST_PAGE_LINES
     if prose_words * 2 > sum(words) or (prose_words >= MIN_STORY_WORDS and is_page):
-        block = _largest_block(paragraphs, words, flags)
-        if not is_page or _looks_like_a_story(block):
+        block, block_words = _largest_block(paragraphs, words, flags)
+        if not is_page or _looks_like_a_story(block, block_words):
             return "\n\n".join(block), "story"
         return "", "list"
     if other_lines >= LIST_PAGE_LINES:
