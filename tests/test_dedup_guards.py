@@ -8,7 +8,7 @@ from wirestrip.transforms.dedup.candidates import verify
 from wirestrip.transforms.dedup.documents import doc_fp
 from wirestrip.transforms.dedup.facts import FACT_MAX_WORDS, fact_mismatch, fact_tokens
 from wirestrip.transforms.dedup.fingerprint import DedupParams, is_edge, rejection
-from wirestrip.transforms.dedup.story import LIST_PAGE_LINES, story_text
+from wirestrip.transforms.dedup.story import LIST_PAGE_LINES, is_prose, story_text
 
 P = DedupParams()
 
@@ -177,3 +177,67 @@ def test_a_name_put_inside_the_funds_name_is_another_fund_but_a_company_form_is_
     assert fact_mismatch(fact_tokens(a), fact_tokens(inserted))
     with_form = a.replace("Municipal Income Trust.", "Municipal Income Trust Inc.")
     assert not fact_mismatch(fact_tokens(a), fact_tokens(with_form))
+
+
+def test_a_follow_up_whose_lead_reuses_only_a_clause_of_the_others_lead_is_not_a_copy():
+    preview = "\n\n".join(
+        [
+            "Two of the harbour's oldest cranes, the red giants at pier four, go under the hammer on Sunday at an auction in Marseille.",
+            *FERRY[1:5],
+        ]
+    )
+    result = "\n\n".join(
+        [
+            "A diver's brass helmet sold for 9,000 euros at the harbour sale in Marseille on Sunday, the auction house said.",
+            "But two of the harbour's oldest cranes, the red giants at pier four, found no buyer at the two-day sale.",
+            *FERRY[1:5],
+            "The auction raised 310,000 euros in all, about half of what the port authority had hoped for.",
+            "A ship's bell from a wartime minesweeper went to a collector from Genoa after a long duel of telephone bids.",
+            "The port authority said the unsold cranes would stay where they are until a museum or a city buys them.",
+        ]
+    )
+    o = overlap(preview, result)
+    assert o.jaccard < P.jaccard_threshold and o.containment >= P.containment_threshold
+    assert 0.5 <= o.lead_shared < 0.6  # the reused clause fills half the lead
+    assert rejection(o, P) == "lead_missing"
+
+
+# ---------------------------------------------------------------- which prose block of a page is its story
+
+COMMENTS = [  # a blog's "recent comments" box: "<name> on <post title>", the same posts again and again
+    "Marta on Why the night ferry to Bastia is always late, and what do the crews say?",
+    "Jo Bell on Why the night ferry to Bastia is always late, and what do the crews say?",
+    "Pieter on The cranes of pier four: a history of the harbour in twelve photographs.",
+    "Anna K on Why the night ferry to Bastia is always late, and what do the crews say?",
+    "Sam on The cranes of pier four: a history of the harbour in twelve photographs.",
+    "Lou on Why the night ferry to Bastia is always late, and what do the crews say?",
+    "Ahmed on The cranes of pier four: a history of the harbour in twelve photographs.",
+    "Rita on Where to eat near the old port when the last boat has gone, a reader's guide.",
+]
+TAGS = [f"Tag {n}" for n in range(LIST_PAGE_LINES)]
+
+
+def test_a_pages_story_is_its_first_story_like_block_not_a_longer_sidebar():
+    sidebar = [*ORCHARD, *FERRY_MORE]  # seven paragraphs of prose further down: more words than the story's five
+    text, how = story_text(page(MENU, FERRY, [*TAGS[:5], *sidebar, *FOOTER]))
+    assert how == "story" and text == "\n\n".join(FERRY)
+
+
+def test_a_list_of_recent_comments_is_not_a_story():
+    monday = page(["Monday at the quay", "Posted by Ana"], [], [*TAGS, *COMMENTS])
+    friday = page(["Friday night shift", "Posted by Jo"], [], [*TAGS, *COMMENTS])
+    assert story_text(monday) == ("", "list")
+    assert not is_edge(overlap(monday, friday), P)
+    # a post of its own before the same box: the post is the story, the box is not
+    text, how = story_text(page(["Monday at the quay"], FERRY, [*TAGS, *COMMENTS]))
+    assert how == "story" and text == "\n\n".join(FERRY)
+
+
+def test_a_story_printed_twice_on_its_page_is_still_its_story():
+    text, how = story_text(page(MENU, [*FERRY, *FERRY], FOOTER))
+    assert how == "story" and text == "\n\n".join(FERRY)
+
+
+def test_a_time_abbreviation_ends_no_sentence():
+    assert not is_prose("Congress presses league chiefs on doping in baseball 1/15/2008, 3:24 p.m. EST")
+    assert is_prose("The talks ended at 3 p.m. on Monday. Both sides said they would meet again.")

@@ -152,13 +152,13 @@ def _reference_keys_and_simhash(text: str, p: DedupParams) -> tuple[list[int], i
     """The fingerprint's LSH keys and SimHash as first written (the definition; fingerprint() computes
     them faster and must give the same values: they are stored in the cross-batch index)."""
     import xxhash
-    from wirestrip.transforms.dedup.fingerprint import _minhash, _shingles_of_word_hashes, _word_hashes
+    from wirestrip.transforms.dedup.fingerprint import _minhash, _shingles_of_word_hashes, word_hashes
 
     def band(tag: int, i: int, values: np.ndarray) -> int:
         v = xxhash.xxh3_64_intdigest(tag.to_bytes(2, "little") + i.to_bytes(2, "little") + values.tobytes(), p.seed)
         return v - (1 << 64) if v >= 1 << 63 else v
 
-    wh = _word_hashes(words(text))
+    wh = word_hashes(words(text))
     hashes = _shingles_of_word_hashes(wh, p.shingle_size)
     sig = _minhash(hashes, p.num_perm, p.seed)
     keys = [band(1, i, sig[i * p.rows : (i + 1) * p.rows]) for i in range(p.bands)]

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from wirestrip.transforms.dedup.candidates import PairFp
 from wirestrip.transforms.dedup.facts import fact_tokens
-from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint
-from wirestrip.transforms.dedup.story import prose_keys, story_text, without_site_chrome
+from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint, fingerprint_of_word_hashes
+from wirestrip.transforms.dedup.story import prose_keys, story_of, without_site_chrome
 from wirestrip.transforms.read.publishers import site_of as site_of_url
 
 _NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
@@ -175,16 +175,16 @@ class TextFp:
 def text_fp(full: str, params: DedupParams, chrome: frozenset[int] | set[int] = frozenset()) -> TextFp:
     """The fingerprints of a text (pure): the site's chrome left out, the story chosen, fingerprinted."""
     text, dropped = without_site_chrome(full, chrome)
-    story, compared_as = story_text(text)
-    fp = fingerprint(story, params)
+    story = story_of(text)
+    fp = fingerprint(story.text, params) if story.word_hashes is None else fingerprint_of_word_hashes(story.word_hashes, params)
     return TextFp(
         size=fp.size,
         signature=fp.signature.astype("<u4").tobytes(),
         shingles=fp.sequence.astype("<u8").tobytes(),
         keys=tuple(fp.keys(params)),
         simhash=fp.simhash,
-        compared_as=compared_as,
-        facts=fact_tokens(story),
+        compared_as=story.compared_as,
+        facts=fact_tokens(story.text),
         site_chrome=dropped,
     )
 

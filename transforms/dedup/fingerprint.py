@@ -29,7 +29,7 @@ import numpy as np
 import xxhash
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION, fold_typography
 
-FINGERPRINT_VERSION = "f4"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted; f3: a site's repeated prose paragraphs left out; f4: a page's story block must look like one, company forms are no names
+FINGERPRINT_VERSION = "f5"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted; f3: a site's repeated prose paragraphs left out; f4: a page's story block must look like one, company forms are no names; f5: the first story-like block, not the largest; lists of repeated titles are no story; "p.m." ends no sentence
 _WORD = re.compile(r"\w+")
 _WORD_SEED = 0x5EED_0001  # xxh3 seed of word hashes
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -175,17 +175,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold_typography(text).casefold())
 
 
-def _word_hashes(ws: list[str]) -> np.ndarray:
+def word_hashes(ws: list[str]) -> np.ndarray:
+    """uint64 xxh3 of each word, in order: what every fingerprint of a text is built from."""
     h = xxhash.xxh3_64_intdigest
     return np.fromiter((h(w.encode("utf-8", "surrogatepass"), _WORD_SEED) for w in ws), dtype=np.uint64, count=len(ws))
 
 
 def _shingles_of_word_hashes(wh: np.ndarray, k: int) -> np.ndarray:
     """Unique sorted uint64 hashes of the k-grams of a word-hash sequence (one gram if fewer than k words)."""
-    return _sorted_unique(_sequence_of_word_hashes(wh, k))
+    return _sorted_unique(gram_sequence(wh, k))
 
 
-def _sequence_of_word_hashes(wh: np.ndarray, k: int) -> np.ndarray:
+def gram_sequence(wh: np.ndarray, k: int) -> np.ndarray:
     """uint64 hashes of the k-grams in text order (one gram if fewer than k words)."""
     n = len(wh)
     if n == 0:
@@ -202,7 +203,7 @@ def _sequence_of_word_hashes(wh: np.ndarray, k: int) -> np.ndarray:
 
 def shingle_hashes(text: str, k: int) -> np.ndarray:
     """Unique uint64 hashes of the word k-grams of the normalised text (sorted)."""
-    return _shingles_of_word_hashes(_word_hashes(words(text)), k)
+    return _shingles_of_word_hashes(word_hashes(words(text)), k)
 
 
 @lru_cache(maxsize=16)
@@ -298,8 +299,12 @@ def simhash64(text: str, k: int = 3) -> int:
 
 def fingerprint(text: str, params: DedupParams) -> Fingerprint:
     """Every fingerprint of a clean body, from one tokenisation."""
-    wh = _word_hashes(words(text))
-    sequence = _sequence_of_word_hashes(wh, params.shingle_size)
+    return fingerprint_of_word_hashes(word_hashes(words(text)), params)
+
+
+def fingerprint_of_word_hashes(wh: np.ndarray, params: DedupParams) -> Fingerprint:
+    """`fingerprint` of a text whose word hashes (word_hashes(words(text))) are already computed."""
+    sequence = gram_sequence(wh, params.shingle_size)
     hashes = _sorted_unique(sequence)
     return Fingerprint(
         hashes=hashes,
@@ -359,7 +364,9 @@ def exact_overlap(a: np.ndarray, b: np.ndarray) -> Overlap:
 
 _FREE_GAPS = 1  # a copy's one block difference: a trimmed tail, a teaser's end
 LEAD_SHINGLES = 20  # the smaller text's lead: its first sentence or two (~22 words)
-MIN_LEAD_SHARED = 0.5  # a containment edge needs half of one text's lead in the other (see is_edge)
+MIN_LEAD_SHARED = (
+    0.6  # a containment edge needs more than half of one text's lead in the other: real copies 0.75-1.0, a reused clause 0.55 (see is_edge)
+)
 MIN_ORDER = 0.85  # a trim or update keeps the shared text in its order (real copies: >= 0.91); a follow-up reshuffles the background it reuses (0.78)
 
 
