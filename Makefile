@@ -60,6 +60,9 @@ eval-clean: setup  ## boilerplate/provenance scores on a labelled corpus generat
 eval-dedup: setup  ## near-dup clusters vs labels on a corpus generated from ../shared, datasketch side by side (SWEEP=1: bands x rows, thresholds)
 	$(BIN)/python -m bench.eval.eval_dedup $(if $(SWEEP),--sweep)
 
+eval-story: setup  ## which block of each real page (../shared real-pages) dedup compares, mostly body or not, against the previous rule
+	$(BIN)/python -m bench.eval.eval_story
+
 bench-memory: setup  ## RSS and seconds of every stage of the local runner on N generated articles (default 10000)
 	$(BIN)/python -m bench.perf.stage_memory $(N)
 
@@ -87,7 +90,7 @@ clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache
 
 .PHONY: schemas report bench-output
-.PHONY: eval-dedup bench-dedup
+.PHONY: eval-dedup eval-story bench-dedup
 schemas: setup  ## regenerate schemas/bigquery/*.json and docs/data_dictionary.md from schemas/
 	$(BIN)/python -m wirestrip.schemas.export
 

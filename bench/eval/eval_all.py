@@ -49,6 +49,10 @@ def main() -> None:
 
     eval_dedup.main([])
 
+    from bench.eval import eval_story  # the dedup stage's story block on real pages
+
+    eval_story.main([])
+
     print("\neval-real (the whole pipeline on real scraped pages per labelled segment, held-out sites, baselines side by side):")
     from bench.eval import eval_real  # the segment classifier issue
 
