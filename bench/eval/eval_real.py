@@ -334,8 +334,15 @@ def table(settings: Sequence[Setting], pages: Sequence[dict], order: Sequence[in
     head += [f"R {n}" for n in rp.POSITIVE_LABELS] + ["removed", "moved to title", "partly cut", "pages rejected"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     f = _fmt
-    for name in (*rp.CORPORA, "both"):
-        m = np.ones(len(lab), bool) if name == "both" else corpus == name
+    groups = [(name, corpus == name) for name in rp.CORPORA] + [("both", np.ones(len(lab), bool))]
+    marker = rp.dragnet_marker_pages()
+    if marker is not None:  # Dragnet's labels differ by page: comments are `body` where the gold has no marker
+        flag = np.concatenate([np.full(len(pages[i]["segments"]), pages[i]["page_id"] in marker) for i in order])
+        n_marker = sum(1 for i in order if pages[i]["corpus"] == "dragnet" and pages[i]["page_id"] in marker)
+        n_dragnet = sum(1 for i in order if pages[i]["corpus"] == "dragnet")
+        groups.insert(2, (f"dragnet, comment marker ({n_marker} pages)", (corpus == "dragnet") & flag))
+        groups.insert(3, (f"dragnet, no marker ({n_dragnet - n_marker} pages)", (corpus == "dragnet") & ~flag))
+    for name, m in groups:
         for s in settings:
             if not s.removed:
                 continue
@@ -345,7 +352,7 @@ def table(settings: Sequence[Setting], pages: Sequence[dict], order: Sequence[in
             bw = float((words[m] * (rem & body)).sum() / max((words[m] * body).sum(), 1))
             moved = int(np.concatenate(s.moved)[m].sum()) if s.moved else 0
             partial = int(np.concatenate(s.partial)[m].sum()) if s.partial else 0
-            rej = sum(v for (c, _), v in s.rejected.items() if name in ("both", c))
+            rej = sum(v for (c, _), v in s.rejected.items() if name == "both" or name.startswith(c))
             cells = [name, s.name, f(d["P"]), f(d["R"]), f"{100 * d['body_lost']:.1f} %", f"{100 * bw:.1f} %", f(d["headline_removed"])]
             cells += [f(d[f"R_{n}"]) for n in rp.POSITIVE_LABELS]
             cells += [
@@ -378,6 +385,33 @@ def listing(setting: Setting, pages: Sequence[dict], n: int) -> list[str]:
         out += [f"    {c} {lab}: {t}" for (lab, t), c in left.most_common(n)]
         out.append(f"{name}: body segments removed ({len(lost)})")
         out += sorted(lost)
+    return out
+
+
+def body_removed_by_family(setting: Setting, pages: Sequence[dict]) -> list[str]:
+    """Per corpus, the body-labelled segments a pipeline setting removed, by the family of the rule
+    id that took them (`byline.*`, `chrome.*`, `credit.*`, `learned`, `model`, ...): most families
+    are classes issue 13 asks to remove (bylines, timestamps, credits, captions), which Dragnet's
+    gold content often holds (its labels come from the extracted text, not from segment classes)."""
+    out: list[str] = []
+    for name in rp.CORPORA:
+        fam: Counter = Counter()
+        body = 0
+        for i, oc in setting.outcomes.items():
+            if pages[i]["corpus"] != name:
+                continue
+            for j, seg in enumerate(pages[i]["segments"]):
+                if seg["label"] != "body":
+                    continue
+                body += 1
+                if oc.removed[j]:
+                    rid = oc.removed_by[j] or ("page rejected" if oc.rejected else "?")
+                    fam[re.split(r"[.:]", rid, maxsplit=1)[0]] += 1
+        lost = sum(fam.values())
+        parts = ", ".join(f"{k} {v}" for k, v in fam.most_common())
+        out.append(
+            f"  {name}: {lost} of {body} body segments removed ({100 * lost / max(body, 1):.1f} %), by rule family: {parts or 'none'}"
+        )
     return out
 
 
@@ -570,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         ev = ", ".join(f"{c} {e} {n}" for (c, e), n in sorted(s.evidence.items()))
         rej = ", ".join(f"{c} {e} {n}" for (c, e), n in sorted(s.rejected.items())) or "none"
         print(f"{s.name}: removed segments by evidence: {ev}; rejected pages: {rej}")
+        for line in body_removed_by_family(s, pages):
+            print(line)
         if s.problems:
             print(f"  MAPPING PROBLEMS: {dict(s.problems)}")
         else:

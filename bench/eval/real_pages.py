@@ -157,6 +157,17 @@ def data_hash(pages: Sequence[dict]) -> str:
     return h.hexdigest()[:10]
 
 
+def dragnet_marker_pages(root: Path = ROOT) -> set[str] | None:
+    """Ids of the Dragnet pages whose gold text has a comments marker (their comments are labelled
+    `comments`); on the others a comment thread, if any, is in the gold content and labelled `body`
+    (README). None when dragnet/ground-truth.json is absent."""
+    path = root / "dragnet" / "ground-truth.json"
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as f:
+        return {page_id for page_id, g in json.load(f).items() if g.get("comments")}
+
+
 def counts(pages: Sequence[dict]) -> dict[str, dict[str, int]]:
     """Per corpus: pages, segments, groups."""
     out: dict[str, dict[str, int]] = {}

@@ -247,3 +247,27 @@ def test_fit_chooses_a_threshold_out_of_fold():
     model = fit(_synthetic_pages(), date="20260101", rounds=20)
     assert 0.0 < model["threshold"] < 1.0
     assert "out-of-fold" in model["trained_on"]
+
+
+def test_body_removed_by_family_counts_body_segments_by_the_rule_that_took_them():
+    seg = lambda label: {"text": "x", "label": label}  # noqa: E731
+    pages = [
+        {"corpus": "dragnet", "segments": [seg("body"), seg("body"), seg("body"), seg("boilerplate")]},
+        {"corpus": "l3s-gn1", "segments": [seg("body"), seg("boilerplate")]},
+    ]
+    s = er.Setting("rules", pipeline=True)
+    removed = np.array([True, True, False, True])
+    s.outcomes[0] = er.PageOutcome(
+        removed, np.zeros(4, bool), np.zeros(4, bool), None, [], ["chrome.timestamp", "learned:ab12", None, "junk.x"]
+    )
+    s.outcomes[1] = er.PageOutcome(np.zeros(2, bool), np.zeros(2, bool), np.zeros(2, bool), None, [], [None, None])
+    lines = er.body_removed_by_family(s, pages)
+    assert "l3s-gn1: 0 of 1 body segments removed (0.0 %)" in lines[0]
+    assert "dragnet: 2 of 3 body segments removed (66.7 %), by rule family: chrome 1, learned 1" in lines[1]
+
+
+def test_dragnet_marker_pages_are_the_gold_texts_with_comments(tmp_path):
+    (tmp_path / "dragnet").mkdir()
+    (tmp_path / "dragnet" / "ground-truth.json").write_text(json.dumps({"1": {"comments": "nice post"}, "2": {"comments": ""}}))
+    assert rp.dragnet_marker_pages(tmp_path) == {"1"}
+    assert rp.dragnet_marker_pages(tmp_path / "absent") is None
