@@ -8,12 +8,18 @@ In multi_processing mode Beam's FnApiRunner waits for its worker processes with 
 worker that exits (it cannot reach the runner on loopback within its 60 s, or it is killed) only
 logs an error in a thread, and the run hangs forever. OfflineDirectRunner watches the workers and
 fails the run (WorkerDied, exit 3) as soon as one exits with an error.
+
+The FnApiRunner holds every PCollection in this process and moves a stage's whole input and output
+through 10 MB chunks and one stream per grouped buffer; glibc's default malloc keeps much of that
+once freed (docs/runners.md, "Memory grows with the batch"): tune_allocator() makes it give it back.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -35,10 +41,42 @@ def prism_binary() -> str | None:
     return None
 
 
+# glibc mallopt parameters (malloc.h) and the values tune_allocator() sets.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD = 128 << 10  # glibc's initial value, kept fixed: the runner's 10 MB chunks and buffers are mapped and unmapped
+TRIM_THRESHOLD = 1 << 20  # free heap above 1 MB at the top is returned at once
+_tuned: list[bool] = []
+
+
+def tune_allocator() -> bool:
+    """Make glibc's malloc return the runner's big freed buffers to the system (once per process;
+    True when set). Its default raises the mmap threshold to the largest block freed so far (up to
+    32 MB): after the first stage the runner's 10 MB data chunks come from the heap, which then only
+    grows. A fixed threshold keeps them mapped, so freeing one unmaps it (docs/runners.md: peak RSS
+    1.51 -> 1.12 GiB at 30,000 articles, no slower). Only for glibc on Linux, in the process that runs
+    the local runner, and not when MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_ is set: other
+    platforms and remote workers are left as they are."""
+    if _tuned:
+        return _tuned[0]
+    ok = False
+    if any(os.environ.get(f"MALLOC_{name}_") for name in ("MMAP_THRESHOLD", "TRIM_THRESHOLD")):
+        pass  # set by the user for this process: theirs
+    elif sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None)
+            if hasattr(libc, "gnu_get_libc_version") and hasattr(libc, "mallopt"):  # glibc, not musl
+                ok = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+        except OSError:
+            ok = False
+    _tuned.append(ok)
+    return ok
+
+
 class OfflineDirectRunner(PipelineRunner):
     """FnApiRunner with the pipeline options provisioned to its workers (in-process or multi-process)."""
 
     def run_pipeline(self, pipeline, options: PipelineOptions) -> PipelineResult:
+        tune_allocator()  # the runner's buffers live in this process in every mode
         from apache_beam.portability.api import beam_provision_api_pb2
         from apache_beam.runners.portability.fn_api_runner import fn_runner
         from apache_beam.runners.portability.portable_runner import JobServiceHandle

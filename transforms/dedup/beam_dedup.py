@@ -301,8 +301,23 @@ LabelValue = Tuple[Optional[Member], Optional[str]]
 # What the article and index rows need of a doc's assignment: (Assignment, simhash, in_batch,
 # verified: a member kept by the chaining rule, for the dedup.original.verified counter).
 Decided = Tuple[Assignment, int, bool, bool]
-# JoinRows (by doc_id): an articles row, the doc's assignment, its DocFp (for its index row, with --index).
-RowValue = Tuple[Any, Optional[Decided], Optional[DocFp]]
+# JoinRows (by doc_id): an articles row (encoded, _pack_row), the doc's assignment, its DocFp (for its
+# index row, with --index).
+RowValue = Tuple[Optional[bytes], Optional[Decided], Optional[DocFp]]
+
+# An articles row crosses JoinRows as the bytes of its own coder (FastPrimitivesCoder, what a dict gets):
+# the local runner's GroupByKey buffer holds its values decoded, a row as ~9.5 KB of Python objects
+# against ~3.8 KB encoded, and decoded and re-encoded them (RowInputs + JoinRows 10.3 -> 6.2 s at
+# 30,000 articles; docs/runners.md, "Memory grows with the batch"). The row FillRows yields is the same.
+_ROW_CODER = beam.coders.FastPrimitivesCoder().get_impl()
+
+
+def _pack_row(row: dict) -> tuple[str, tuple[bytes, None, None]]:
+    return row["doc_id"], (_ROW_CODER.encode(row), None, None)
+
+
+def _unpack_row(packed: bytes) -> dict:
+    return _ROW_CODER.decode(packed)
 
 
 class _SiteChrome(beam.CombineFn):
@@ -734,7 +749,7 @@ class Dedup(beam.PTransform):
         # The article rows (texts are shuffled only here) and, with the index, the index rows: one
         # join by doc_id of the rows, the assignments and the index docs' DocFp.
         joined = [
-            rows | "RowById" >> beam.Map(lambda r: (r["doc_id"], (r, None, None))).with_output_types(Tuple[str, RowValue]),
+            rows | "RowById" >> beam.Map(_pack_row).with_output_types(Tuple[str, RowValue]),
             labelled.decided,
             resolved.decided,
             split.decided,
@@ -754,7 +769,7 @@ class Dedup(beam.PTransform):
 
 
 class _FillRows(beam.DoFn):
-    """(doc_id, [(row, None, None)..., (None, (Assignment, simhash, in_batch, verified), None), (None,
+    """(doc_id, [(packed row, None, None)..., (None, (Assignment, simhash, in_batch, verified), None), (None,
     None, DocFp)]) -> the rows with their cluster fields (a row is never dropped: a row without a batch
     doc's assignment is its own cluster) and, for a doc with a DocFp (with the index), its index row."""
 
@@ -782,7 +797,7 @@ class _FillRows(beam.DoFn):
                 fields = {**self_assignment(doc_id).fields(), "simhash": None}
             for row, _, _ in values:
                 if row is not None:
-                    yield {**row, **fields}
+                    yield {**_unpack_row(row), **fields}
         if d is not None and decided is not None:
             yield beam.pvalue.TaggedOutput("index", index_row(d, decided[0].cluster_id))
 
