@@ -4,12 +4,14 @@ Prints, with its inputs: (a) the limit, the pure stage functions (parse, languag
 learned-line passes, row + hash, fingerprint) in a plain loop over 2 processes; (b) the pipeline end
 to end on the local runner (`--mode`: in_memory, wirestrip's default, or multi_processing with
 --workers), with start-up measured apart on a one-file run; time per stage; MB/s; peak RSS of the
-whole process tree; rejects.
+whole process tree; rejects. Then the growth from N/10 (and N/100 from N=1,000,000) to N. A run whose
+process tree passes 85% of the machine's memory is stopped and reported as such.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import signal
@@ -116,11 +118,21 @@ def _tree_rss(pid: int) -> int:
     return sum(_proc_tree(pid).values())
 
 
+def memory_cap() -> int | None:
+    """The RSS a run may reach before the bench stops it: 85% of this machine's memory (None when unknown).
+    A batch that does not fit is reported as stopped, not left to the kernel's OOM killer, which may pick
+    another process of a shared machine."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.85)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def pipeline(inp: str, out: Path, mode: str, workers: int, *extra: str) -> tuple[float, int, dict, str]:
     """(wall seconds, peak RSS of the process tree, manifest, error text or '') of one `wirestrip run`
-    on the local runner in `mode`."""
+    on the local runner in `mode`, stopped if it passes memory_cap()."""
     workers = workers if mode != "in_memory" else 1
-    return run_wirestrip(inp, out, "--direct_running_mode", mode, "--direct_num_workers", str(workers), *extra)
+    return run_wirestrip(inp, out, "--direct_running_mode", mode, "--direct_num_workers", str(workers), *extra, rss_cap=memory_cap())
 
 
 def run_wirestrip(
@@ -221,20 +233,35 @@ def main() -> None:
         default="in_memory",
         help="local runner mode of (b); in_memory is wirestrip's default, multi_processing lost rows at 100k (docs/runners.md)",
     )
-    ap.add_argument("--growth", action=argparse.BooleanOptionalAction, default=True, help="also run n/10 and print the growth")
+    ap.add_argument(
+        "--growth",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run n/10 (and n/100 from 1,000,000) and print the growth",
+    )
     ap.add_argument("--no-dedup-run", action="store_true", help="also run without dedup, to print its share")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="wirestrip-scale-") as tmp:
-        sizes = [args.n // 10, args.n] if args.growth and args.n >= 1000 else [args.n]
         runs = []
-        for n in sizes:
+        for n in growth_sizes(args.n, args.growth):
             runs.append(measure(n, args.workers, Path(tmp), args.no_dedup_run, args.mode))
             print()
-        if len(runs) == 2 and not any(r.get("failed") for r in runs):
-            small, big = runs
+            if runs[-1].get("failed"):
+                break  # a bigger batch would fail the same way, only later
+        for small, big in itertools.pairwise(runs):
+            if small.get("failed") or big.get("failed"):
+                continue
             time_x = (big["wall"] - big["startup"]) / max(small["wall"] - small["startup"], 1e-9)
             print(f"growth {small['n']} -> {big['n']} ({big['n'] / small['n']:.0f}x input): time after start-up x{time_x:.1f}, "
                   f"peak RSS x{big['peak'] / small['peak']:.1f} ({small['peak'] / 2**30:.2f} -> {big['peak'] / 2**30:.2f} GiB)")  # fmt: skip
+
+
+def growth_sizes(n: int, growth: bool = True) -> list[int]:
+    """The batch sizes one bench runs, smallest first: n/10 and n (from 1,000), also n/100 from 1,000,000
+    (`make bench-scale N=1000000`: 10k -> 100k -> 1M)."""
+    if not growth or n < 1000:
+        return [n]
+    return [n // 100, n // 10, n] if n >= 1_000_000 else [n // 10, n]
 
 
 if __name__ == "__main__":
