@@ -7,8 +7,16 @@ from __future__ import annotations
 from wirestrip.transforms.dedup.candidates import verify
 from wirestrip.transforms.dedup.documents import doc_fp
 from wirestrip.transforms.dedup.facts import FACT_MAX_WORDS, fact_mismatch, fact_tokens
-from wirestrip.transforms.dedup.fingerprint import DedupParams, is_edge, rejection
-from wirestrip.transforms.dedup.story import LIST_PAGE_LINES, is_prose, story_text
+from wirestrip.transforms.dedup.fingerprint import (
+    DedupParams,
+    fingerprint,
+    fingerprint_of_word_hashes,
+    is_edge,
+    rejection,
+    word_hashes,
+    words,
+)
+from wirestrip.transforms.dedup.story import LIST_PAGE_LINES, LIST_REPEAT_SHARE, is_prose, repeated_share, story_of, story_text
 
 P = DedupParams()
 
@@ -241,3 +249,38 @@ def test_a_story_printed_twice_on_its_page_is_still_its_story():
 def test_a_time_abbreviation_ends_no_sentence():
     assert not is_prose("Congress presses league chiefs on doping in baseball 1/15/2008, 3:24 p.m. EST")
     assert is_prose("The talks ended at 3 p.m. on Monday. Both sides said they would meet again.")
+
+
+def test_a_time_abbreviation_at_the_end_of_a_paragraph_still_ends_its_sentence():
+    assert is_prose("The crossing was moved to Monday and will now leave from 4 to 7 p.m.")
+    assert is_prose("The ferry operator said its new ships would be built in the U.S.")
+
+
+def test_the_reused_word_hashes_give_the_fingerprint_of_the_story_text():
+    menu = [f"Tag {n}" for n in range(LIST_PAGE_LINES)]
+    for text in (
+        page(menu, [*FERRY, *FERRY], FOOTER),  # the block's repeated paragraphs are dropped before hashing
+        page(menu, [s.replace("Marseille", "Marseille-Fos, Sète") + " Ça coûte 5 €." for s in FERRY], FOOTER),
+    ):
+        story = story_of(text)
+        assert story.compared_as == "story" and story.word_hashes is not None
+        reused, fresh = fingerprint_of_word_hashes(story.word_hashes, P), fingerprint(story.text, P)
+        assert reused.sequence.tolist() == fresh.sequence.tolist() and reused.signature.tolist() == fresh.signature.tolist()
+        assert (reused.simhash, reused.size, reused.lead_keys) == (fresh.simhash, fresh.size, fresh.lead_keys)
+
+
+def test_repeated_share_of_short_blocks_and_at_the_threshold():
+    def share(text: str) -> float:
+        return repeated_share(word_hashes(words(text)))
+
+    assert share("one two three four") == 0.0  # fewer than five words: one gram
+    assert share("one two three four five six") == 0.0
+    assert share("a b c d e f a b c d e g") == 0.25  # 8 grams, "a b c d e" twice
+    assert share("a b c d e f x1 x2 a b c d e f") == 0.4  # 10 grams, 2 x 2 repeated: at the threshold, still a story
+    assert LIST_REPEAT_SHARE == 0.4
+
+
+def test_a_text_that_is_not_a_page_falls_back_to_its_largest_block():
+    short = ["The ferry left at dawn with nine cars on board today.", "It came back empty at noon, the crew said."]
+    text = "\n\n".join([*short, "Photo", "Map", "Video", "Share", "Print", *FERRY[:2]])
+    assert story_text(text) == ("\n\n".join(FERRY[:2]), "story")  # neither block has a story's size: the larger

@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -329,20 +329,22 @@ def table(settings: Sequence[Setting], pages: Sequence[dict], order: Sequence[in
     """Markdown rows per corpus (and both pooled) and setting."""
     lab = np.concatenate([np.array(rp.labels(pages[i]), dtype=object) for i in order])
     words = np.concatenate([np.array([len(t.split()) for t in rp.texts(pages[i])]) for i in order])
-    corpus = np.concatenate([np.full(len(pages[i]["segments"]), pages[i]["corpus"], dtype=object) for i in order])
     head = ["corpus", "setting", "P", "R", "body lost", "body words lost", "headline rm"]
     head += [f"R {n}" for n in rp.POSITIVE_LABELS] + ["removed", "moved to title", "partly cut", "pages rejected"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     f = _fmt
-    groups = [(name, corpus == name) for name in rp.CORPORA] + [("both", np.ones(len(lab), bool))]
     marker = rp.dragnet_marker_pages()
+    groups: list[tuple[str, Callable[[dict], bool]]] = [(name, lambda p, name=name: p["corpus"] == name) for name in rp.CORPORA]
     if marker is not None:  # Dragnet's labels differ by page: comments are `body` where the gold has no marker
-        flag = np.concatenate([np.full(len(pages[i]["segments"]), pages[i]["page_id"] in marker) for i in order])
         n_marker = sum(1 for i in order if pages[i]["corpus"] == "dragnet" and pages[i]["page_id"] in marker)
         n_dragnet = sum(1 for i in order if pages[i]["corpus"] == "dragnet")
-        groups.insert(2, (f"dragnet, comment marker ({n_marker} pages)", (corpus == "dragnet") & flag))
-        groups.insert(3, (f"dragnet, no marker ({n_dragnet - n_marker} pages)", (corpus == "dragnet") & ~flag))
-    for name, m in groups:
+        groups.append((f"dragnet, comment marker ({n_marker} pages)", lambda p: p["corpus"] == "dragnet" and p["page_id"] in marker))
+        groups.append(
+            (f"dragnet, no marker ({n_dragnet - n_marker} pages)", lambda p: p["corpus"] == "dragnet" and p["page_id"] not in marker)
+        )
+    groups.append(("both", lambda p: True))
+    for name, member in groups:
+        m = np.concatenate([np.full(len(pages[i]["segments"]), member(pages[i])) for i in order])
         for s in settings:
             if not s.removed:
                 continue
@@ -352,7 +354,7 @@ def table(settings: Sequence[Setting], pages: Sequence[dict], order: Sequence[in
             bw = float((words[m] * (rem & body)).sum() / max((words[m] * body).sum(), 1))
             moved = int(np.concatenate(s.moved)[m].sum()) if s.moved else 0
             partial = int(np.concatenate(s.partial)[m].sum()) if s.partial else 0
-            rej = sum(v for (c, _), v in s.rejected.items() if name == "both" or name.startswith(c))
+            rej = sum(1 for i, oc in s.outcomes.items() if oc.rejected and member(pages[i]))
             cells = [name, s.name, f(d["P"]), f(d["R"]), f"{100 * d['body_lost']:.1f} %", f"{100 * bw:.1f} %", f(d["headline_removed"])]
             cells += [f(d[f"R_{n}"]) for n in rp.POSITIVE_LABELS]
             cells += [

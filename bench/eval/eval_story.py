@@ -1,12 +1,15 @@
 """`make eval-story`: which block of a real page the dedup stage compares, against the page's labels.
 
 The real pages of ../shared/corpora/real-pages (README there) go through the pipeline as CSV dumps
-(default options, as `make eval-real` runs them); each page's clean text is then split the way
-transforms/dedup/story.py splits it, and each paragraph takes the label of its segment. Printed per
-corpus: how the pages are compared (story, list, whole), and for the story pages how often the
-chosen block is mostly body (>= half its words), with the previous rule (the largest prose block)
-on the same texts beside it; then how much the blocks of story size repeat their own 5-grams
-(`repeated_share`), body blocks against the others, which is what LIST_REPEAT_SHARE is set from.
+(default options, as `make eval-real` runs them). Each page's clean text then loses its site's
+prose chrome as the dedup stage takes it out (prose paragraphs held by SITE_REPEATED_DOCS pages of
+the site in the batch), and is split the way transforms/dedup/story.py splits it; each paragraph
+takes the label of its segment. Printed per corpus: how the pages are compared (story, list,
+whole); on the pages where a block is chosen by either rule (some paragraph is not prose), how often
+the compared block is mostly body (>= half its words) with today's rule (`story_of`) and with f4's
+(the largest prose block, on a page only when it has a story's size), and the pages that flip
+either way; then how much the blocks of story size repeat their own 5-grams (`repeated_share`),
+body blocks against the others, which is what LIST_REPEAT_SHARE is set from.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import argparse
 import shutil
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -28,24 +31,100 @@ from bench.eval.real_pages import ROOT, load_all, texts
 CORPORA = ("l3s-gn1", "dragnet")
 
 
-def _blocks_of(paragraphs: list[str]) -> tuple[list[tuple[list[str], int]], bool]:
-    """The prose blocks of a clean text and whether it is a page (story.py's definitions)."""
+def _split(text: str) -> tuple[list[str], list[int], list[bool]]:
+    paragraphs = [p for p in st._PARAGRAPHS.split(text) if p.strip()]
     n_words = [st._n_words(p) for p in paragraphs]
-    flags = [st._is_prose(p, n) for p, n in zip(paragraphs, n_words, strict=True)]
-    return st._blocks(paragraphs, n_words, flags), len(paragraphs) - sum(flags) >= st.LIST_PAGE_LINES
+    return paragraphs, n_words, [st._is_prose(p, n) for p, n in zip(paragraphs, n_words, strict=True)]
 
 
-def _largest_rule(blocks: list[tuple[list[str], int]], is_page: bool) -> list[str] | None:
-    """The f4 rule on the same text: the largest block, on a page only if it has a story's size."""
-    if not blocks:
+def f4_block(text: str) -> list[str] | None:
+    """The block f4's story_text compared (its whole gate: prose share, page, story size), or None
+    when it compared no block (the whole text, or nothing: a list)."""
+    paragraphs, n_words, flags = _split(text)
+    if all(flags):
         return None
-    block, n = max(blocks, key=lambda b: b[1])
+    prose_words = sum(n for n, f in zip(n_words, flags, strict=True) if f)
+    is_page = len(paragraphs) - sum(flags) >= st.LIST_PAGE_LINES
+    if not (prose_words * 2 > sum(n_words) or (prose_words >= st.MIN_STORY_WORDS and is_page)):
+        return None
+    block, n = max(st._blocks(paragraphs, n_words, flags), key=lambda b: b[1], default=([], 0))
     return block if not is_page or st._has_story_size(block, n) else None
+
+
+def f5_block(text: str) -> list[str] | None:
+    """The block story_of compares, or None when it compares the whole text or nothing."""
+    story = st.story_of(text)
+    if story.compared_as != "story" or all(_split(text)[2]):
+        return None
+    return story.text.split("\n\n")
 
 
 def _mostly_body(block: list[str], label_of: dict[str, str]) -> bool:
     body = sum(st._n_words(p) for p in block if label_of.get(" ".join(p.split())) == "body")
     return body * 2 >= sum(st._n_words(p) for p in block)
+
+
+def _site_chrome(texts_by_site: dict[str, list[str]]) -> dict[str, frozenset[int]]:
+    """Per site, the prose paragraph keys held by at least SITE_REPEATED_DOCS of its pages."""
+    out = {}
+    for site, site_texts in texts_by_site.items():
+        held = Counter(k for t in site_texts for k in st.prose_keys(t))
+        out[site] = frozenset(k for k, n in held.items() if n >= st.SITE_REPEATED_DOCS)
+    return out
+
+
+def evaluate(corpus: str, articles: dict, pages: dict) -> list[str]:
+    """The printed lines of one corpus."""
+    rows = []
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for row_n, csv_row in enumerate(read_csv_pages(ROOT / f"{corpus}.csv"), 1):
+        row = articles.get((f"{corpus}.csv", row_n))
+        page = pages.get((corpus, csv_row["id"]))
+        if row is not None and page is not None:
+            rows.append((csv_row, row, page))
+            by_site[csv_row["publisher"]].append(row.get("text") or "")
+    chrome = _site_chrome(by_site)
+    how: Counter = Counter()
+    good: Counter = Counter()
+    flips: dict[str, list[str]] = {"f4 body, now not": [], "now body, f4 not": []}
+    shares: dict[str, list[float]] = {"body": [], "other": []}
+    for csv_row, row, page in rows:
+        paras, seg_of = paragraph_map(texts(page))
+        label_of = {p: page["segments"][i]["label"] for p, i in zip(paras, seg_of, strict=True)}
+        text, _ = st.without_site_chrome(row.get("text") or "", chrome[csv_row["publisher"]])
+        how[st.story_of(text).compared_as] += 1
+        now, f4 = f5_block(text), f4_block(text)
+        if now is not None or f4 is not None:
+            good["pages"] += 1
+            ok_now = now is not None and _mostly_body(now, label_of)
+            ok_f4 = f4 is not None and _mostly_body(f4, label_of)
+            good["now"] += ok_now
+            good["f4"] += ok_f4
+            if ok_f4 and not ok_now:
+                flips["f4 body, now not"].append(csv_row["id"])
+            elif ok_now and not ok_f4:
+                flips["now body, f4 not"].append(csv_row["id"])
+        paragraphs, n_words, flags = _split(text)
+        for block, _ in st._blocks(paragraphs, n_words, flags):
+            distinct = list(dict.fromkeys(block))
+            if st._has_story_size(distinct, sum(st._n_words(p) for p in distinct)):
+                share = st.repeated_share(word_hashes(words("\n\n".join(distinct))))
+                shares["body" if _mostly_body(distinct, label_of) else "other"].append(share)
+    out = [f"\n{corpus}: {len(rows)} pages, compared as {dict(how)}"]
+    out.append(
+        f"  of {good['pages']} pages where a block is chosen, compared block mostly body: now {good['now']}, "
+        f"f4 (largest block) {good['f4']}"
+    )
+    for what, ids in flips.items():
+        out.append(f"    {what}: {len(ids)} {sorted(ids)[:12]}")
+    for kind, v in shares.items():
+        line = f"  repeated_share of story-size blocks, {kind:>5}: n {len(v)}"
+        if v:
+            q = np.quantile(np.array(v), [0.5, 0.9, 0.99])
+            above = sum(1 for x in v if x > st.LIST_REPEAT_SHARE)
+            line += f", median {q[0]:.3f}, p90 {q[1]:.3f}, p99 {q[2]:.3f}, above {st.LIST_REPEAT_SHARE}: {above}"
+        out.append(line)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,58 +135,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eval-story: skipped, {ROOT} lacks {', '.join(f'{c}.csv' for c in CORPORA)}")
         return 0
     work = args.keep or Path(tempfile.mkdtemp(prefix="eval-story-"))
-    (work / "input").mkdir(parents=True, exist_ok=True)
-    for c in CORPORA:
-        shutil.copy(ROOT / f"{c}.csv", work / "input" / f"{c}.csv")
-    seconds = run_pipeline(work / "input", work / "out", None)
-    articles, rejects, problems = read_outputs(work / "out")
+    try:
+        (work / "input").mkdir(parents=True, exist_ok=True)
+        for c in CORPORA:
+            shutil.copy(ROOT / f"{c}.csv", work / "input" / f"{c}.csv")
+        seconds = run_pipeline(work / "input", work / "out", None)
+        articles, rejects, problems = read_outputs(work / "out")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     pages = {(p["corpus"], p["page_id"]): p for p in load_all()}
     print(f"eval-story: {ROOT} ({', '.join(CORPORA)}), pipeline {seconds:.0f}s, {len(articles)} articles, {len(rejects)} rejects")
     for c in CORPORA:
-        how: Counter = Counter()
-        good = Counter()
-        shares: dict[str, list[float]] = {"body": [], "other": []}
-        for row_n, csv_row in enumerate(read_csv_pages(ROOT / f"{c}.csv"), 1):
-            row = articles.get((f"{c}.csv", row_n))
-            page = pages.get((c, csv_row["id"]))
-            if row is None or page is None:
-                continue
-            paras, seg_of = paragraph_map(texts(page))
-            label_of = {p: page["segments"][i]["label"] for p, i in zip(paras, seg_of, strict=True)}
-            text = row.get("text") or ""
-            story = st.story_of(text)
-            how[story.compared_as] += 1
-            paragraphs = [p for p in st._PARAGRAPHS.split(text) if p.strip()]
-            blocks, is_page = _blocks_of(paragraphs)
-            if sum(len(b) for b, _ in blocks) < len(paragraphs):  # some paragraph is not prose: a block is chosen
-                for rule, block in (
-                    ("now", story.text.split("\n\n") if story.compared_as == "story" else None),
-                    ("f4", _largest_rule(blocks, is_page)),
-                ):
-                    if block is not None:
-                        good[rule] += _mostly_body(block, label_of)
-                        good[f"{rule}_n"] += 1
-            for block, n in blocks:
-                if st._has_story_size(block, n):
-                    distinct = list(dict.fromkeys(block))
-                    share = st.repeated_share(word_hashes(words("\n\n".join(distinct))))
-                    shares["body" if _mostly_body(block, label_of) else "other"].append(share)
-        print(f"\n{c}: compared as {dict(how)}")
-        print(
-            f"  story block mostly body: first story-like block (now) {good['now']}/{good['now_n']}; "
-            f"largest block (f4) {good['f4']}/{good['f4_n']}"
-        )
-        for kind, v in shares.items():
-            a = np.array(v) if v else np.zeros(1)
-            q = np.quantile(a, [0.5, 0.9, 0.99])
-            print(
-                f"  repeated_share of story-size blocks, {kind:>5}: n {len(v)}, median {q[0]:.3f}, p90 {q[1]:.3f}, "
-                f"p99 {q[2]:.3f}, above {st.LIST_REPEAT_SHARE}: {int((a > st.LIST_REPEAT_SHARE).sum())}"
-            )
+        for line in evaluate(c, articles, pages):
+            print(line)
     for p in problems[:5]:
         print(f"  problem: {p}")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

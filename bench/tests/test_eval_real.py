@@ -271,3 +271,24 @@ def test_dragnet_marker_pages_are_the_gold_texts_with_comments(tmp_path):
     (tmp_path / "dragnet" / "ground-truth.json").write_text(json.dumps({"1": {"comments": "nice post"}, "2": {"comments": ""}}))
     assert rp.dragnet_marker_pages(tmp_path) == {"1"}
     assert rp.dragnet_marker_pages(tmp_path / "absent") is None
+
+
+def test_table_splits_dragnet_by_comment_marker_and_counts_rejected_pages_per_row(monkeypatch):
+    seg = lambda label: {"text": "a b", "label": label}  # noqa: E731
+    pages = [
+        {"corpus": "l3s-gn1", "page_id": "u", "segments": [seg("body"), seg("boilerplate")]},
+        {"corpus": "dragnet", "page_id": "1", "segments": [seg("body"), seg("comments")]},
+        {"corpus": "dragnet", "page_id": "2", "segments": [seg("body"), seg("boilerplate")]},
+    ]
+    monkeypatch.setattr(rp, "dragnet_marker_pages", lambda: {"1"})
+    s = er.Setting("pipeline", pipeline=True)
+    for i, rejected in enumerate([None, None, "no_article_text"]):
+        removed = np.ones(2, bool) if rejected else np.array([False, True])
+        s.outcomes[i] = er.PageOutcome(removed, np.zeros(2, bool), np.zeros(2, bool), rejected, [], [None, None])
+    s.removed = [s.outcomes[i].removed for i in range(3)]
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in er.table([s], pages, [0, 1, 2])[2:]}
+    assert set(rows) == {"l3s-gn1", "dragnet", "dragnet, comment marker (1 pages)", "dragnet, no marker (1 pages)", "both"}
+    assert rows["dragnet, comment marker (1 pages)"][-1].strip(" |") == "0"
+    assert rows["dragnet, no marker (1 pages)"][-1].strip(" |") == "1"
+    assert rows["dragnet, no marker (1 pages)"][4] == "100.0 %"  # its one body segment went with the page
+    assert rows["both"][-1].strip(" |") == "1"

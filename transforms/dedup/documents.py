@@ -37,7 +37,7 @@ class DocFp:
     first_seen_run_date: str
     last_run_date: str
     prev_cluster_id: str | None = None
-    compared_as: str = "whole"  # story.story_text: 'story' (prose paragraphs), 'list' (not compared) or 'whole'
+    compared_as: str = "whole"  # story.story_of: 'story' (prose paragraphs), 'list' (not compared) or 'whole'
     facts: bytes = b""  # facts.fact_tokens of the compared text when it is short (not kept in the index)
     site_chrome: int = 0  # prose paragraphs left out as the site's chrome (story.without_site_chrome)
 

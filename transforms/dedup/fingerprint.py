@@ -29,7 +29,7 @@ import numpy as np
 import xxhash
 from wirestrip.transforms.normalize import NORMALIZATION_VERSION, fold_typography
 
-FINGERPRINT_VERSION = "f5"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted; f3: a site's repeated prose paragraphs left out; f4: a page's story block must look like one, company forms are no names; f5: the first story-like block, not the largest; lists of repeated titles are no story; "p.m." ends no sentence
+FINGERPRINT_VERSION = "f5"  # bump when any function below (or story.py, facts.py) can give another value for the same input; f2: the story text is fingerprinted; f3: a site's repeated prose paragraphs left out; f4: a page's story block must look like one, company forms are no names; f5: the first story-like block, not the largest; lists of repeated titles are no story; "p.m." ends no sentence; paragraphs repeated in the block count once
 _WORD = re.compile(r"\w+")
 _WORD_SEED = 0x5EED_0001  # xxh3 seed of word hashes
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)

@@ -38,7 +38,8 @@ compared as before).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import xxhash
@@ -54,10 +55,12 @@ SITE_REPEATED_DOCS = (
 PAGE_STORY_PARAGRAPHS = 3  # a story on a page of chrome: the real copies' blocks have >= 5; a blog's blurb or licence is 1-2
 PAGE_STORY_WORDS = 80  # ... and words: the real copies' blocks have >= 119; blocks of 3 short chrome lines measured 59-67
 PAGE_STORY_LONG_WORDS = 250  # one paragraph this long is a story dumped without breaks (a real copy: 391 words), not a blurb
-LIST_REPEAT_SHARE = 0.4  # a block repeating this share of its 5-grams is a list: 2 of 1,262 real body blocks are above it (repeated_share)
+LIST_REPEAT_SHARE = 0.4  # a block repeating more than this share of its 5-grams is a list: 2 of 1,262 real body blocks are (repeated_share)
 REPEAT_GRAM = 5  # words: longer than a stock phrase ("said in a statement"), shorter than a repeated post title
 LIST_PAGE_LINES = 20  # lines that are not prose: a wire brief or results table has at most ~12, a section front dozens
-_SENTENCE_END = re.compile(r"(?<!\.[A-Za-z])[.!?][\"'”’)\]]*(?:\s|$)")
+_SENTENCE_END = re.compile(
+    r"(?<!\.[A-Za-z])[.!?][\"'”’)\]]*\s|[.!?][\"'”’)\]]*$"
+)  # "3:24 p.m. EST": an abbreviation's dot ends a sentence only at the end
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 _KEY_SEED = 0x5EED_C40E
 
@@ -99,31 +102,36 @@ def _blocks(paragraphs: list[str], words: list[int], flags: list[bool]) -> list[
 
 @dataclass(frozen=True)
 class Story:
-    """What a text is compared by: `text`, how it was chosen (`compared_as`: 'story' | 'list' |
-    'whole') and, when story_of computed them, the fingerprint's word hashes of `text` (reused)."""
+    """What a text is compared by: `text`, how it was chosen (`compared_as`) and, when story_of
+    computed them, the fingerprint's word hashes of `text` (reused by documents.text_fp)."""
 
     text: str
-    compared_as: str
-    word_hashes: np.ndarray | None = None
+    compared_as: Literal["story", "list", "whole"]
+    word_hashes: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _story_block(paragraphs: list[str], words: list[int], flags: list[bool]) -> tuple[list[str], np.ndarray | None]:
     """The first block that looks like a story (with its word hashes), else the block with the most
     prose words (the first on ties; no hashes). First, not largest: a page's story comes before its
-    sidebars, and a sidebar of recent comments or teasers can outgrow a short story (on the real
-    pages the chosen block is mostly body on 806 of 894 Dragnet pages instead of 737 of 890 with the
-    largest block, and on 379 of 390 L3S-GN1 pages instead of 374: `make eval-story`)."""
-    blocks = _blocks(paragraphs, words, flags)
-    for block, n in blocks:
-        if _has_story_size(block, n):
-            block = list(dict.fromkeys(block))  # a paragraph printed twice (page and print version) counts once
-            wh = word_hashes(_words_of(block))
+    sidebars, and a sidebar of recent comments or teasers, or a comment thread, can outgrow a short
+    story. A box of prose teasers or a blurb above the story is the case it gets wrong; taking a
+    later block three times larger instead fixed one such L3S-GN1 page and lost 19 Dragnet pages
+    (`make eval-story`). Identical paragraphs count once (a story printed twice, page and print)."""
+    largest: tuple[list[str], int] = ([], 0)
+    for block, n in _blocks(paragraphs, words, flags):
+        distinct = list(dict.fromkeys(block))
+        n = n if len(distinct) == len(block) else sum(_n_words(p) for p in distinct)
+        if _has_story_size(distinct, n):
+            wh = word_hashes(_words_of(distinct))
             if repeated_share(wh) <= LIST_REPEAT_SHARE:
-                return block, wh
-    return max(blocks, key=lambda b: b[1], default=([], 0))[0], None
+                return distinct, wh
+        if n > largest[1]:
+            largest = (distinct, n)
+    return largest[0], None
 
 
 def _words_of(block: list[str]) -> list[str]:
+    """The fingerprint's words of a block (its paragraphs joined as in the story text)."""
     return fingerprint_words("\n\n".join(block))
 
 
@@ -135,9 +143,12 @@ def _has_story_size(block: list[str], block_words: int) -> bool:
 def repeated_share(wh: np.ndarray) -> float:
     """Of a block's word REPEAT_GRAM-grams (from its word hashes, in order), the share that occur
     more than once in it. A story says each thing once; a recent-comments list ("<name> on <post
-    title>") or a list of teasers repeats its post titles. On the real pages (`make eval-story`),
-    blocks of a story's size that are mostly body: median 0, 99th percentile 0.09-0.11, above
-    LIST_REPEAT_SHARE 2 of 1,262; other blocks: 13 of 769 above it."""
+    title>") or a list of teasers repeats its post titles. On the real pages, once their sites'
+    repeated prose is left out (`make eval-story`), 2 of 1,234 story-size blocks that are mostly
+    body and 4 of 634 others are above LIST_REPEAT_SHARE (body: median 0, 99th percentile
+    0.09-0.12): the boxes it is for are those of sites with fewer than SITE_REPEATED_DOCS pages in
+    the batch. A templated prose roundup (ten cities' weather in one sentence shape) is above it too:
+    on a page it is then a list, not compared."""
     grams = gram_sequence(wh, REPEAT_GRAM)
     if len(grams) < 2:
         return 0.0
