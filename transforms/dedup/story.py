@@ -43,7 +43,7 @@ from typing import Literal
 
 import numpy as np
 import xxhash
-from wirestrip.transforms.dedup.fingerprint import gram_sequence, word_hashes
+from wirestrip.transforms.dedup.fingerprint import word_hashes
 from wirestrip.transforms.dedup.fingerprint import words as fingerprint_words  # `words` names word counts below
 
 PROSE_MIN_WORDS = 8  # the shortest sentence-like paragraph ("He said the talks would resume on Monday.")
@@ -63,6 +63,7 @@ _SENTENCE_END = re.compile(
 )  # "3:24 p.m. EST": an abbreviation's dot ends a sentence only at the end
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 _KEY_SEED = 0x5EED_C40E
+_GRAM_MUL = np.uint64(0x9E3779B97F4A7C15)  # odd: x -> x * mul + next is a bijection of the running key
 
 
 def is_prose(paragraph: str) -> bool:
@@ -149,9 +150,13 @@ def repeated_share(wh: np.ndarray) -> float:
     0.09-0.12): the boxes it is for are those of sites with fewer than SITE_REPEATED_DOCS pages in
     the batch. A templated prose roundup (ten cities' weather in one sentence shape) is above it too:
     on a page it is then a list, not compared."""
-    grams = gram_sequence(wh, REPEAT_GRAM)
-    if len(grams) < 2:
+    m = len(wh) - REPEAT_GRAM + 1
+    if m < 2:
         return 0.0
+    with np.errstate(over="ignore"):  # wrapping uint64: a key per gram, equal for equal grams (only compared)
+        grams = wh[:m].copy()
+        for j in range(1, REPEAT_GRAM):
+            grams = grams * _GRAM_MUL + wh[j : j + m]
     s = np.sort(grams)
     dup = np.zeros(len(s), dtype=bool)
     same = s[1:] == s[:-1]
