@@ -307,7 +307,7 @@ RowValue = Tuple[Optional[bytes], Optional[Decided], Optional[DocFp]]
 
 # An articles row crosses JoinRows as the bytes of its own coder (FastPrimitivesCoder, what a dict gets):
 # the local runner's GroupByKey buffer holds its values decoded, a row as ~9.5 KB of Python objects
-# against ~3.8 KB encoded, and decoded and re-encoded them (RowInputs + JoinRows 10.3 -> 6.2 s at
+# against ~3.8 KB encoded, and decoded and re-encoded them (RowInputs + JoinRows 7.9 -> 6.2 s at
 # 30,000 articles; docs/runners.md, "Memory grows with the batch"). The row FillRows yields is the same.
 _ROW_CODER = beam.coders.FastPrimitivesCoder().get_impl()
 
