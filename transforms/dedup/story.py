@@ -38,6 +38,7 @@ compared as before).
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,9 +59,8 @@ PAGE_STORY_LONG_WORDS = 250  # one paragraph this long is a story dumped without
 LIST_REPEAT_SHARE = 0.4  # a block repeating more than this share of its 5-grams is a list: 2 of 1,262 real body blocks are (repeated_share)
 REPEAT_GRAM = 5  # words: longer than a stock phrase ("said in a statement"), shorter than a repeated post title
 LIST_PAGE_LINES = 20  # lines that are not prose: a wire brief or results table has at most ~12, a section front dozens
-_SENTENCE_END = re.compile(
-    r"(?<!\.[A-Za-z])[.!?][\"'”’)\]]*\s|[.!?][\"'”’)\]]*$"
-)  # "3:24 p.m. EST": an abbreviation's dot ends a sentence only at the end
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s|$)")  # a literal first: the scan stays fast (a lookbehind made it 3x slower)
+_ASCII_LETTERS = frozenset(string.ascii_letters)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 _KEY_SEED = 0x5EED_C40E
 _GRAM_MUL = np.uint64(0x9E3779B97F4A7C15)  # odd: x -> x * mul + next is a bijection of the running key
@@ -77,7 +77,21 @@ def _n_words(paragraph: str) -> int:
 
 
 def _is_prose(paragraph: str, n_words: int) -> bool:
-    return n_words >= PROSE_MIN_WORDS and _SENTENCE_END.search(paragraph) is not None
+    """n_words >= PROSE_MIN_WORDS and a sentence end: [.!?] (closing quotes or brackets after it)
+    before a space or at the very end. The dot of an abbreviation ("p.m.", "U.S.": a dot, a letter,
+    a dot) counts only at the very end: a headline list's "3:24 p.m. EST" lines are no prose,
+    "... from 4 to 7 p.m." is. (Inlined: it runs on every paragraph of every text.)"""
+    if n_words < PROSE_MIN_WORDS:
+        return False
+    m = _SENTENCE_END.search(paragraph)
+    while m is not None:
+        i = m.start()
+        if i < 2 or paragraph[i - 2] != "." or paragraph[i - 1] not in _ASCII_LETTERS:
+            return True
+        if m.end() == len(paragraph) and not paragraph[-1].isspace():
+            return True
+        m = _SENTENCE_END.search(paragraph, m.end())
+    return False
 
 
 def _blocks(paragraphs: list[str], words: list[int], flags: list[bool]) -> list[tuple[list[str], int]]:
