@@ -299,3 +299,24 @@ def test_an_embedded_post_keeps_its_words_and_loses_its_signature(rules):
     c = clean(f"T\n\n{BODY}\n\n{post} pic.twitter.com/Ab12Cd — Ana Lima (@analima) March 4, 2031\n\n{BODY} Again.", rules)
     assert c.paragraphs == [BODY, post, f"{BODY} Again."]
     assert [r.rule_id for r in c.removed] == ["social.tweet_embed_signature"]
+
+
+def test_a_section_menu_goes_anywhere_but_a_lone_section_subhead_stays(rules):
+    menu = ["News", "Business", "Sport", "Weather", "Real Estate"]
+    c = clean("T\n\n" + "\n\n".join([BODY, *menu, f"{BODY} Again."]), rules)
+    assert c.paragraphs == [BODY, f"{BODY} Again."]
+    assert [r.rule_id for r in c.removed] == ["chrome.section_menu"] * len(menu)
+    # two labels in a row inside the story are subheads (a roundup's "Weather", "Sport"): they stay
+    for middle in (["Weather"], ["Weather", "Sport"], ["Sport", BODY.replace("harbour", "stadium"), "Weather"]):
+        text = "T\n\n" + "\n\n".join([BODY, *middle, f"{BODY} Again."])
+        c = clean(text, rules)
+        assert all(m in c.paragraphs for m in middle) and c.removed == [], middle
+    # a share bar (one label a line) is a menu too; lines that are not all labels break a run
+    c = clean("T\n\n" + "\n\n".join([BODY, "Twitter", "Facebook", "Email", f"{BODY} Again."]), rules)
+    assert c.paragraphs == [BODY, f"{BODY} Again."]
+    assert clean(f"T\n\n{BODY}\n\nThe news\n\nWorld business\n\nSport and weather today\n\n{BODY} Again.", rules).removed == []
+
+
+def test_a_section_label_at_the_page_edge_goes(rules):
+    c = clean(f"T\n\n{BODY}\n\n{BODY} Again.\n\nNews", rules)
+    assert c.paragraphs == [BODY, f"{BODY} Again."] and [r.rule_id for r in c.removed] == ["chrome.section_menu"]

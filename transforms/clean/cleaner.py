@@ -4,7 +4,9 @@ text and the dateline reveal into provenance fields.
 
 Whole-line rules of scope `line` fire anywhere; `head`, `tail` and `edge` rules, and learned
 lines, fire only inside the leading / trailing run of lines that are all boilerplate (so a
-generic pattern, such as a tag line, can never eat a body paragraph in the middle of a story).
+generic pattern, such as a tag line, can never eat a body paragraph in the middle of a story);
+`menu` rules (a section label such as "News") fire there too, and in a run of MENU_RUN menu lines
+anywhere.
 Inline rules cut a span and keep the rest of the line. The dateline stays in the body; a byline
 glued in front of it is cut and fills `byline`.
 
@@ -52,7 +54,8 @@ def _probe(line: str) -> str:
 
 
 _TAG_SPLIT = re.compile(r"\s*,\s*")
-_SCOPES_AT = {"head": ("head", "edge"), "tail": ("tail", "edge")}
+_SCOPES_AT = {"head": ("head", "edge", "menu"), "tail": ("tail", "edge", "menu")}
+MENU_RUN = 3  # a menu label ("News", "Sport") alone can be a story's subhead; three in a row are a menu (real pages: P 1.000 / 0.999)
 
 # origin_agency: the strongest statement wins; ties go to the first in body order.
 # A dateline is the agency's own mark on its copy; credits and sign-offs name the agency's staff;
@@ -84,6 +87,20 @@ def _classify(line: str, rules: RuleSet) -> dict[str, _Fire]:
     return out
 
 
+def _strip_menus(fires: list[dict[str, _Fire]], strip: dict[int, _Fire]) -> None:
+    """Mark every run of MENU_RUN or more consecutive lines that a `menu` rule matches (a site's
+    section menu printed one label a line), wherever it stands."""
+    start = None
+    for i, f in enumerate([*fires, {}]):
+        if "menu" in f:
+            start = i if start is None else start
+            continue
+        if start is not None and i - start >= MENU_RUN:
+            for k in range(start, i):
+                strip.setdefault(k, fires[k]["menu"])
+        start = None
+
+
 def _expand(value: object, groups: dict[str, str]) -> object:
     if isinstance(value, str):
         return re.sub(r"\{(\w+)\}", lambda m: groups.get(m.group(1), ""), value).strip()
@@ -107,6 +124,7 @@ def clean_article(
     paras = parsed.paragraphs
     fires = [_classify(p, rules) for p in paras]
     strip: dict[int, _Fire] = {i: f["line"] for i, f in enumerate(fires) if "line" in f}
+    _strip_menus(fires, strip)
     # Leading and trailing boilerplate runs: edge rules and learned lines only fire while every
     # line so far from that edge is boilerplate.
     for order, edge in ((range(len(paras)), "head"), (range(len(paras) - 1, -1, -1), "tail")):

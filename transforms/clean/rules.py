@@ -10,6 +10,8 @@ A rule:
               head   - a whole line, only in the leading run of boilerplate lines
               tail   - a whole line, only in the trailing run of boilerplate lines
               edge   - a whole line, in the leading or the trailing run (head or tail)
+              menu   - a whole line, in a run of MENU_RUN (cleaner.py) consecutive menu lines, or
+                       in the leading or trailing run (a site's menu, one label a line)
               inline - a span inside a line (the rest of the line is kept)
     yields:   provenance the match reveals: publisher, origin_agency, license, syndicated, tags,
               credited (names), holder (a copyright holder or source: an agency becomes
@@ -49,7 +51,7 @@ KINDS = frozenset(
         "learned",
     }
 )
-SCOPES = frozenset({"line", "head", "tail", "edge", "inline"})
+SCOPES = frozenset({"line", "head", "tail", "edge", "menu", "inline"})
 YIELDS = frozenset({"publisher", "origin_agency", "license", "syndicated", "tags", "credited", "holder"})
 _ID = re.compile(r"^[a-z0-9_.:\-]+$")
 _RULE_KEYS = frozenset({"id", "family", "kind", "pattern", "scope", "yields", "reason", "case_sensitive"})
