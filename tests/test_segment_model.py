@@ -28,7 +28,16 @@ STORY = [
     "Shipping agents warned that delays could spread to supermarkets within a week if the dispute dragged on, "
     "since most of the fresh food sold in the capital arrives by sea from the Atlantic islands.",
 ]
-CHROME = ["Home", "World", "Business", "Sign in", "Subscribe", "Share this article", "Print", "Email"]
+CHROME = [
+    "Home",
+    "Markets data",
+    "Crossword",
+    "Sign in",
+    "Subscribe",
+    "Share this article",
+    "Print",
+    "Email",
+]  # no run of 3 menu labels: the rules leave the model some
 FOOTER = ["Related stories", "Terms of use", "Privacy policy", "Contact us", "© 2025 Example Media Group"]
 
 
