@@ -251,7 +251,7 @@ def read_outputs(out_dir: Path) -> tuple[dict[tuple[str, int], dict], dict[tuple
     rejects: dict[tuple[str, int], str] = {}
     problems: list[str] = []
     cols = {
-        "articles": ["source_uri", "locator", "text", "title", "standfirst", "removed"],
+        "articles": ["source_uri", "locator", "text", "title", "standfirst", "removed", "publisher", "url"],
         "rejects": ["source_uri", "locator", "error_type"],
     }
     for table, names in cols.items():

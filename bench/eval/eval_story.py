@@ -2,8 +2,8 @@
 
 The real pages of ../shared/corpora/real-pages (README there) go through the pipeline as CSV dumps
 (default options, as `make eval-real` runs them). Each page's clean text then loses its site's
-prose chrome as the dedup stage takes it out (prose paragraphs held by SITE_REPEATED_DOCS pages of
-the site in the batch), and is split the way transforms/dedup/story.py splits it; each paragraph
+prose chrome as the dedup stage takes it out (its own site key and count: prose paragraphs held by
+SITE_REPEATED_DOCS pages of the site in the batch), and is split the way transforms/dedup/story.py splits it; each paragraph
 takes the label of its segment. Printed per corpus: how the pages are compared (story, list,
 whole); on the pages where a block is chosen by either rule (some paragraph is not prose), how often
 the compared block is mostly body (>= half its words) with today's rule (`story_of`) and with f4's
@@ -18,11 +18,13 @@ import argparse
 import shutil
 import sys
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from wirestrip.transforms.dedup import story as st
+from wirestrip.transforms.dedup.beam_dedup import _SiteChrome
+from wirestrip.transforms.dedup.documents import site_of, site_paragraphs
 from wirestrip.transforms.dedup.fingerprint import word_hashes, words
 
 from bench.eval.eval_real import paragraph_map, read_csv_pages, read_outputs, run_pipeline
@@ -31,16 +33,10 @@ from bench.eval.real_pages import ROOT, load_all, texts
 CORPORA = ("l3s-gn1", "dragnet")
 
 
-def _split(text: str) -> tuple[list[str], list[int], list[bool]]:
-    paragraphs = [p for p in st._PARAGRAPHS.split(text) if p.strip()]
-    n_words = [st._n_words(p) for p in paragraphs]
-    return paragraphs, n_words, [st._is_prose(p, n) for p, n in zip(paragraphs, n_words, strict=True)]
-
-
 def f4_block(text: str) -> list[str] | None:
     """The block f4's story_text compared (its whole gate: prose share, page, story size), or None
     when it compared no block (the whole text, or nothing: a list)."""
-    paragraphs, n_words, flags = _split(text)
+    paragraphs, n_words, flags = st.split_prose(text)
     if all(flags):
         return None
     prose_words = sum(n for n, f in zip(n_words, flags, strict=True) if f)
@@ -54,7 +50,7 @@ def f4_block(text: str) -> list[str] | None:
 def f5_block(text: str) -> list[str] | None:
     """The block story_of compares, or None when it compares the whole text or nothing."""
     story = st.story_of(text)
-    if story.compared_as != "story" or all(_split(text)[2]):
+    if story.compared_as != "story" or all(st.split_prose(text)[2]):
         return None
     return story.text.split("\n\n")
 
@@ -64,26 +60,27 @@ def _mostly_body(block: list[str], label_of: dict[str, str]) -> bool:
     return body * 2 >= sum(st._n_words(p) for p in block)
 
 
-def _site_chrome(texts_by_site: dict[str, list[str]]) -> dict[str, frozenset[int]]:
-    """Per site, the prose paragraph keys held by at least SITE_REPEATED_DOCS of its pages."""
-    out = {}
-    for site, site_texts in texts_by_site.items():
-        held = Counter(k for t in site_texts for k in st.prose_keys(t))
-        out[site] = frozenset(k for k, n in held.items() if n >= st.SITE_REPEATED_DOCS)
-    return out
+def _site_chrome(rows: list[dict]) -> dict[str, frozenset[int]]:
+    """Per site, the prose paragraph keys the dedup stage leaves out of its pages: the stage's own
+    site key and count (documents.site_paragraphs, beam_dedup._SiteChrome), run over the batch's rows."""
+    combine = _SiteChrome(st.SITE_REPEATED_DOCS)
+    held: dict[str, dict[int, int]] = {}
+    for row in rows:
+        sp = site_paragraphs(row)
+        if sp is not None:
+            held[sp[0]] = combine.add_input(held.get(sp[0]) or combine.create_accumulator(), sp[1])
+    return {site: combine.extract_output(acc) for site, acc in held.items()}
 
 
 def evaluate(corpus: str, articles: dict, pages: dict) -> list[str]:
     """The printed lines of one corpus."""
     rows = []
-    by_site: dict[str, list[str]] = defaultdict(list)
     for row_n, csv_row in enumerate(read_csv_pages(ROOT / f"{corpus}.csv"), 1):
         row = articles.get((f"{corpus}.csv", row_n))
         page = pages.get((corpus, csv_row["id"]))
         if row is not None and page is not None:
             rows.append((csv_row, row, page))
-            by_site[csv_row["publisher"]].append(row.get("text") or "")
-    chrome = _site_chrome(by_site)
+    chrome = _site_chrome([row for _, row, _ in rows])
     how: Counter = Counter()
     good: Counter = Counter()
     flips: dict[str, list[str]] = {"f4 body, now not": [], "now body, f4 not": []}
@@ -91,7 +88,7 @@ def evaluate(corpus: str, articles: dict, pages: dict) -> list[str]:
     for csv_row, row, page in rows:
         paras, seg_of = paragraph_map(texts(page))
         label_of = {p: page["segments"][i]["label"] for p, i in zip(paras, seg_of, strict=True)}
-        text, _ = st.without_site_chrome(row.get("text") or "", chrome[csv_row["publisher"]])
+        text, _ = st.without_site_chrome(row.get("text") or "", chrome.get(site_of(row) or "", frozenset()))
         how[st.story_of(text).compared_as] += 1
         now, f4 = f5_block(text), f4_block(text)
         if now is not None or f4 is not None:
@@ -104,7 +101,7 @@ def evaluate(corpus: str, articles: dict, pages: dict) -> list[str]:
                 flips["f4 body, now not"].append(csv_row["id"])
             elif ok_now and not ok_f4:
                 flips["now body, f4 not"].append(csv_row["id"])
-        paragraphs, n_words, flags = _split(text)
+        paragraphs, n_words, flags = st.split_prose(text)
         for block, _ in st._blocks(paragraphs, n_words, flags):
             distinct = list(dict.fromkeys(block))
             if st._has_story_size(distinct, sum(st._n_words(p) for p in distinct)):

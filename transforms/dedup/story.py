@@ -160,7 +160,7 @@ def repeated_share(wh: np.ndarray) -> float:
     more than once in it. A story says each thing once; a recent-comments list ("<name> on <post
     title>") or a list of teasers repeats its post titles. On the real pages, once their sites'
     repeated prose is left out (`make eval-story`), 2 of 1,234 story-size blocks that are mostly
-    body and 4 of 634 others are above LIST_REPEAT_SHARE (body: median 0, 99th percentile
+    body and 4 of 633 others are above LIST_REPEAT_SHARE (body: median 0, 99th percentile
     0.09-0.12): the boxes it is for are those of sites with fewer than SITE_REPEATED_DOCS pages in
     the batch. A templated prose roundup (ten cities' weather in one sentence shape) is above it too:
     on a page it is then a list, not compared."""
@@ -203,11 +203,16 @@ def without_site_chrome(text: str, chrome: frozenset[int] | set[int]) -> tuple[s
     return "\n\n".join(p for p, c in zip(paragraphs, site, strict=True) if not c), sum(site)
 
 
-def story_of(text: str) -> Story:
-    """The text to fingerprint and how it was chosen (see the module's docstring)."""
+def split_prose(text: str) -> tuple[list[str], list[int], list[bool]]:
+    """The text's paragraphs, their word counts and which are prose: what story_of decides on."""
     paragraphs = [p for p in _PARAGRAPHS.split(text) if p.strip()]
     words = [_n_words(p) for p in paragraphs]
-    flags = [_is_prose(p, n) for p, n in zip(paragraphs, words, strict=True)]
+    return paragraphs, words, [_is_prose(p, n) for p, n in zip(paragraphs, words, strict=True)]
+
+
+def story_of(text: str) -> Story:
+    """The text to fingerprint and how it was chosen (see the module's docstring)."""
+    paragraphs, words, flags = split_prose(text)
     if all(flags):
         return Story(text, "story" if flags else "whole")
     prose_words = sum(n for n, f in zip(words, flags, strict=True) if f)
@@ -218,7 +223,7 @@ def story_of(text: str) -> Story:
         if wh is not None or not is_page:
             return Story("\n\n".join(block), "story", wh)
         return Story("", "list")
-    if other_lines >= LIST_PAGE_LINES:
+    if is_page:
         return Story("", "list")
     return Story(text, "whole")
 
