@@ -44,6 +44,7 @@ def build(p: beam.Pipeline, plan: RunPlan) -> None:
         opts.learned_min_share,
         plan.segment_model,
         flatten_rejects=False,  # flattened with the readers' rejects below, in one step
+        segment_model_on=opts.segment_model_on,
     )
     stage_rejects = [pc for name, pc in processed.items() if name.startswith(f"{REJECTS}/")]
     rejects = (read[REJECTS], *stage_rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)

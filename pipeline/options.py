@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, _BeamArgumentParser
+from wirestrip.transforms.clean.cleaner import MODEL_ON
 from wirestrip.transforms.dedup.fingerprint import DedupParams
 from wirestrip.transforms.read.formats import ROLES, ReaderConfig
 from wirestrip.transforms.read.registry import FORMAT_CHOICES
@@ -127,10 +128,17 @@ class WirestripOptions(PipelineOptions):
             "segment_model",
             "The segment classifier, third evidence after rules and learned lines, for dumps of whole scraped "
             "pages (nav, footers, related links around the story): `builtin` (the shipped model), a model file "
-            "(`make fit-segments`), or `off`. Off by default: on wire-copy text it still takes short list lines "
-            "(results, line-ups) at a story's end for page chrome (docs/segment_model.md). Default: off.",
-            default="off",
+            "(`make fit-segments`), or `off` (docs/segment_model.md). Default: builtin.",
+            default="builtin",
             metavar="FILE|builtin|off",
+        )
+        opt(
+            "segment_model_on",
+            "Which records the segment classifier looks at: `pages`, those whose rules found two lines of web-page "
+            "chrome (menus, widgets, players: a whole scraped page), or `all`. Default: pages, since on wire copy "
+            "it would take short list lines (results, line-ups) at a story's end for page chrome.",
+            choices=MODEL_ON,
+            default="pages",
         )
         # Reader options (issue 4): formats beyond the scraped-post text.
         opt(

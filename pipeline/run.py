@@ -162,6 +162,7 @@ def new_manifest(plan: RunPlan) -> dict:
         "pipeline_version": __version__,
         "rules_version": plan.rules.version,
         "segment_model_version": plan.segment_model_version,
+        "segment_model_on": opts.segment_model_on if plan.segment_model_version else None,
         "schema_versions": {
             "articles": ARTICLES_SCHEMA_VERSION,
             "rejects": REJECTS_SCHEMA_VERSION,

@@ -90,7 +90,9 @@ def test_removals_carry_rule_id_and_score_and_spare_the_dateline_and_the_story()
     # outside the story's first..last long paragraph); 0.6 is under the threshold: kept and counted.
     model = SegmentModel("t", 0.9, _Fixed([0.99, 0.2, 0.97, 0.1, 0.95, 0.6]))
 
-    clean = clean_article(_parsed(paragraphs), RULES, model=model, count=lambda n, k=1: counted.__setitem__(n, counted.get(n, 0) + k))
+    clean = clean_article(
+        _parsed(paragraphs), RULES, model=model, count=lambda n, k=1: counted.__setitem__(n, counted.get(n, 0) + k), model_on="all"
+    )
 
     assert clean.paragraphs == [STORY[0], STORY[1], caption, STORY[2], "Tagus estuary"]
     (gone,) = [r for r in clean.removed if r.rule_id == MODEL_RULE_ID]
@@ -98,6 +100,46 @@ def test_removals_carry_rule_id_and_score_and_spare_the_dateline_and_the_story()
     assert gone.as_row()["score"] == 0.95
     assert counted == {"segments.uncertain_kept": 1}
     assert clean.dateline_city == "LISBON" and clean.origin_agency == "Reuters"
+
+
+RESULTS = ["Benfica 2 Porto 1", "Sporting 0 Braga 0", "Guimaraes 3 Boavista 1"]  # short list lines that end a wire story
+
+
+def test_the_model_looks_only_at_records_that_look_like_a_scraped_page():
+    counted: dict[str, int] = {}
+
+    def count(name: str, k: int = 1) -> None:
+        counted[name] = counted.get(name, 0) + k
+
+    def model_removed(paragraphs: list[str], **kw) -> list[str]:
+        model = SegmentModel("t", 0.9, _Fixed([0.99] * len(paragraphs)))  # sure that every paragraph is chrome
+        return [r.text for r in clean_article(_parsed(paragraphs), RULES, model=model, count=count, **kw).removed if r.kind == "model"]
+
+    # Wire copy ending in a results list: no page chrome, so the model does not look (its scores are not asked for).
+    assert model_removed([*STORY, *RESULTS]) == []
+    assert counted == {"segments.model_not_page": 1}
+    assert model_removed([*STORY, *RESULTS], model_on="all") == RESULTS
+    # One chrome line can be a stray label in wire text; two mark a whole scraped page.
+    assert model_removed(["Sign in", *STORY, *RESULTS]) == []
+    assert model_removed(["Sign in", *STORY, *RESULTS, "Back to top"]) == RESULTS
+    # A separator line is no web-page chrome: wire text prints "* * *" too.
+    assert model_removed(["* * *", *STORY, *RESULTS, "Back to top"]) == []
+
+
+def test_a_default_run_keeps_a_wire_storys_closing_list_and_cleans_a_page(tmp_path):
+    dump = tmp_path / "in"
+    dump.mkdir()
+    (dump / "wire.txt").write_text("\n\n".join(["Dock strike", *STORY, *RESULTS]))
+    (dump / "page.txt").write_text("\n\n".join(["Dock strike", *CHROME, *STORY, *FOOTER]))
+    out = tmp_path / "out"
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02", "--no-dedup") == 0
+    rows = {r["source_uri"].rsplit("/", 1)[-1]: r for r in read_table(out, "articles")}
+    assert all(p in rows["wire.txt"]["text"] for p in RESULTS)
+    assert not [r for r in rows["wire.txt"]["removed"] if r["kind"] == "model"]
+    assert [r for r in rows["page.txt"]["removed"] if r["kind"] == "model"]
+    (manifest,) = (out / "_manifests").glob("*.json")
+    m = json.loads(manifest.read_text())
+    assert m["segment_model_version"] == SegmentModel.load().version and m["segment_model_on"] == "pages"
 
 
 def test_the_shipped_model_removes_page_chrome_and_keeps_the_story():

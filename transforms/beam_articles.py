@@ -30,20 +30,21 @@ class ProcessRecords(beam.PTransform):
         learned_min_share: float = MIN_SHARE,
         segment_model_json: str | None = None,
         flatten_rejects: bool = True,
+        segment_model_on: str = "pages",
     ):
         super().__init__()
         self.flatten_rejects = flatten_rejects
         self.default_tz, self.rules, self.ctx = default_tz, rules, ctx
-        self.segment_model_json = segment_model_json
+        self.segment_model_json, self.segment_model_on = segment_model_json, segment_model_on
         self.learned_min_support, self.prior_learned = learned_min_support, list(prior_learned or [])
         self.learned_min_share = learned_min_share
 
     def expand(self, records):
         redact = self.ctx.redact_removed
         parsed = records | "Parse" >> beam.ParDo(ParseRecords(self.default_tz)).with_outputs(REJECTS, main="ok")
-        cleaned = parsed.ok | "Clean" >> beam.ParDo(CleanArticles(self.rules, redact, self.segment_model_json)).with_outputs(
-            REJECTS, main="ok"
-        )
+        cleaned = parsed.ok | "Clean" >> beam.ParDo(
+            CleanArticles(self.rules, redact, self.segment_model_json, self.segment_model_on)
+        ).with_outputs(REJECTS, main="ok")
         stage_rejects = {"parse": parsed[REJECTS], "clean": cleaned[REJECTS]}
         final, learned = cleaned.ok, None
         if self.learned_min_support > 0 or self.prior_learned:
@@ -53,7 +54,7 @@ class ProcessRecords(beam.PTransform):
             )
             side = learned | "LearnedKeys" >> beam.Map(lambda r: ((r["group"], r["hash"]), r["support"]))
             again = cleaned.ok | "CleanLearned" >> beam.ParDo(
-                ApplyLearned(self.rules, redact, self.segment_model_json), beam.pvalue.AsDict(side)
+                ApplyLearned(self.rules, redact, self.segment_model_json, self.segment_model_on), beam.pvalue.AsDict(side)
             ).with_outputs(REJECTS, main="ok")
             final = again.ok
             stage_rejects["clean_learned"] = again[REJECTS]

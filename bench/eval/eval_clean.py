@@ -46,10 +46,13 @@ def _same_org(a: str | None, b: str | None) -> bool:
 
 
 def _model() -> SegmentModel | None:
-    """The segment classifier as a run's --segment-model sets it: off (the default) unless
-    WIRESTRIP_SEGMENT_MODEL is `builtin` or a model file (to score the cleaner with it)."""
-    spec = os.environ.get("WIRESTRIP_SEGMENT_MODEL", "off")
+    """The segment classifier as a run's --segment-model sets it: the shipped one (the default), or
+    WIRESTRIP_SEGMENT_MODEL's `off` or model file."""
+    spec = os.environ.get("WIRESTRIP_SEGMENT_MODEL", "builtin")
     return None if spec == "off" else SegmentModel.load(None if spec == "builtin" else spec)
+
+
+MODEL_ON = os.environ.get("WIRESTRIP_SEGMENT_MODEL_ON", "pages")  # as --segment-model-on (its default: pages)
 
 
 def clean_corpus(articles: list[Article], learned: bool) -> tuple[list[CleanArticle], LearnedIndex | None]:
@@ -64,12 +67,14 @@ def clean_corpus(articles: list[Article], learned: bool) -> tuple[list[CleanArti
         )
         parsed.append(parse_post(rec))
     model = _model()
-    first = [clean_article(p, rules, model=model) for p in parsed]
+    first = [clean_article(p, rules, model=model, model_on=MODEL_ON) for p in parsed]
     if not learned:
         return first, None
     index = LearnedIndex.learn(first)
     second = [
-        clean_article(p, rules, learned=index.lookup_for(group_of(c)), model=model) if index.has_group(group_of(c)) else c
+        clean_article(p, rules, learned=index.lookup_for(group_of(c)), model=model, model_on=MODEL_ON)
+        if index.has_group(group_of(c))
+        else c
         for p, c in zip(parsed, first, strict=True)
     ]
     return second, index
@@ -160,7 +165,10 @@ def pure_bodies() -> None:
         raw = "\n\n".join([lines[0], *(ln for ln in lines[1:] if ln.strip())]).encode()
         sha = raw_sha(raw)
         clean = clean_article(
-            parse_post(RawRecord(str(f), f.name, "post=0", "txt", raw, sha, doc_id(f.name, "post=0", sha))), rules, model=model
+            parse_post(RawRecord(str(f), f.name, "post=0", "txt", raw, sha, doc_id(f.name, "post=0", sha))),
+            rules,
+            model=model,
+            model_on=MODEL_ON,
         )
         n += 1
         removed += sum(1 for r in clean.removed if r.position >= 0)
@@ -225,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     rules = load_rules()
     print(
         f"inputs: {len(articles)} generated posts from {args.stories} BBC stories (seed {SEED}) and {len(refs)} reference lines; "
-        f"rules {rules.version} ({len(rules.rules)} rules); segment model: {getattr(_model(), 'version', 'off')}; learned pass: {'off' if args.no_learned else 'on'}"
+        f"rules {rules.version} ({len(rules.rules)} rules); segment model: {getattr(_model(), 'version', 'off')} on {MODEL_ON}; learned pass: {'off' if args.no_learned else 'on'}"
     )
     print(f"held-out families ({len(held)}): {'; '.join(held)}")
     cleaned, index = clean_corpus(articles, learned=not args.no_learned)

@@ -230,12 +230,14 @@ def has_segment_model_option() -> bool:
     return "--segment-model" in out.stdout
 
 
-def run_pipeline(input_dir: Path, out_dir: Path, segment_model: str | None) -> float:
-    """`wirestrip run` on input_dir/*.csv; seconds taken."""
+def run_pipeline(input_dir: Path, out_dir: Path, segment_model: str | None, model_on: str | None = None) -> float:
+    """`wirestrip run` on input_dir/*.csv (`--segment-model-on model_on` when given); seconds taken."""
     cmd = [*wirestrip_cmd(), "run", "--input", f"{input_dir}/*.csv", "--output", str(out_dir), "--run-date", RUN_DATE]
     cmd += ["--format", "csv", "--progress-seconds", "0"]
     if segment_model is not None:
         cmd += ["--segment-model", segment_model]
+    if model_on is not None and segment_model not in (None, "off"):
+        cmd += ["--segment-model-on", model_on]
     t0 = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 4):
@@ -428,6 +430,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-model", action="store_true", help="rules-only pipeline and baselines, no fold models")
+    ap.add_argument(
+        "--model-on",
+        choices=("pages", "all"),
+        default="pages",
+        help="the pipeline's --segment-model-on for the model runs (default: pages, the pipeline's default)",
+    )
     ap.add_argument("--with-shipped", action="store_true", help="also run the shipped model on every page (in-sample, NOT held-out)")
     ap.add_argument("--keep", type=Path, help="keep the fold inputs, models and outputs in this directory")
     ap.add_argument(
@@ -508,11 +516,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    fold {k}: {m['version']}, threshold {m['threshold']:.4f} (chosen without fold {k}'s labels)")
 
     off = Setting("pipeline, rules only (--segment-model off)", pipeline=True)
-    with_model = Setting("pipeline + held-out model", pipeline=True)
+    with_model = Setting(f"pipeline + held-out model (--segment-model-on {args.model_on})", pipeline=True)
     alone = Setting("held-out model alone @t (no pipeline)")
     short = Setting(f"drop segments under {SHORT_WORDS} words")
     jt = Setting("jusText 3.0.2 (English, each segment a <p>)")
-    shipped = Setting("pipeline + SHIPPED model (in-sample, not held-out)", pipeline=True)
+    shipped = Setting(f"pipeline + SHIPPED model on {args.model_on} (in-sample, not held-out)", pipeline=True)
     timings: list[str] = []
     score_diffs: list[float] = []
     work = Path(tempfile.mkdtemp(prefix="wirestrip-eval-real-")) if args.keep is None else args.keep
@@ -548,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             tag = "model" if setting is with_model else ("shipped" if setting is shipped else "off")
             out_dir = fold_dir / f"out-{tag}"
             shutil.rmtree(out_dir, ignore_errors=True)
-            secs = run_pipeline(fold_dir / "input", out_dir, model_flag)
+            secs = run_pipeline(fold_dir / "input", out_dir, model_flag, args.model_on)
             timings.append(f"{fold_dir.name}/{tag} {secs:.0f}s")
             articles, rejects, problems = read_outputs(out_dir)
             for pr in problems:

@@ -1,8 +1,9 @@
 """The cleaner alone, one core: articles/s on ~3 KB articles (a figure of `make bench`).
 
-Two inputs: the generated scraped posts of bench/corpora/synth.py (always available), and, when
+Inputs: the generated scraped posts of bench/corpora/synth.py (always available), and, when
 ../shared is present, the labelled eval-clean corpus (real BBC bodies with real boilerplate lines:
-more, shorter lines per article). Parsing is done beforehand and not timed; the learned-lines
+more, shorter lines per article) and the real scraped pages of corpora/real-pages (L3S-GN1: whole
+pages, where the segment model looks by default). Parsing is done beforehand and not timed; the learned-lines
 pass is timed separately (it re-cleans only the articles holding a learned line).
 
 python -m bench.perf.clean_speed [N]
@@ -10,6 +11,8 @@ python -m bench.perf.clean_speed [N]
 
 from __future__ import annotations
 
+import gzip
+import json
 import sys
 import time
 
@@ -30,11 +33,11 @@ def _records(texts: list[bytes], names: list[str]) -> list[RawRecord]:
     ]
 
 
-def _time(label: str, parsed: list, rules, repeat: int = 3, model: SegmentModel | None = None) -> list:
+def _time(label: str, parsed: list, rules, repeat: int = 3, model: SegmentModel | None = None, model_on: str = "pages") -> list:
     best, out = float("inf"), []
     for _ in range(repeat):
         t = time.perf_counter()
-        out = [clean_article(p, rules, model=model) for p in parsed]
+        out = [clean_article(p, rules, model=model, model_on=model_on) for p in parsed]
         best = min(best, time.perf_counter() - t)
     size = sum(len(p.record.raw) for p in parsed) / len(parsed)
     print(f"  {label}: {len(parsed) / best:8.0f} articles/s  ({len(parsed)} articles, mean {size:.0f} bytes, best of {repeat}, one core)")
@@ -47,8 +50,9 @@ def main(n: int = 3000) -> None:
     print(f"cleaner alone, rules {rules.version} ({len(rules.rules)} rules); with and without the segment model {model.version}:")
     texts = [p.encode() for p in posts(n, target_bytes=2600)]
     parsed = [parse_post(r) for r in _records(texts, [f"s/{i}.txt" for i in range(n)])]
-    _time("generated posts (bench/corpora/synth.py, seed 7), rules only (default)", parsed, rules)
-    _time("generated posts, rules + model (--segment-model builtin)", parsed, rules, model=model)
+    _time("generated posts (bench/corpora/synth.py, seed 7), rules only (--segment-model off)", parsed, rules)
+    _time("generated posts, default (model on pages: none of these is one)", parsed, rules, model=model)
+    _time("generated posts, rules + model on every record (--segment-model-on all)", parsed, rules, model=model, model_on="all")
     from bench.shared import SHARED
 
     if not (SHARED / "corpora" / "bbc").is_dir():
@@ -59,8 +63,16 @@ def main(n: int = 3000) -> None:
     arts, _ = generate(SHARED, 900)
     texts = [a.text().encode() for a in arts]
     parsed = [parse_post(r) for r in _records(texts, [f"{a.doc}.txt" for a in arts])]
-    _time("eval-clean corpus (BBC bodies + real boilerplate), rules + model", parsed, rules, model=model)
+    _time("eval-clean corpus (BBC bodies + real boilerplate), rules + model on every record", parsed, rules, model=model, model_on="all")
     first = _time("eval-clean corpus, rules only", parsed, rules)
+    pages = SHARED / "corpora" / "real-pages" / "l3s-gn1.segments.jsonl.gz"
+    if pages.exists():
+        with gzip.open(pages, "rt", encoding="utf-8") as f:
+            segs = [[s["text"] for s in json.loads(line)["segments"]] for line in f]
+        texts = ["\n\n".join(s).encode() for s in segs]
+        real = [parse_post(r) for r in _records(texts, [f"l3s/{i}.txt" for i in range(len(texts))])]
+        _time("real pages (L3S-GN1, whole scraped pages), rules only", real, rules, repeat=1)
+        _time("real pages (L3S-GN1), default (model on pages)", real, rules, repeat=1, model=model)
     index = LearnedIndex.learn(first)
     t = time.perf_counter()
     for p, c in zip(parsed, first, strict=True):

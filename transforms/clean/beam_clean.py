@@ -28,10 +28,11 @@ NO_TEXT = "no_article_text"  # a record with no body paragraph left is a reject,
 
 class _WithSegmentModel(SafeDoFn):
     """A clean stage holding the segment classifier: the model file's text travels with the DoFn
-    (so remote workers need no path of the driver's), the booster is built once per worker."""
+    (so remote workers need no path of the driver's), the booster is built once per worker;
+    `model_on` says which records it looks at (cleaner.MODEL_ON)."""
 
-    def __init__(self, model_json: str | None):
-        self.model_json = model_json
+    def __init__(self, model_json: str | None, model_on: str = "pages"):
+        self.model_json, self.model_on = model_json, model_on
         self.model: SegmentModel | None = None
 
     def setup(self) -> None:
@@ -44,13 +45,13 @@ class CleanArticles(_WithSegmentModel):
 
     stage = "clean"
 
-    def __init__(self, rules: RuleSet, redact: bool = False, model_json: str | None = None):
-        super().__init__(model_json)
+    def __init__(self, rules: RuleSet, redact: bool = False, model_json: str | None = None, model_on: str = "pages"):
+        super().__init__(model_json, model_on)
         self.rules = rules  # pickles as data; RE2 programs are rebuilt on the worker
         self.redact = redact
 
     def process_one(self, parsed: ParsedArticle) -> Iterable[CleanArticle]:
-        clean = clean_article(parsed, self.rules, redact=self.redact, model=self.model, count=count)
+        clean = clean_article(parsed, self.rules, redact=self.redact, model=self.model, count=count, model_on=self.model_on)
         for r in clean.removed:
             count(f"removed.{r.rule_id}")
         if not clean.paragraphs:
@@ -64,8 +65,8 @@ class ApplyLearned(_WithSegmentModel):
 
     stage = "clean_learned"
 
-    def __init__(self, rules: RuleSet, redact: bool = False, model_json: str | None = None):
-        super().__init__(model_json)
+    def __init__(self, rules: RuleSet, redact: bool = False, model_json: str | None = None, model_on: str = "pages"):
+        super().__init__(model_json, model_on)
         self.rules, self.redact = rules, redact
         self._learned: dict = {}
         self._groups: set = set()
@@ -92,7 +93,7 @@ class ApplyLearned(_WithSegmentModel):
             key = line_key(line)
             return f"learned:{key}" if (group, key) in learned else None
 
-        again = clean_article(clean.parsed, self.rules, learned=lookup, redact=self.redact, model=self.model)
+        again = clean_article(clean.parsed, self.rules, learned=lookup, redact=self.redact, model=self.model, model_on=self.model_on)
         for r in again.removed:
             if r.kind == "learned":
                 count("removed.learned")
