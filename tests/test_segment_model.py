@@ -126,13 +126,14 @@ def test_the_model_looks_only_at_records_that_look_like_a_scraped_page():
     assert model_removed(["* * *", *STORY, *RESULTS, "Back to top"]) == []
 
 
-def test_a_default_run_keeps_a_wire_storys_closing_list_and_cleans_a_page(tmp_path):
+def test_a_run_with_the_model_keeps_a_wire_storys_closing_list_and_cleans_a_page(tmp_path):
     dump = tmp_path / "in"
     dump.mkdir()
     (dump / "wire.txt").write_text("\n\n".join(["Dock strike", *STORY, *RESULTS]))
     (dump / "page.txt").write_text("\n\n".join(["Dock strike", *CHROME, *STORY, *FOOTER]))
     out = tmp_path / "out"
-    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02", "--no-dedup") == 0
+    args = ["--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02", "--no-dedup", "--segment-model", "builtin"]
+    assert run_cli(*args) == 0  # --segment-model-on pages: the default
     rows = {r["source_uri"].rsplit("/", 1)[-1]: r for r in read_table(out, "articles")}
     assert all(p in rows["wire.txt"]["text"] for p in RESULTS)
     assert not [r for r in rows["wire.txt"]["removed"] if r["kind"] == "model"]
