@@ -128,9 +128,8 @@ class WirestripOptions(PipelineOptions):
             "segment_model",
             "The segment classifier, third evidence after rules and learned lines, for dumps of whole scraped "
             "pages (nav, footers, related links around the story): `builtin` (the shipped model), a model file "
-            "(`make fit-segments`), or `off`. Off by default: with it, dedup compares the shared sidebar prose left on "
-            "two near-empty blog posts of one site (real pairs: precision 1.000 -> 0.976; docs/segment_model.md). Default: off.",
-            default="off",
+            "(`make fit-segments`), or `off` (docs/segment_model.md). Default: builtin, on the records --segment-model-on names.",
+            default="builtin",
             metavar="FILE|builtin|off",
         )
         opt(

@@ -126,21 +126,38 @@ def test_the_model_looks_only_at_records_that_look_like_a_scraped_page():
     assert model_removed(["* * *", *STORY, *RESULTS, "Back to top"]) == []
 
 
-def test_a_run_with_the_model_keeps_a_wire_storys_closing_list_and_cleans_a_page(tmp_path):
+def test_a_default_run_keeps_a_wire_storys_closing_list_and_cleans_a_page(tmp_path):
     dump = tmp_path / "in"
     dump.mkdir()
     (dump / "wire.txt").write_text("\n\n".join(["Dock strike", *STORY, *RESULTS]))
     (dump / "page.txt").write_text("\n\n".join(["Dock strike", *CHROME, *STORY, *FOOTER]))
     out = tmp_path / "out"
-    args = ["--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02", "--no-dedup", "--segment-model", "builtin"]
-    assert run_cli(*args) == 0  # --segment-model-on pages: the default
+    assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02") == 0
     rows = {r["source_uri"].rsplit("/", 1)[-1]: r for r in read_table(out, "articles")}
     assert all(p in rows["wire.txt"]["text"] for p in RESULTS)
     assert not [r for r in rows["wire.txt"]["removed"] if r["kind"] == "model"]
     assert [r for r in rows["page.txt"]["removed"] if r["kind"] == "model"]
+    assert all("text_before_model" not in r for r in rows.values())  # dedup's input, never a column
     (manifest,) = (out / "_manifests").glob("*.json")
     m = json.loads(manifest.read_text())
     assert m["segment_model_version"] == SegmentModel.load().version and m["segment_model_on"] == "pages"
+
+
+def test_dedup_compares_a_page_with_the_models_removals_put_back():
+    from wirestrip.transforms.dedup.documents import compared_text, doc_fp
+    from wirestrip.transforms.dedup.fingerprint import DedupParams
+
+    page = ["Sign in", "Back to top", "Markets data", *STORY, "Crossword", "Most popular"]
+    model = SegmentModel("t", 0.9, _Fixed([0.2] * 3 + [0.1] * len(STORY) + [0.99, 0.2]))
+    clean = clean_article(_parsed(page), RULES, model=model)
+    assert [r.text for r in clean.removed if r.kind == "model"] == ["Crossword"]
+    # The kept paragraphs with the model's removal in its place: what the text was before the model.
+    assert clean.text_before_model == "\n\n".join(["Markets data", *STORY, "Crossword"])
+    row = {"doc_id": "d", "text": clean.text, "text_before_model": clean.text_before_model}
+    assert compared_text(row) == clean.text_before_model and compared_text({"text": "t"}) == "t"
+    assert doc_fp(row, DedupParams(), "2025-08-02").text_chars == len(clean.text_before_model)
+    # No model removal: nothing to put back.
+    assert clean_article(_parsed(STORY), RULES, model=model, model_on="all").text_before_model is None
 
 
 def test_the_shipped_model_removes_page_chrome_and_keeps_the_story():

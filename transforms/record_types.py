@@ -72,6 +72,9 @@ class CleanArticle:
     byline: list[str] = field(default_factory=list)  # the parser's bylines plus those the cleaner found
     dateline_city: str | None = None  # the parser's, else the one the cleaner read off the first paragraph
     title: str | None = None  # the parser's, else a headline the cleaner took off the top of the text
+    # The kept paragraphs with the segment model's removals put back in place (None when it removed
+    # none): what dedup compares, so that a page's clusters do not hang on the model's statistical calls.
+    text_before_model: str | None = None
 
     @property
     def text(self) -> str:

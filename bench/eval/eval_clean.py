@@ -46,9 +46,9 @@ def _same_org(a: str | None, b: str | None) -> bool:
 
 
 def _model() -> SegmentModel | None:
-    """The segment classifier as a run's --segment-model sets it: off (the default) unless
-    WIRESTRIP_SEGMENT_MODEL is `builtin` or a model file (to score the cleaner with it)."""
-    spec = os.environ.get("WIRESTRIP_SEGMENT_MODEL", "off")
+    """The segment classifier as a run's --segment-model sets it: the shipped one (the default), or
+    WIRESTRIP_SEGMENT_MODEL's `off` or model file."""
+    spec = os.environ.get("WIRESTRIP_SEGMENT_MODEL", "builtin")
     return None if spec == "off" else SegmentModel.load(None if spec == "builtin" else spec)
 
 

@@ -3,7 +3,7 @@
 Inputs: the generated scraped posts of bench/corpora/synth.py (always available), and, when
 ../shared is present, the labelled eval-clean corpus (real BBC bodies with real boilerplate lines:
 more, shorter lines per article) and the real scraped pages of corpora/real-pages (L3S-GN1: whole
-pages, where the segment model looks when it is on). Parsing is done beforehand and not timed; the learned-lines
+pages, where the segment model looks by default). Parsing is done beforehand and not timed; the learned-lines
 pass is timed separately (it re-cleans only the articles holding a learned line).
 
 python -m bench.perf.clean_speed [N]
@@ -50,8 +50,8 @@ def main(n: int = 3000) -> None:
     print(f"cleaner alone, rules {rules.version} ({len(rules.rules)} rules); with and without the segment model {model.version}:")
     texts = [p.encode() for p in posts(n, target_bytes=2600)]
     parsed = [parse_post(r) for r in _records(texts, [f"s/{i}.txt" for i in range(n)])]
-    _time("generated posts (bench/corpora/synth.py, seed 7), rules only (default: --segment-model off)", parsed, rules)
-    _time("generated posts, --segment-model builtin (on pages: none of these is one)", parsed, rules, model=model)
+    _time("generated posts (bench/corpora/synth.py, seed 7), rules only (--segment-model off)", parsed, rules)
+    _time("generated posts, default (model on pages: none of these is one)", parsed, rules, model=model)
     _time("generated posts, rules + model on every record (--segment-model-on all)", parsed, rules, model=model, model_on="all")
     from bench.shared import SHARED
 
@@ -72,7 +72,7 @@ def main(n: int = 3000) -> None:
         texts = ["\n\n".join(s).encode() for s in segs]
         real = [parse_post(r) for r in _records(texts, [f"l3s/{i}.txt" for i in range(len(texts))])]
         _time("real pages (L3S-GN1, whole scraped pages), rules only", real, rules, repeat=1)
-        _time("real pages (L3S-GN1), --segment-model builtin (on pages)", real, rules, repeat=1, model=model)
+        _time("real pages (L3S-GN1), default (model on pages)", real, rules, repeat=1, model=model)
     index = LearnedIndex.learn(first)
     t = time.perf_counter()
     for p, c in zip(parsed, first, strict=True):

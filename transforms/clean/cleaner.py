@@ -207,6 +207,9 @@ def clean_article(
             agency_candidates.append((_AGENCY_PRIORITY["dateline"], kept_pos[k], dl.agency, "dateline"))
         break
     _resolve_provenance(clean, parsed, fired, agency_candidates)
+    model_removed = [(r.position, r.text) for r in removed if r.kind == "model"]
+    if model_removed:  # what dedup compares (never written): the model's removals back in their places
+        clean.text_before_model = "\n\n".join(t for _, t in sorted([*zip(kept_pos, kept, strict=True), *model_removed]))
     if redact:
         clean.removed = [Removed(r.rule_id, r.kind, redact_text(r.text), r.position, r.score) for r in clean.removed]
     return clean

@@ -56,6 +56,7 @@ from wirestrip.transforms.dedup.documents import (
     DocFp,
     Member,
     TextFp,
+    compared_text,
     doc_fp,
     doc_from_index_row,
     index_row,
@@ -391,7 +392,7 @@ class _Fingerprint(beam.DoFn):
         try:
             site = site_of(row)
             site_chrome = chrome.get(site, frozenset()) if site else frozenset()
-            d = doc_fp(row, self.params, self.run_date, site_chrome, self._text_fp(row.get("text") or "", site_chrome))
+            d = doc_fp(row, self.params, self.run_date, site_chrome, self._text_fp(compared_text(row), site_chrome))
         except Exception:  # noqa: BLE001 - a doc that cannot be fingerprinted stays its own cluster, never lost
             count("dedup.fingerprint_failed")
             return
@@ -797,7 +798,9 @@ class _FillRows(beam.DoFn):
                 fields = {**self_assignment(doc_id).fields(), "simhash": None}
             for row, _, _ in values:
                 if row is not None:
-                    yield {**_unpack_row(row), **fields}
+                    out = {**_unpack_row(row), **fields}
+                    out.pop("text_before_model", None)  # dedup's input only, never a column
+                    yield out
         if d is not None and decided is not None:
             yield beam.pvalue.TaggedOutput("index", index_row(d, decided[0].cluster_id))
 

@@ -151,10 +151,18 @@ def site_of(row: dict) -> str | None:
     return host.casefold() if host else None
 
 
+def compared_text(row: dict) -> str:
+    """The text dedup compares: the row's text, or, where the segment model removed paragraphs, the
+    text with them put back (`text_before_model`, not a column): the model's statistical calls on a
+    page's edges must not decide its clusters. Without them, two near-empty posts of one blog kept only
+    their shared sidebar and were merged (eval-dedup real pairs: 3 false merges)."""
+    return row.get("text_before_model") or row.get("text") or ""
+
+
 def site_paragraphs(row: dict) -> tuple[str, list[int]] | None:
     """(site, keys of the row's prose paragraphs): what the batch counts to find a site's chrome."""
     site = site_of(row)
-    return (site, prose_keys(row.get("text") or "")) if site else None
+    return (site, prose_keys(compared_text(row))) if site else None
 
 
 @dataclass(frozen=True)
@@ -195,7 +203,7 @@ def doc_fp(
     """The DocFp of an articles row (pure). `chrome`: prose paragraphs repeated on the row's site in
     this batch (left out when the text has prose of its own). `tfp`: text_fp of the row's text and
     chrome when already computed (an exact copy's)."""
-    full = row.get("text") or ""
+    full = compared_text(row)
     t = tfp if tfp is not None else text_fp(full, params, chrome)
     return DocFp(
         doc_id=row["doc_id"],

@@ -48,6 +48,12 @@ def content_hash(text: str) -> str:
     return text_hash(normalise(text))
 
 
+# Not a column: the text dedup compares when the segment model removed paragraphs (CleanArticle.
+# text_before_model); dedup drops it from the rows it returns, and the Parquet writers keep only the
+# schema's columns.
+TEXT_BEFORE_MODEL = "text_before_model"
+
+
 def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
     """One `articles` row. Cluster fields stay null until the dedup stage fills them."""
     parsed, rec = clean.parsed, clean.parsed.record
@@ -91,6 +97,7 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
         "pipeline_version": ctx.pipeline_version,
         "rules_version": ctx.rules_version,
         "ingested_at": ctx.ingested_at,
+        **({TEXT_BEFORE_MODEL: clean.text_before_model} if clean.text_before_model is not None else {}),
     }
 
 
