@@ -112,7 +112,7 @@ def test_the_model_looks_only_at_records_that_look_like_a_scraped_page():
         counted[name] = counted.get(name, 0) + k
 
     def model_removed(paragraphs: list[str], **kw) -> list[str]:
-        model = SegmentModel("t", 0.9, _Fixed([0.99] * len(paragraphs)))  # sure that every paragraph is chrome
+        model = SegmentModel("t", 0.9, _Fixed([0.1 if p in STORY else 0.99 for p in paragraphs]))  # sure of every line but the story
         return [r.text for r in clean_article(_parsed(paragraphs), RULES, model=model, count=count, **kw).removed if r.kind == "model"]
 
     # Wire copy ending in a results list: no page chrome, so the model does not look (its scores are not asked for).
@@ -143,6 +143,22 @@ def test_a_default_run_keeps_a_wire_storys_closing_list_and_cleans_a_page(tmp_pa
     assert m["segment_model_version"] == SegmentModel.load().version and m["segment_model_on"] == "pages"
 
 
+def test_a_long_paragraph_the_model_takes_does_not_hold_the_story_open():
+    comment = (
+        "I have been reading this paper for thirty years and I have never seen such a one-sided account of a strike "
+        "that everyone in the city could see coming."
+    )
+    page = [*STORY, "Reply", "Report", "Posted by docker", comment]
+    # The long reader comment at the bottom scores as boilerplate: the story ends at its last paragraph,
+    # so the short lines before the comment are outside it, and the model may take them.
+    model = SegmentModel("t", 0.9, _Fixed([0.1] * len(STORY) + [0.95, 0.95, 0.95, 0.97]))
+    removed = [r.text for r in clean_article(_parsed(page), RULES, model=model, model_on="all").removed if r.kind == "model"]
+    assert removed == ["Report", "Posted by docker", comment]  # "Reply": the comment-widget rule
+    # Scored as story (under the threshold), the same paragraph anchors the story: nothing before it is taken.
+    model = SegmentModel("t", 0.9, _Fixed([0.1] * len(STORY) + [0.95, 0.95, 0.95, 0.3]))
+    assert not [r for r in clean_article(_parsed(page), RULES, model=model, model_on="all").removed if r.kind == "model"]
+
+
 def test_dedup_compares_a_page_with_the_models_removals_put_back():
     from wirestrip.transforms.dedup.documents import compared_text, doc_fp
     from wirestrip.transforms.dedup.fingerprint import DedupParams
@@ -157,7 +173,8 @@ def test_dedup_compares_a_page_with_the_models_removals_put_back():
     assert compared_text(row) == clean.text_before_model and compared_text({"text": "t"}) == "t"
     assert doc_fp(row, DedupParams(), "2025-08-02").text_chars == len(clean.text_before_model)
     # No model removal: nothing to put back.
-    assert clean_article(_parsed(STORY), RULES, model=model, model_on="all").text_before_model is None
+    story_only = SegmentModel("t", 0.9, _Fixed([0.1] * len(STORY)))
+    assert clean_article(_parsed(STORY), RULES, model=story_only, model_on="all").text_before_model is None
 
 
 def test_the_shipped_model_removes_page_chrome_and_keeps_the_story():
