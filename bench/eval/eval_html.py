@@ -25,6 +25,7 @@ from pathlib import Path
 
 from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.clean.segment_model import SegmentModel
 from wirestrip.transforms.hashing import raw_sha
 from wirestrip.transforms.read.html_page import article_from_page, extract_page
 from wirestrip.transforms.record_types import RawRecord
@@ -34,6 +35,8 @@ SHARED = Path(os.environ.get("WIRESTRIP_SHARED") or Path(__file__).resolve().par
 BENCH = SHARED / "eval" / "article-extraction"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NGRAM = 4
+
+SHIPPED_MODEL = SegmentModel.load()  # as a run's defaults: --segment-model builtin, on records that look like a page
 
 
 def shingles(text: str) -> Counter:
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             article = article_from_page(record, page, "UTC")
             lead = [article.standfirst] if article.standfirst else []  # the lead is the article's text too
             extracted = "\n".join(lead + article.paragraphs)
-            clean = clean_article(article, rules)
+            clean = clean_article(article, rules, model=SHIPPED_MODEL)
             ours = "\n".join(lead + clean.paragraphs)
             removed = [(r.rule_id, r.text) for r in clean.removed]
         except Exception as exc:  # noqa: BLE001 - a page we cannot read scores as empty, and is reported

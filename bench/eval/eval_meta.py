@@ -36,6 +36,7 @@ from pathlib import Path
 
 from wirestrip.transforms.clean.cleaner import clean_article
 from wirestrip.transforms.clean.rules import load_rules
+from wirestrip.transforms.clean.segment_model import SegmentModel
 from wirestrip.transforms.hashing import raw_sha
 from wirestrip.transforms.read.registry import parse_record
 from wirestrip.transforms.record_types import RawRecord, RecordError
@@ -66,6 +67,8 @@ NOT_PERSON_BYLINES = {
     "breitbart": "the name glued to a date and a comment count (Lucas Nolan22 Dec 2016651)",
     "webmd-1": "a degree split off as a second name (Brenda Goodman, MA)",
 }
+
+SHIPPED_MODEL = SegmentModel.load()  # as a run's defaults: --segment-model builtin, on records that look like a page
 
 
 def norm(text: str | None) -> str:
@@ -129,7 +132,7 @@ def ours_of(name: str, html: bytes, rules) -> dict:
     """Our pipeline's values for one page: the HTML reader, the language stage, the cleaner."""
     record = RawRecord(name, name, "page=0", "html", html, raw_sha(html), name)
     parsed = parse_record(record, "UTC")
-    clean = clean_article(parsed, rules)
+    clean = clean_article(parsed, rules, model=SHIPPED_MODEL)
     return {
         "title": parsed.title,
         "authors": parsed.authors,
