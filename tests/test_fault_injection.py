@@ -20,6 +20,8 @@ import wirestrip.transforms.clean.beam_clean as clean_stage
 import wirestrip.transforms.read.beam_parse as parse_stage
 import wirestrip.transforms.write.beam_rows as row_stage
 from wirestrip.transforms.beam_safe import REJECTS, SafeDoFn
+from wirestrip.transforms.hashing import raw_sha
+from wirestrip.transforms.read.beam_files import reread_record
 from wirestrip.transforms.record_types import RecordError, raw_record_of
 
 from tests.helpers import ROOT, SAMPLES, posts, read_table, run_cli
@@ -53,9 +55,16 @@ def one_manifest(out: Path) -> dict:
 POISON = "Poisoned post for the fault test"
 
 
+def _raw(element) -> bytes:
+    """The raw bytes behind a stage's element (RawRecord, ParsedArticle or CleanArticle); a cleaned
+    article left them in the input (beam_safe.left_in_input), so they are read again there."""
+    rec = raw_record_of(element)
+    return rec.raw if rec.raw is not None else reread_record(rec.source_uri, rec.locator, rec.input_format)
+
+
 def _raise_on_poison(fn, exc: Exception):
     def wrapped(first, *args, **kwargs):
-        if POISON.encode() in raw_record_of(first).raw:  # RawRecord, ParsedArticle or CleanArticle
+        if POISON.encode() in _raw(first):
             raise exc
         return fn(first, *args, **kwargs)
 
@@ -95,6 +104,8 @@ def test_a_stage_raising_on_one_record_loses_no_other(tmp_path, monkeypatch, sta
     assert (rej["stage"], rej["error_type"]) == (stage, "exception")
     assert rej["message"].startswith(repr(exc)) and "File " in rej["message"] and len(rej["message"]) < 4000  # short traceback
     assert POISON.encode() in rej["raw"] and rej["locator"].startswith("post=4;")  # after the file's 4 posts
+    # The bytes the reader read (the rows stage re-reads them from the file): whole, with their hash.
+    assert raw_sha(rej["raw"]) == rej["raw_sha"] and rej["raw_size"] == len(rej["raw"]) and not rej["raw_truncated"]
     counts = one_manifest(out)["counts"]
     assert counts["ok"] and counts["rejected"] == len(content(reference, "rejects")) + 1
 
@@ -113,7 +124,7 @@ def test_a_row_silently_lost_between_stages_fails_the_run_and_commits_nothing(tm
     process_one = row_stage.ToArticleRows.process_one
 
     def drop_poison(self, clean):
-        return iter(()) if POISON.encode() in raw_record_of(clean).raw else process_one(self, clean)
+        return iter(()) if POISON.encode() in _raw(clean) else process_one(self, clean)
 
     monkeypatch.setattr(row_stage.ToArticleRows, "process_one", drop_poison)
     capsys.readouterr()

@@ -1,8 +1,12 @@
 """Per-record failure handling in Beam: an exception on one record becomes a reject for that record,
-never the loss of its bundle, never a crash of the run; and the Beam counter that pure code is given."""
+never the loss of its bundle, never a crash of the run; and the Beam counter that pure code is given.
+
+Records after the clean stage carry no raw bytes (`left_in_input`): a reject of a later stage reads
+them again from the input by locator (`reject_of`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +14,10 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 from wirestrip.transforms.errors import bounded, short_traceback
-from wirestrip.transforms.record_types import RecordError, Reject, raw_record_of
+from wirestrip.transforms.hashing import raw_sha
+from wirestrip.transforms.read import locate
+from wirestrip.transforms.read.beam_files import open_input
+from wirestrip.transforms.record_types import RawRecord, RecordError, Reject, raw_record_of
 
 REJECTS = "rejects"
 NAMESPACE = "wirestrip"
@@ -41,8 +48,9 @@ class SafeDoFn(beam.DoFn):
         raise NotImplementedError
 
     def reject_for(self, element: Any, error_type: str, message: str) -> Reject:
-        """A reject carrying the element's raw record; subclasses handle other element types."""
-        return Reject.of(raw_record_of(element), self.stage, error_type, message)
+        """A reject carrying the element's raw record (its raw bytes read again when they were left in
+        the input); subclasses handle other element types."""
+        return reject_of(raw_record_of(element), self.stage, error_type, message)
 
     def on_reject(self, element: Any) -> Iterable[Any]:
         """Extra outputs when `element` is rejected (readers use it to keep the manifest's counts whole)."""
@@ -61,3 +69,51 @@ class SafeDoFn(beam.DoFn):
         count(f"rejected.{self.stage}.{error_type}")
         yield TaggedOutput(REJECTS, self.reject_for(element, error_type, message))
         yield from self.on_reject(element)
+
+
+RAW_NOT_KEPT = "raw bytes not kept"  # in the message of a reject whose raw bytes could not be read again
+
+
+def left_in_input(record: RawRecord) -> RawRecord:
+    """`record` without its raw bytes (raw None) and without its reader's hints: what the stages after
+    cleaning carry. The bytes stay in the input file, where a reject of those stages reads them
+    again (`reject_of`); source, locator, raw_sha and doc_id stay with the record."""
+    return RawRecord(record.source_uri, record.rel_path, record.locator, record.input_format, None, record.raw_sha, record.doc_id)  # type: ignore[arg-type]
+
+
+def reject_of(record: RawRecord, stage: str, error_type: str, message: str) -> Reject:
+    """Reject.of, for a record that may have left its raw bytes in the input: they are read again by
+    locator, through the opener the readers use, and kept only when they still hash to the record's
+    raw_sha. When the file changed since it was read, or cannot be read, the reject keeps the hash
+    (no bytes, no size) and its message says why. Never raises for the input's sake."""
+    if record.raw is not None:
+        return Reject.of(record, stage, error_type, message)
+    try:
+        raw = locate.reread_record(record.source_uri, record.locator, record.input_format, opener=open_input)
+    except Exception as exc:  # noqa: BLE001 - a file gone or unreadable: the reject still names the record
+        why = f"the input cannot be read again: {bounded(_describe(exc), 300)}"
+    else:
+        if raw_sha(raw) == record.raw_sha:
+            return Reject.of(dataclasses.replace(record, raw=raw), stage, error_type, message)
+        why = "the input changed since it was read: the bytes at its locator no longer hash to raw_sha"
+    count("rejects.raw_not_kept")
+    return Reject(
+        source_uri=record.source_uri,
+        locator=record.locator,
+        stage=stage,
+        error_type=error_type,
+        message=f"{message}\n[{RAW_NOT_KEPT}: {why}]",
+        raw=None,
+        input_format=record.input_format,
+        doc_id=record.doc_id,
+        raw_size=None,
+        raw_sha=record.raw_sha,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    """A short description of why a re-read failed (a RecordError's message, else the exception's repr)."""
+    try:
+        return exc.message if isinstance(exc, RecordError) else repr(exc)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not lose the reject
+        return type(exc).__name__
