@@ -78,7 +78,7 @@ def left_in_input(record: RawRecord) -> RawRecord:
     """`record` without its raw bytes (raw None) and without its reader's hints: what the stages after
     cleaning carry. The bytes stay in the input file, where a reject of those stages reads them
     again (`reject_of`); source, locator, raw_sha and doc_id stay with the record."""
-    return RawRecord(record.source_uri, record.rel_path, record.locator, record.input_format, None, record.raw_sha, record.doc_id)  # type: ignore[arg-type]
+    return RawRecord(record.source_uri, record.rel_path, record.locator, record.input_format, None, record.raw_sha, record.doc_id)
 
 
 def reject_of(record: RawRecord, stage: str, error_type: str, message: str) -> Reject:

@@ -15,7 +15,7 @@ class RawRecord:
     rel_path: str  # file name relative to the input root: what doc_id is derived from
     locator: str
     input_format: str
-    raw: bytes
+    raw: bytes | None  # None once cleaned: left in the input, read again by locator for a later reject (beam_safe.reject_of)
     raw_sha: str
     doc_id: str
 
@@ -108,7 +108,7 @@ class Reject:
             raw=record.raw,
             input_format=record.input_format,
             doc_id=record.doc_id,
-            raw_size=len(record.raw),
+            raw_size=len(record.raw) if record.raw is not None else None,
             raw_sha=record.raw_sha,
         )
 
