@@ -82,7 +82,11 @@ ARTICLES_SCHEMA = versioned_schema(
         field("license", pa.string(), "Licence when stated (CC BY-ND 4.0, all-rights-reserved, ...)."),
         field("removed", pa.list_(REMOVED_SPAN), "Every span stripped from the body: rule id, kind, text and paragraph position."),
         field("content_hash", pa.string(), "xxh3-128 hex digest of the normalised clean text (see docs/normalisation.md)."),
-        field("simhash", pa.int64(), "64-bit SimHash of the clean text, bit-cast to signed int64."),
+        field(
+            "simhash",
+            pa.int64(),
+            "64-bit SimHash of the text dedup compares (the clean text; for a page the segment model cleaned, with its removals put back), bit-cast to signed int64.",
+        ),
         field("cluster_id", pa.string(), "Near-duplicate cluster: the canonical copy's doc_id (as of this run)."),
         field("is_canonical", pa.bool_(), "This copy is its cluster's original (as of this run)."),
         field("duplicate_of", pa.string(), "Canonical doc_id; null on the canonical."),

@@ -23,7 +23,11 @@ CLUSTERS_SCHEMA = versioned_schema(
         field("containment", pa.float32(), "Share of the smaller shingle set found in the other, against the original."),
         field("similarity_method", pa.string(), "exact (shingle sets) or estimated (MinHash signatures)."),
         field("cluster_size", pa.int32(), "Documents in the cluster (index documents included).", nullable=False),
-        field("content_hash", pa.string(), "xxh3-128 of the normalised clean text."),
+        field(
+            "content_hash",
+            pa.string(),
+            "xxh3-128 of the normalised text dedup compares: the articles row's content_hash, except for a page the segment model cleaned (its text with the model's removals put back).",
+        ),
         field("published_at", UTC_TS, "Publication time of the document (UTC), null when unknown."),
         field("publisher", pa.string(), "Publisher of the document."),
         field("first_seen_run_date", pa.string(), "Run date (YYYY-MM-DD) of the first run that saw this doc_id."),

@@ -15,7 +15,11 @@ INDEX_SCHEMA = versioned_schema(
     [
         field("doc_id", pa.string(), "Document id (as in articles).", nullable=False),
         field("published_at", UTC_TS, "Publication time (UTC), null when unknown."),
-        field("content_hash", pa.string(), "xxh3-128 of the normalised clean text."),
+        field(
+            "content_hash",
+            pa.string(),
+            "xxh3-128 of the normalised text dedup compares: the clean text, or for a page the segment model cleaned, that text with its removals put back.",
+        ),
         field("band_keys", pa.list_(pa.int64()), "LSH keys (main bands and lead windows), xxh3-64 bit-cast to int64."),
         field("signature", pa.list_(pa.int64()), "MinHash signature (num_perm uint32 minima)."),
         field("shingles", pa.list_(pa.int64()), "Word-shingle hashes in text order (uint64 bit-cast to int64), for exact verification."),

@@ -191,6 +191,21 @@ def _paragraphs(n: int, seed: int) -> list[str]:
     return [" ".join(rng.choice(vocab) for _ in range(45)) for _ in range(n)]
 
 
+def test_a_page_is_compared_with_the_segment_models_removals_put_back(tmp_path):
+    # Two posts of one blog: the segment model took each post's own lines, leaving only the blog's
+    # sidebar prose, the same on both. As the rules left them (text_before_model) they differ.
+    sidebar, own_a, own_b = _paragraphs(3, 11), _paragraphs(3, 12), _paragraphs(3, 13)
+    a, b = row("post-a", sidebar, T0, "blog.example"), row("post-b", sidebar, T0 + timedelta(days=1), "blog.example")
+    a["text_before_model"] = "\n\n".join([*own_a, *sidebar])
+    b["text_before_model"] = "\n\n".join([*own_b, *sidebar])
+    got = run_dedup([a, b], tmp_path)
+    assert clusters(got) == {frozenset({"post-a"}), frozenset({"post-b"})}
+    assert all("text_before_model" not in r for r in got.values())  # dedup's input only, never in its rows
+    # Compared on their cleaned texts they would be one exact copy of the other.
+    cleaned = [{k: v for k, v in r.items() if k != "text_before_model"} for r in (a, b)]
+    assert clusters(run_dedup(cleaned, tmp_path, name="cleaned")) == {frozenset({"post-a", "post-b"})}
+
+
 def test_chaining_members_that_fail_against_the_original_are_split_off(tmp_path):
     paras = _paragraphs(8, 3)
     rows = [

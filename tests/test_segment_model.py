@@ -119,11 +119,14 @@ def test_the_model_looks_only_at_records_that_look_like_a_scraped_page():
     assert model_removed([*STORY, *RESULTS]) == []
     assert counted == {"segments.model_not_page": 1}
     assert model_removed([*STORY, *RESULTS], model_on="all") == RESULTS
-    # One chrome line can be a stray label in wire text; two mark a whole scraped page.
+    # One interface line can be a stray label in wire text; two mark a whole scraped page.
     assert model_removed(["Sign in", *STORY, *RESULTS]) == []
     assert model_removed(["Sign in", *STORY, *RESULTS, "Back to top"]) == RESULTS
-    # A separator line is no web-page chrome: wire text prints "* * *" too.
-    assert model_removed(["* * *", *STORY, *RESULTS, "Back to top"]) == []
+    # Stamps, gallery counters and separators are printed in wire copy too: no page.
+    for line in ("* * *", "UPDATED", "Updated 10:32 a.m. EST", "1 of 2", "Replay"):
+        assert model_removed([line, *STORY, *RESULTS, "Back to top"]) == [], line
+    with pytest.raises(ValueError, match="model_on"):
+        clean_article(_parsed(STORY), RULES, model_on="page")
 
 
 def test_a_default_run_keeps_a_wire_storys_closing_list_and_cleans_a_page(tmp_path):
@@ -157,21 +160,39 @@ def test_a_long_paragraph_the_model_takes_does_not_hold_the_story_open():
     # Scored as story (under the threshold), the same paragraph anchors the story: nothing before it is taken.
     model = SegmentModel("t", 0.9, _Fixed([0.1] * len(STORY) + [0.95, 0.95, 0.95, 0.3]))
     assert not [r for r in clean_article(_parsed(page), RULES, model=model, model_on="all").removed if r.kind == "model"]
+    # A long footer a rule takes ends no story either, whatever the model scores it.
+    footer = "Copyright 2025 Example Media Group. All rights reserved. This material may not be published, broadcast, rewritten or redistributed."
+    page = [*STORY, "Share your photos", footer]
+    model = SegmentModel("t", 0.9, _Fixed([0.1] * len(STORY) + [0.95, 0.2]))
+    clean = clean_article(_parsed(page), RULES, model=model, model_on="all")
+    assert [(r.kind, r.text) for r in clean.removed] == [("model", "Share your photos"), ("copyright", footer)]
+
+
+def test_the_dateline_paragraph_opens_the_story_whatever_the_model_scores_it():
+    page = [STORY[0], "Talks to resume on Friday", *STORY[1:]]  # a subhead after the dateline paragraph
+    model = SegmentModel("t", 0.9, _Fixed([0.99, 0.95] + [0.1] * (len(STORY) - 1)))
+    clean = clean_article(_parsed(page), RULES, model=model, model_on="all")
+    assert clean.paragraphs == page and clean.dateline_city == "LISBON"
 
 
 def test_dedup_compares_a_page_with_the_models_removals_put_back():
     from wirestrip.transforms.dedup.documents import compared_text, doc_fp
     from wirestrip.transforms.dedup.fingerprint import DedupParams
+    from wirestrip.transforms.write.table_rows import content_hash
 
-    page = ["Sign in", "Back to top", "Markets data", *STORY, "Crossword", "Most popular"]
-    model = SegmentModel("t", 0.9, _Fixed([0.2] * 3 + [0.1] * len(STORY) + [0.99, 0.2]))
+    page = ["Sign in", "Back to top", "Markets data", "Weather", *STORY, "Crossword", "Most popular"]
+    model = SegmentModel("t", 0.9, _Fixed([0.2, 0.2, 0.99, 0.2] + [0.1] * len(STORY) + [0.99, 0.2]))
     clean = clean_article(_parsed(page), RULES, model=model)
-    assert [r.text for r in clean.removed if r.kind == "model"] == ["Crossword"]
-    # The kept paragraphs with the model's removal in its place: what the text was before the model.
-    assert clean.text_before_model == "\n\n".join(["Markets data", *STORY, "Crossword"])
+    assert [r.text for r in clean.removed if r.kind == "model"] == ["Markets data", "Crossword"]
+    assert clean.paragraphs == ["Weather", *STORY]
+    # The kept paragraphs with the model's removals in their places: what the text was before the model.
+    assert clean.text_before_model == "\n\n".join(["Markets data", "Weather", *STORY, "Crossword"])
     row = {"doc_id": "d", "text": clean.text, "text_before_model": clean.text_before_model}
     assert compared_text(row) == clean.text_before_model and compared_text({"text": "t"}) == "t"
-    assert doc_fp(row, DedupParams(), "2025-08-02").text_chars == len(clean.text_before_model)
+    d = doc_fp(row, DedupParams(), "2025-08-02")
+    # Its exact-copy key is the compared text's; the original rule still weighs the clean text's length.
+    assert d.content_hash == content_hash(clean.text_before_model) != content_hash(clean.text)
+    assert d.text_chars == len(clean.text)
     # No model removal: nothing to put back.
     story_only = SegmentModel("t", 0.9, _Fixed([0.1] * len(STORY)))
     assert clean_article(_parsed(STORY), RULES, model=story_only, model_on="all").text_before_model is None

@@ -56,6 +56,11 @@ class ParsedArticle:
     removed: list[Removed] = field(default_factory=list)  # parts the parser itself consumed
 
 
+# The articles-row key (not a column) that hands CleanArticle.text_before_model from the rows stage to
+# dedup, which drops it before its join of the rows.
+ROW_TEXT_BEFORE_MODEL = "text_before_model"
+
+
 @dataclass
 class CleanArticle:
     """A parsed article after boilerplate cleaning, with what the removed lines revealed."""

@@ -14,9 +14,11 @@ Third evidence, after rules and learned lines: the segment classifier (segment_m
 every paragraph on the whole page as parsed; a paragraph no rule took is removed when its score
 reaches the model's threshold (chosen for precision) and it stands in the page's edges, before the
 story's first long paragraph or after its last (never the dateline paragraph). Uncertain
-paragraphs stay and are counted. With `model_on="pages"` (the default) the model looks only at a
-record whose rules found web-page chrome on PAGE_CHROME_LINES lines (`looks_like_page`): a whole
-scraped page; wire copy and extracted article text keep the rules and learned lines alone.
+paragraphs stay and are counted. Long paragraphs that a rule or the model itself takes (a reader
+comment, a legal footer) do not bound the story. With `model_on="pages"` (the default) the model
+looks only at a record whose rules found a site's interface on PAGE_CHROME_LINES lines
+(`looks_like_page`): a whole scraped page; wire copy and extracted article text keep the rules and
+learned lines alone.
 """
 
 from __future__ import annotations
@@ -46,13 +48,22 @@ _SENTENCE_END = ".!?\"'”’)"  # how a prose paragraph ends
 _STORY_WORDS = 15  # a paragraph of 15+ words is story prose: the model's removals stay outside the first..last such
 MODEL_RULE_ID = "model:boilerplate"
 MODEL_ON = ("pages", "all")  # where the segment classifier looks: records that look like a scraped page, or every record
-# Two lines of web-page chrome (a menu run, utility or share labels, a comment box, a player's
-# controls, a posted-at stamp) mark a whole scraped page: on the real pages 340 of 399 (L3S-GN1) and
-# 910 of 960 (Dragnet) have them, holding 95% and 98% of their boilerplate; none of the 2,225 BBC
-# bodies or the 1,697 generated posts of eval-clean does (one such line can be a stray "Updated").
+# Two lines of a site's interface (a menu run, utility or share labels, a comment box, a blog's
+# archive widget, script code) mark a whole scraped page: on the real pages 327 of 399 (L3S-GN1) and
+# 901 of 960 (Dragnet) have them, holding 91% and 98% of their boilerplate; none of the 2,225 BBC
+# bodies or the 1,697 generated posts of eval-clean has even one. Stamps ("Updated"), gallery
+# counters ("1 of 2") and separators ("* * *") are printed in wire copy too: they do not count.
 PAGE_CHROME_LINES = 2
-_PAGE_CHROME_FAMILY = "chrome."
-_NOT_PAGE_CHROME = frozenset({"chrome.no_text"})  # a separator line ("* * *") is printed in plain wire text too
+PAGE_CHROME_RULES = frozenset(
+    {
+        "chrome.utility_labels",
+        "chrome.section_menu",
+        "chrome.comment_widget",
+        "chrome.comment_form_status",
+        "chrome.blog_archive",
+        "chrome.script",
+    }
+)
 # RE2's \s is ASCII: scraped text is full of no-break and thin spaces. Rules match a copy with
 # those mapped to ' ' (one character for one, so span offsets hold); the text itself is kept as is.
 _ODD_SPACE = re.compile("[\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u3000\t]")
@@ -150,6 +161,8 @@ def clean_article(
             if fire is None:
                 break
             strip[i] = fire
+    if model_on not in MODEL_ON:
+        raise ValueError(f"model_on must be one of {MODEL_ON}, not {model_on!r}")
     if model is not None and paras:
         if model_on == "all" or looks_like_page(strip):
             _classify_segments(paras, model, strip, count)
@@ -237,12 +250,12 @@ def headline_at_top(paras: list[str]) -> bool:
 
 
 def looks_like_page(strip: dict[int, _Fire]) -> bool:
-    """Whether the rules took web-page chrome on PAGE_CHROME_LINES or more lines: a whole scraped
-    page (menus, widgets, players around the story), where the segment classifier may look."""
+    """Whether the rules took a site's interface (PAGE_CHROME_RULES) on PAGE_CHROME_LINES or more
+    lines: a whole scraped page (menus, widgets around the story), where the segment classifier may look."""
     chrome = 0
     for fire in strip.values():
         rule = fire.rule
-        if rule is not None and rule.id.startswith(_PAGE_CHROME_FAMILY) and rule.id not in _NOT_PAGE_CHROME:
+        if rule is not None and rule.id in PAGE_CHROME_RULES:
             chrome += 1
             if chrome >= PAGE_CHROME_LINES:
                 return True
@@ -252,9 +265,9 @@ def looks_like_page(strip: dict[int, _Fire]) -> bool:
 def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _Fire], count: Count) -> None:
     """Mark the paragraphs the classifier is sure of (score >= threshold) that no rule took, in the
     page's edges only: before the story's first long paragraph or after its last one, counting only
-    long paragraphs that neither a rule nor the model takes (a long comment or legal footer at the
-    bottom would otherwise put the whole page inside the story: on held-out real pages recall 0.49 ->
-    0.70 (L3S-GN1), body lost 0.3% -> 0.6%). Inside the story a short line is as likely a list item,
+    long paragraphs that neither a rule nor the model takes, and the dateline paragraph (a long comment
+    or legal footer at the bottom would otherwise put the whole page inside the story: on held-out
+    real pages recall 0.49 -> 0.74 (L3S-GN1), body lost 0.3% -> 0.6%; docs/segment_model.md). Inside the story a short line is as likely a list item,
     a result or a subhead (body) as a caption, and on held-out real pages the model's removals there
     cost 1.5-7% of body segments; rules may fire there, the model not yet. A page with no long
     paragraph has no story to anchor: left alone."""
@@ -262,12 +275,13 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
     if not long_at:
         return
     scores = model.scores(paras)  # on the page as parsed: the features read neighbours and position
-    # A long paragraph the model is sure of (a comment, a legal footer, a teaser) is no anchor either.
-    long_at = [i for i in long_at if scores[i] < model.threshold]
+    protected = {k for k in range(min(_DATELINE_PARAGRAPHS, len(paras))) if parse_dateline(paras[k]) is not None}
+    # A long paragraph the model is sure of (a comment, a legal footer, a teaser) is no anchor either;
+    # the dateline paragraph always is (it opens the story, whatever its score).
+    long_at = [i for i in long_at if scores[i] < model.threshold or i in protected]
     if not long_at:
         return
     first, last = long_at[0], long_at[-1]
-    protected = {k for k in range(min(_DATELINE_PARAGRAPHS, len(paras))) if parse_dateline(paras[k]) is not None}
     for i, score in enumerate(scores.tolist()):
         if i in strip or i in protected or first <= i <= last:
             continue

@@ -71,6 +71,7 @@ from wirestrip.transforms.dedup.documents import (
 )
 from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, is_edge
 from wirestrip.transforms.dedup.story import SITE_REPEATED_DOCS
+from wirestrip.transforms.record_types import ROW_TEXT_BEFORE_MODEL
 
 # ---------------------------------------------------------------- packed coders
 # What crosses dedup's shuffles is written field by field (bytes as they are, ints fixed width,
@@ -314,6 +315,8 @@ _ROW_CODER = beam.coders.FastPrimitivesCoder().get_impl()
 
 
 def _pack_row(row: dict) -> tuple[str, tuple[bytes, None, None]]:
+    if ROW_TEXT_BEFORE_MODEL in row:  # dedup's input only, never a column: not shuffled with the rows
+        row = {k: v for k, v in row.items() if k != ROW_TEXT_BEFORE_MODEL}
     return row["doc_id"], (_ROW_CODER.encode(row), None, None)
 
 
@@ -798,9 +801,7 @@ class _FillRows(beam.DoFn):
                 fields = {**self_assignment(doc_id).fields(), "simhash": None}
             for row, _, _ in values:
                 if row is not None:
-                    out = {**_unpack_row(row), **fields}
-                    out.pop("text_before_model", None)  # dedup's input only, never a column
-                    yield out
+                    yield {**_unpack_row(row), **fields}
         if d is not None and decided is not None:
             yield beam.pvalue.TaggedOutput("index", index_row(d, decided[0].cluster_id))
 

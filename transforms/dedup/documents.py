@@ -13,7 +13,10 @@ from wirestrip.transforms.dedup.candidates import PairFp
 from wirestrip.transforms.dedup.facts import fact_tokens
 from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint, fingerprint_of_word_hashes
 from wirestrip.transforms.dedup.story import prose_keys, story_of, without_site_chrome
+from wirestrip.transforms.hashing import text_hash
+from wirestrip.transforms.normalize import normalise
 from wirestrip.transforms.read.publishers import site_of as site_of_url
+from wirestrip.transforms.record_types import ROW_TEXT_BEFORE_MODEL
 
 _NO_TIME = 1 << 62  # sorts after every real timestamp: unknown publication times come last
 
@@ -153,10 +156,18 @@ def site_of(row: dict) -> str | None:
 
 def compared_text(row: dict) -> str:
     """The text dedup compares: the row's text, or, where the segment model removed paragraphs, the
-    text with them put back (`text_before_model`, not a column): the model's statistical calls on a
+    text with them put back (ROW_TEXT_BEFORE_MODEL, not a column): the model's statistical calls on a
     page's edges must not decide its clusters. Without them, two near-empty posts of one blog kept only
     their shared sidebar and were merged (eval-dedup real pairs: 3 false merges)."""
-    return row.get("text_before_model") or row.get("text") or ""
+    return row.get(ROW_TEXT_BEFORE_MODEL) or row.get("text") or ""
+
+
+def exact_key(row: dict) -> str | None:
+    """The row's exact-copy key: its content_hash, or for a page the segment model cleaned the same
+    hash of the compared text (two pages whose model-cleaned texts are equal are not copies because
+    of it)."""
+    before = row.get(ROW_TEXT_BEFORE_MODEL)
+    return text_hash(normalise(before)) if before else row.get("content_hash")
 
 
 def site_paragraphs(row: dict) -> tuple[str, list[int]] | None:
@@ -203,14 +214,13 @@ def doc_fp(
     """The DocFp of an articles row (pure). `chrome`: prose paragraphs repeated on the row's site in
     this batch (left out when the text has prose of its own). `tfp`: text_fp of the row's text and
     chrome when already computed (an exact copy's)."""
-    full = compared_text(row)
-    t = tfp if tfp is not None else text_fp(full, params, chrome)
+    t = tfp if tfp is not None else text_fp(compared_text(row), params, chrome)
     return DocFp(
         doc_id=row["doc_id"],
-        content_hash=row.get("content_hash"),
+        content_hash=exact_key(row),
         published_at=row.get("published_at"),
         names_origin=names_origin(row),
-        text_chars=len(full),
+        text_chars=len(row.get("text") or ""),  # the original is the longest clean text, not the most chrome
         size=t.size,
         signature=t.signature,
         shingles=t.shingles,

@@ -11,7 +11,7 @@ from wirestrip.transforms.normalize import NORMALIZATION_VERSION, normalise
 from wirestrip.transforms.read.authors import authors_from
 from wirestrip.transforms.read.publishers import publisher_name
 from wirestrip.transforms.read.zones import rezone, zone_for
-from wirestrip.transforms.record_types import CleanArticle, Reject
+from wirestrip.transforms.record_types import ROW_TEXT_BEFORE_MODEL, CleanArticle, Reject
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,6 @@ def utf8_safe(text: str | None) -> str | None:
 def content_hash(text: str) -> str:
     """xxh3-128 of the normalised clean text: equal for exact duplicates up to typography, spacing and case."""
     return text_hash(normalise(text))
-
-
-# Not a column: the text dedup compares when the segment model removed paragraphs (CleanArticle.
-# text_before_model); dedup drops it from the rows it returns, and the Parquet writers keep only the
-# schema's columns.
-TEXT_BEFORE_MODEL = "text_before_model"
 
 
 def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
@@ -97,7 +91,9 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
         "pipeline_version": ctx.pipeline_version,
         "rules_version": ctx.rules_version,
         "ingested_at": ctx.ingested_at,
-        **({TEXT_BEFORE_MODEL: clean.text_before_model} if clean.text_before_model is not None else {}),
+        # Not a column: what dedup compares for a page the segment model cleaned (dedup drops it before
+        # its join of the rows; the Parquet writers keep only the schema's columns).
+        **({ROW_TEXT_BEFORE_MODEL: clean.text_before_model} if clean.text_before_model is not None else {}),
     }
 
 
