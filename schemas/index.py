@@ -22,7 +22,11 @@ INDEX_SCHEMA = versioned_schema(
         ),
         field("band_keys", pa.list_(pa.int64()), "LSH keys (main bands and lead windows), xxh3-64 bit-cast to int64."),
         field("signature", pa.list_(pa.int64()), "MinHash signature (num_perm uint32 minima)."),
-        field("shingles", pa.list_(pa.int64()), "Word-shingle hashes in text order (uint64 bit-cast to int64), for exact verification."),
+        field(
+            "shingles",
+            pa.list_(pa.int64()),
+            "Word-shingle hashes in text order, for exact verification: the low 32 bits of each (written before 2026-12-05: the whole uint64 bit-cast to int64, read back as its low 32 bits).",
+        ),
         field("size", pa.int32(), "Number of unique shingles."),
         field("simhash", pa.int64(), "64-bit SimHash bit-cast to int64."),
         field("text_chars", pa.int32(), "Length of the clean text in characters (the original rule's third key)."),

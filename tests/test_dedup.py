@@ -206,6 +206,24 @@ def test_a_page_is_compared_with_the_segment_models_removals_put_back(tmp_path):
     assert clusters(run_dedup(cleaned, tmp_path, name="cleaned")) == {frozenset({"post-a", "post-b"})}
 
 
+def test_shingles_are_kept_as_32_bits_and_an_older_index_reads_the_same():
+    import numpy as np
+    from wirestrip.transforms.dedup.documents import doc_from_index_row, index_row
+    from wirestrip.transforms.dedup.fingerprint import fingerprint
+
+    params = DedupParams()
+    text = "\n\n".join(_paragraphs(4, 21))
+    d = doc_fp(row("d", [text], T0), params, "2025-03-04")
+    full = fingerprint(text, params).sequence  # the whole 64-bit hashes, in text order
+    assert np.array_equal(np.frombuffer(d.shingles, dtype="<u4"), full.astype(np.uint64) & np.uint64(0xFFFFFFFF))
+    assert len(d.shingles) == 4 * len(full)
+    # This run's index row reads back as it was written...
+    assert doc_from_index_row(index_row(d, "d")).shingles == d.shingles
+    # ... and so does a row of an index written with 64-bit shingles (uint64 bit-cast to int64).
+    old = {**index_row(d, "d"), "shingles": full.astype("<u8").view("<i8").tolist()}
+    assert doc_from_index_row(old).shingles == d.shingles
+
+
 def test_chaining_members_that_fail_against_the_original_are_split_off(tmp_path):
     paras = _paragraphs(8, 3)
     rows = [

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.dedup.facts import fact_mismatch
-from wirestrip.transforms.dedup.fingerprint import DedupParams, Overlap, estimated_overlap, sequence_overlap, shared_order
+from wirestrip.transforms.dedup.fingerprint import SHINGLE_DTYPE, DedupParams, Overlap, estimated_overlap, sequence_overlap, shared_order
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PairFp:
     content_hash: str | None
     size: int
     signature: bytes  # uint32 little-endian; empty in exact mode (not read there)
-    shingles: bytes | None  # uint64 little-endian, in text order; None in estimated mode
+    shingles: bytes | None  # uint32 little-endian (SHINGLE_DTYPE), in text order; None in estimated mode
     facts: bytes = b""  # facts.fact_tokens of a short text (b"" for a longer one, or an index doc)
 
 
@@ -60,7 +60,7 @@ def verify(a: PairFp, b: PairFp, params: DedupParams) -> Overlap:
     if a.content_hash is not None and a.content_hash == b.content_hash:
         return Overlap(1.0, 1.0, max(a.size, b.size), "exact")
     if params.verify == "exact" and a.shingles is not None and b.shingles is not None:
-        seq_a, seq_b = np.frombuffer(a.shingles, dtype="<u8"), np.frombuffer(b.shingles, dtype="<u8")
+        seq_a, seq_b = np.frombuffer(a.shingles, dtype=SHINGLE_DTYPE), np.frombuffer(b.shingles, dtype=SHINGLE_DTYPE)
         o = sequence_overlap(seq_a, seq_b)
         # The order check costs a Python loop: only for an edge that containment, not Jaccard, would make.
         if o.jaccard < params.jaccard_threshold and o.containment >= min(params.containment_threshold, params.short_containment):

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from wirestrip.transforms.dedup.candidates import PairFp
 from wirestrip.transforms.dedup.facts import fact_tokens
-from wirestrip.transforms.dedup.fingerprint import DedupParams, fingerprint, fingerprint_of_word_hashes
+from wirestrip.transforms.dedup.fingerprint import SHINGLE_DTYPE, DedupParams, fingerprint, fingerprint_of_word_hashes
 from wirestrip.transforms.dedup.story import prose_keys, story_of, without_site_chrome
 from wirestrip.transforms.hashing import text_hash
 from wirestrip.transforms.normalize import normalise
@@ -32,7 +32,7 @@ class DocFp:
     text_chars: int
     size: int
     signature: bytes  # uint32 LE (num_perm,)
-    shingles: bytes  # uint64 LE, in text order
+    shingles: bytes  # uint32 LE (SHINGLE_DTYPE), in text order
     keys: tuple[int, ...]
     simhash: int
     publisher: str | None
@@ -199,7 +199,7 @@ def text_fp(full: str, params: DedupParams, chrome: frozenset[int] | set[int] = 
     return TextFp(
         size=fp.size,
         signature=fp.signature.astype("<u4").tobytes(),
-        shingles=fp.sequence.astype("<u8").tobytes(),
+        shingles=fp.sequence.astype(SHINGLE_DTYPE).tobytes(),  # the low 32 bits of each shingle hash
         keys=tuple(fp.keys(params)),
         simhash=fp.simhash,
         compared_as=story.compared_as,
@@ -278,7 +278,7 @@ def index_row(d: DocFp, cluster_id: str) -> dict:
         "content_hash": d.content_hash,
         "band_keys": list(d.keys),
         "signature": np.frombuffer(d.signature, dtype="<u4").astype(np.int64).tolist(),
-        "shingles": np.frombuffer(d.shingles, dtype="<u8").view("<i8").tolist(),
+        "shingles": np.frombuffer(d.shingles, dtype=SHINGLE_DTYPE).astype(np.int64).tolist(),
         "size": d.size,
         "simhash": d.simhash,
         "text_chars": d.text_chars,
@@ -301,7 +301,8 @@ def doc_from_index_row(row: dict) -> DocFp:
         text_chars=int(row.get("text_chars") or 0),
         size=int(row.get("size") or 0),
         signature=np.asarray(row.get("signature") or [], dtype=np.int64).astype("<u4").tobytes(),
-        shingles=np.asarray(row.get("shingles") or [], dtype=np.int64).astype("<i8").view("<u8").tobytes(),
+        # An index written before 2026-12-05 holds the whole 64-bit hashes: their low 32 bits are ours.
+        shingles=np.asarray(row.get("shingles") or [], dtype=np.int64).astype(SHINGLE_DTYPE).tobytes(),
         keys=tuple(row.get("band_keys") or ()),
         simhash=int(row.get("simhash") or 0),
         publisher=row.get("publisher"),

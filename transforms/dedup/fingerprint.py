@@ -15,6 +15,10 @@ Pure functions, numpy-vectorised; Beam wrappers live in transforms/dedup/beam_de
   "lead" keys: a small MinHash of each of the first `lead_windows` windows of `lead_words` words,
   `lead_bands` x `lead_rows`, so a teaser (the first one or two paragraphs) meets its full story.
 - SimHash: 64-bit, over the same shingle hashes, unweighted; bit-cast to signed int64.
+- Exact verification reads the shingle sequence kept with each document: the low 32 bits of each
+  hash (SHINGLE_DTYPE). Two different shingles of a pair share them with odds of about n*m / 2^32
+  (~4e-5 for two 400-shingle stories), far below any threshold's resolution, and the sequences that
+  every shuffle of dedup carries are half as big (docs/runners.md: the stages that set the peak).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ FINGERPRINT_VERSION = "f5"  # bump when any function below (or story.py, facts.p
 _WORD = re.compile(r"\w+")
 _WORD_SEED = 0x5EED_0001  # xxh3 seed of word hashes
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+SHINGLE_DTYPE = "<u4"  # the stored shingle sequence: low 32 bits of each hash (module docstring)
 # Odd multipliers combining the k words of a shingle (position matters: "a b c" != "c b a").
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)
 
