@@ -265,12 +265,13 @@ def looks_like_page(strip: dict[int, _Fire]) -> bool:
 def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _Fire], count: Count) -> None:
     """Mark the paragraphs the classifier is sure of (score >= threshold) that no rule took, in the
     page's edges only: before the story's first long paragraph or after its last one, counting only
-    long paragraphs that neither a rule nor the model takes, and the dateline paragraph (a long comment
-    or legal footer at the bottom would otherwise put the whole page inside the story: on held-out
-    real pages recall 0.49 -> 0.74 (L3S-GN1), body lost 0.3% -> 0.6%; docs/segment_model.md). Inside the story a short line is as likely a list item,
-    a result or a subhead (body) as a caption, and on held-out real pages the model's removals there
-    cost 1.5-7% of body segments; rules may fire there, the model not yet. A page with no long
-    paragraph has no story to anchor: left alone."""
+    long paragraphs that neither a rule nor the model takes, and the dateline paragraph (a long
+    comment or legal footer at the bottom would otherwise put the whole page inside the story: on
+    held-out real pages recall 0.49 -> 0.74 (L3S-GN1), body lost 0.3% -> 0.6%;
+    docs/segment_model.md). Inside the story a short line is as likely a list item, a result or a
+    subhead (body) as a caption, and on held-out real pages the model's removals there cost 1.5-7%
+    of body segments; rules may fire there, the model not yet. A page with no long paragraph has no
+    story to anchor: left alone."""
     long_at = [i for i, p in enumerate(paras) if len(p.split()) >= _STORY_WORDS and i not in strip]
     if not long_at:
         return
