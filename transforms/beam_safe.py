@@ -97,18 +97,7 @@ def reject_of(record: RawRecord, stage: str, error_type: str, message: str) -> R
             return Reject.of(dataclasses.replace(record, raw=raw), stage, error_type, message)
         why = "the input changed since it was read: the bytes at its locator no longer hash to raw_sha"
     count("rejects.raw_not_kept")
-    return Reject(
-        source_uri=record.source_uri,
-        locator=record.locator,
-        stage=stage,
-        error_type=error_type,
-        message=f"{message}\n[{RAW_NOT_KEPT}: {why}]",
-        raw=None,
-        input_format=record.input_format,
-        doc_id=record.doc_id,
-        raw_size=None,
-        raw_sha=record.raw_sha,
-    )
+    return Reject.of(record, stage, error_type, f"{message}\n[{RAW_NOT_KEPT}: {why}]")  # raw and raw_size stay None
 
 
 def _describe(exc: BaseException) -> str:

@@ -144,6 +144,8 @@ def clean_article(
     and learned lines only), applied to the records that look like a scraped page (`model_on`
     "pages") or to every record ("all").
     """
+    if model_on not in MODEL_ON:
+        raise ValueError(f"model_on must be one of {MODEL_ON}, not {model_on!r}")
     paras = parsed.paragraphs
     fires = [_classify(p, rules) for p in paras]
     strip: dict[int, _Fire] = {i: f["line"] for i, f in enumerate(fires) if "line" in f}
@@ -161,8 +163,6 @@ def clean_article(
             if fire is None:
                 break
             strip[i] = fire
-    if model_on not in MODEL_ON:
-        raise ValueError(f"model_on must be one of {MODEL_ON}, not {model_on!r}")
     if model is not None and paras:
         if model_on == "all" or looks_like_page(strip):
             _classify_segments(paras, model, strip, count)
