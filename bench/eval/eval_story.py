@@ -1,7 +1,8 @@
 """`make eval-story`: which block of a real page the dedup stage compares, against the page's labels.
 
 The real pages of ../shared/corpora/real-pages (README there) go through the pipeline as CSV dumps
-(default options, as `make eval-real` runs them). Each page's clean text then loses its site's
+(default options but `--segment-model off`: dedup compares a page with the model's removals put
+back, documents.compared_text). Each page's clean text then loses its site's
 prose chrome as the dedup stage takes it out (its own site key and count: prose paragraphs held by
 SITE_REPEATED_DOCS pages of the site in the batch), and is split the way transforms/dedup/story.py splits it; each paragraph
 takes the label of its segment. Printed per corpus: how the pages are compared (story, list,
@@ -33,10 +34,9 @@ from bench.eval.real_pages import ROOT, load_all, texts
 CORPORA = ("l3s-gn1", "dragnet")
 
 
-def f4_block(text: str) -> list[str] | None:
-    """The block f4's story_text compared (its whole gate: prose share, page, story size), or None
-    when it compared no block (the whole text, or nothing: a list)."""
-    paragraphs, n_words, flags = st.split_prose(text)
+def f4_block(paragraphs: list[str], n_words: list[int], flags: list[bool]) -> list[str] | None:
+    """The block f4's story_text compared in a text split by story.split_prose (its whole gate: prose
+    share, page, story size), or None when it compared no block (the whole text, or nothing: a list)."""
     if all(flags):
         return None
     prose_words = sum(n for n, f in zip(n_words, flags, strict=True) if f)
@@ -47,10 +47,10 @@ def f4_block(text: str) -> list[str] | None:
     return block if not is_page or st._has_story_size(block, n) else None
 
 
-def f5_block(text: str) -> list[str] | None:
-    """The block story_of compares, or None when it compares the whole text or nothing."""
-    story = st.story_of(text)
-    if story.compared_as != "story" or all(st.split_prose(text)[2]):
+def f5_block(story: st.Story, flags: list[bool]) -> list[str] | None:
+    """The block story_of compared (`story`, of a text whose prose flags are `flags`), or None when it
+    compared the whole text or nothing."""
+    if story.compared_as != "story" or all(flags):
         return None
     return story.text.split("\n\n")
 
@@ -89,8 +89,10 @@ def evaluate(corpus: str, articles: dict, pages: dict) -> list[str]:
         paras, seg_of = paragraph_map(texts(page))
         label_of = {p: page["segments"][i]["label"] for p, i in zip(paras, seg_of, strict=True)}
         text, _ = st.without_site_chrome(row.get("text") or "", chrome.get(site_of(row) or "", frozenset()))
-        how[st.story_of(text).compared_as] += 1
-        now, f4 = f5_block(text), f4_block(text)
+        story = st.story_of(text)
+        paragraphs, n_words, flags = st.split_prose(text)
+        how[story.compared_as] += 1
+        now, f4 = f5_block(story, flags), f4_block(paragraphs, n_words, flags)
         if now is not None or f4 is not None:
             good["pages"] += 1
             ok_now = now is not None and _mostly_body(now, label_of)
@@ -101,7 +103,6 @@ def evaluate(corpus: str, articles: dict, pages: dict) -> list[str]:
                 flips["f4 body, now not"].append(csv_row["id"])
             elif ok_now and not ok_f4:
                 flips["now body, f4 not"].append(csv_row["id"])
-        paragraphs, n_words, flags = st.split_prose(text)
         for block, _ in st._blocks(paragraphs, n_words, flags):
             distinct = list(dict.fromkeys(block))
             if st._has_story_size(distinct, sum(st._n_words(p) for p in distinct)):
