@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 from wirestrip.pipeline.index_store import staging_dir
 from wirestrip.pipeline.layout import published_date
@@ -45,12 +46,20 @@ def build(p: beam.Pipeline, plan: RunPlan) -> None:
         plan.segment_model,
         flatten_rejects=False,  # flattened with the readers' rejects below, in one step
         segment_model_on=opts.segment_model_on,
+        park_dir=FileSystems.join(staging.parked, "cleaned"),
     )
     stage_rejects = [pc for name, pc in processed.items() if name.startswith(f"{REJECTS}/")]
     rejects = (read[REJECTS], *stage_rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> ToRejectRows(ctx)
     articles = processed["rows"] | "ProgressClean" >> Progress("clean", "articles", every)
     if opts.dedup:
-        dedup = articles | "Dedup" >> Dedup(plan.params, plan.index_files, ingest_date, ctx.run_id, opts.index_retention_days)
+        dedup = articles | "Dedup" >> Dedup(
+            plan.params,
+            plan.index_files,
+            ingest_date,
+            ctx.run_id,
+            opts.index_retention_days,
+            park_dir=FileSystems.join(staging.parked, "rows"),
+        )
         articles = dedup["rows"]
         dedup["clusters"] | "WriteClusters" >> WriteTable(staging.partition("clusters", ingest_date), CLUSTERS_SCHEMA, opts.num_shards)
         if "index" in dedup:  # the updated index, committed by run.py beside the output

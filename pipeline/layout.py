@@ -89,6 +89,12 @@ class Layout:
         return FileSystems.join(self.root, table, f"ingest_date={sanitise_partition_value(ingest_date)}")
 
     @property
+    def parked(self) -> str:
+        """Where a run's collections wait on disk between stages (transforms/beam_park.py); in the
+        staging layout only, removed when the pipeline ends."""
+        return FileSystems.join(self.root, "_parked")
+
+    @property
     def manifests(self) -> str:
         return FileSystems.join(self.root, "_manifests")
 

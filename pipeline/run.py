@@ -206,6 +206,7 @@ def execute(plan: RunPlan) -> PipelineResult:
             build(p, plan)
     finally:
         _BEAM_STEP_LOG.removeFilter(quiet)
+    remove_tree(plan.staging.parked)  # read back by the run's own stages: never part of the output
     return p.result
 
 

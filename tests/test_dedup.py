@@ -52,11 +52,15 @@ def row(doc_id: str, paras: list[str], published: datetime | None, publisher: st
     }
 
 
-def run_dedup(rows: list[dict], tmp_path: Path, params: DedupParams | None = None, name: str = "out") -> dict[str, dict]:
-    """Rows through Dedup on the local runner; doc_id -> output row (cluster fields)."""
+def run_dedup(
+    rows: list[dict], tmp_path: Path, params: DedupParams | None = None, name: str = "out", park: bool = False
+) -> dict[str, dict]:
+    """Rows through Dedup on the local runner; doc_id -> output row (cluster fields). `park`: the
+    rows wait for their clusters on disk, as a pipeline run has them."""
     out = tmp_path / name
+    park_dir = str(out / "parked") if park else None
     with beam.Pipeline(runner=OfflineDirectRunner()) as p:
-        result = p | beam.Create(rows) | Dedup(params or DedupParams(), run_date="2025-03-04", run_id="test")
+        result = p | beam.Create(rows) | Dedup(params or DedupParams(), run_date="2025-03-04", run_id="test", park_dir=park_dir)
         (
             result["rows"]
             | beam.Map(lambda r: json.dumps({k: r[k] for k in r if k not in ("text", "published_at")}, sort_keys=True))
@@ -119,6 +123,13 @@ def test_copies_merge_and_point_to_the_agency_original(handmade):
     assert got["flood-trimmed"]["containment"] == 1.0 and got["flood-trimmed"]["similarity"] < 0.6
     assert got["flood-teaser"]["containment"] == 1.0 and got["flood-teaser"]["similarity"] < 0.4
     assert 0.6 < got["flood-edited"]["similarity"] < 1.0
+
+
+def test_rows_parked_on_disk_get_the_same_clusters(handmade, tmp_path):
+    rows, got = handmade
+    parked = run_dedup(rows, tmp_path, park=True)
+    assert parked == got
+    assert list((tmp_path / "out" / "parked").glob("part-*.parquet")), "the rows went through files"
 
 
 def test_different_stories_and_template_posts_do_not_merge(handmade):

@@ -1,17 +1,14 @@
 """What keeps the local runner's memory down without changing a row (docs/runners.md, "Memory grows
-with the batch on the local runner"): glibc's allocator tuned by the runner's process, and articles
-rows crossing dedup's JoinRows as their coder's bytes."""
+with the batch on the local runner"): glibc's allocator tuned by the runner's process (collections
+parked on disk: tests/test_park.py)."""
 
 from __future__ import annotations
 
 import platform
 import sys
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import wirestrip.pipeline.runners as runners
-from wirestrip.transforms.dedup.beam_dedup import _pack_row, _unpack_row
 
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 
@@ -49,23 +46,3 @@ def test_allocator_without_glibc_symbols_is_left_alone(fresh):
     fresh.setattr(runners.sys, "platform", "linux")
     fresh.setattr(runners.ctypes, "CDLL", lambda *_: NoGlibc())
     assert runners.tune_allocator() is False
-
-
-def test_a_row_crosses_join_rows_unchanged():
-    row = {
-        "doc_id": "d1",
-        "text": "Body — with non-ASCII ✓\n\nand two paragraphs",
-        "published_at": datetime(2025, 3, 30, 1, 30, tzinfo=ZoneInfo("Europe/London")),
-        "ingested_at": datetime(2025, 8, 2, tzinfo=UTC),
-        "published_tz_assumed": None,
-        "byline": ["A. Writer"],
-        "tags": [],
-        "removed": [{"rule_id": "r", "kind": "line", "text": "x", "position": 0, "score": 0.125}, {"score": None}],
-        "syndicated": False,
-        "simhash": -(2**63),
-    }
-    key, (packed, decided, doc) = _pack_row(row)
-    assert key == "d1" and isinstance(packed, bytes) and decided is None and doc is None
-    back = _unpack_row(packed)
-    assert back == row and list(back) == list(row)
-    assert back["published_at"].tzinfo == ZoneInfo("Europe/London") and type(back["syndicated"]) is bool

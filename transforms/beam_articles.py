@@ -4,6 +4,7 @@ room), rows (write room), chained in one composite; failures go to the `rejects`
 from __future__ import annotations
 
 import apache_beam as beam
+from wirestrip.transforms.beam_park import Park
 from wirestrip.transforms.beam_safe import REJECTS
 from wirestrip.transforms.clean.beam_clean import ApplyLearned, CleanArticles, LearnBoilerplate
 from wirestrip.transforms.clean.learned import MIN_SHARE, MIN_SUPPORT
@@ -18,7 +19,10 @@ class ProcessRecords(beam.PTransform):
 
     `flatten_rejects=False` leaves each stage's rejects apart, under `rejects/<stage>`, for a caller
     that flattens them with its own in one step: on the local runner every Flatten fed by several
-    stages is a stage of its own that copies each reject once more."""
+    stages is a stage of its own that copies each reject once more.
+
+    `park_dir`: where the cleaned articles wait for the learned lines (beam_park.Park; None: in the
+    runner's memory)."""
 
     def __init__(
         self,
@@ -31,8 +35,10 @@ class ProcessRecords(beam.PTransform):
         segment_model_json: str | None = None,
         flatten_rejects: bool = True,
         segment_model_on: str = "pages",
+        park_dir: str | None = None,
     ):
         super().__init__()
+        self.park_dir = park_dir
         self.flatten_rejects = flatten_rejects
         self.default_tz, self.rules, self.ctx = default_tz, rules, ctx
         self.segment_model_json, self.segment_model_on = segment_model_json, segment_model_on
@@ -53,7 +59,8 @@ class ProcessRecords(beam.PTransform):
                 self.learned_min_support, self.prior_learned, self.learned_min_share
             )
             side = learned | "LearnedKeys" >> beam.Map(lambda r: ((r["group"], r["hash"]), r["support"]))
-            again = cleaned.ok | "CleanLearned" >> beam.ParDo(
+            waiting = cleaned.ok | "ParkCleaned" >> Park(self.park_dir) if self.park_dir else cleaned.ok
+            again = waiting | "CleanLearned" >> beam.ParDo(
                 ApplyLearned(self.rules, redact, self.segment_model_json, self.segment_model_on), beam.pvalue.AsDict(side)
             ).with_outputs(REJECTS, main="ok")
             final = again.ok

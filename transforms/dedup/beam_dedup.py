@@ -19,8 +19,10 @@
       copy naming its agency as its own origin, then the longest text, then doc_id)
     chaining rule: every member re-verified against its original in the same group; failures split
       off (grouped by content hash: exact copies of a split member stay together)
-    cluster sizes and `clusters` rows; then one join by doc_id puts the assignments onto the full
-    rows (texts are shuffled only there) and, with the index, onto the index rows.
+    cluster sizes and `clusters` rows; the assignments (~100 bytes a doc) reach the full rows as a
+    side input (a dict by doc_id), so the texts are never shuffled: the rows wait parked on disk
+    (beam_park.Park) with `park_dir`, or in the runner; with the index, one join by doc_id puts the
+    assignments onto the index rows.
 
 What crosses a shuffle has a packed coder (DocFpCoder, MemberCoder, AssignmentCoder; PairFpCoder
 in beam_candidates.py), never pickle. The pure steps: transforms/dedup/documents.py,
@@ -39,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 import apache_beam as beam
 from apache_beam.typehints import Any, Optional, Tuple
+from wirestrip.transforms.beam_park import Park
 from wirestrip.transforms.beam_safe import count
 from wirestrip.transforms.dedup.beam_candidates import (
     CandidatePairs,
@@ -303,25 +306,15 @@ LabelValue = Tuple[Optional[Member], Optional[str]]
 # What the article and index rows need of a doc's assignment: (Assignment, simhash, in_batch,
 # verified: a member kept by the chaining rule, for the dedup.original.verified counter).
 Decided = Tuple[Assignment, int, bool, bool]
-# JoinRows (by doc_id): an articles row (encoded, _pack_row), the doc's assignment, its DocFp (for its
-# index row, with --index).
-RowValue = Tuple[Optional[bytes], Optional[Decided], Optional[DocFp]]
-
-# An articles row crosses JoinRows as the bytes of its own coder (FastPrimitivesCoder, what a dict gets):
-# the local runner's GroupByKey buffer holds its values decoded, a row as ~9.5 KB of Python objects
-# against ~3.8 KB encoded, and decoded and re-encoded them (RowInputs + JoinRows 7.9 -> 6.2 s at
-# 30,000 articles; docs/runners.md, "Memory grows with the batch"). The row FillRows yields is the same.
-_ROW_CODER = beam.coders.FastPrimitivesCoder().get_impl()
+# JoinIndex (by doc_id, with the index): the doc's assignment, its DocFp (for its index row).
+IndexValue = Tuple[Optional[Decided], Optional[DocFp]]
 
 
-def _pack_row(row: dict) -> tuple[str, tuple[bytes, None, None]]:
-    if ROW_TEXT_BEFORE_MODEL in row:  # dedup's input only, never a column: not shuffled with the rows
-        row = {k: v for k, v in row.items() if k != ROW_TEXT_BEFORE_MODEL}
-    return row["doc_id"], (_ROW_CODER.encode(row), None, None)
-
-
-def _unpack_row(packed: bytes) -> dict:
-    return _ROW_CODER.decode(packed)
+def _row_only(row: dict) -> dict:
+    """An articles row without dedup's compared text (dedup's input only, never a column)."""
+    if ROW_TEXT_BEFORE_MODEL in row:
+        return {k: v for k, v in row.items() if k != ROW_TEXT_BEFORE_MODEL}
+    return row
 
 
 class _SiteChrome(beam.CombineFn):
@@ -433,7 +426,7 @@ class _SplitExact(beam.DoFn):
     """(content_hash, [DocFp]) -> (rep_id, (Member, None)) for every doc of the hash on the main
     output (the JoinLabels value), the representative being the doc with the smallest order key (the
     best original candidate); the representative's LSH keys on `lsh` and its PairFp on `fps` (only
-    LSH docs are ever verified pairwise); with the index, every doc's DocFp on `docs` (the JoinRows
+    LSH docs are ever verified pairwise); with the index, every doc's DocFp on `docs` (the JoinIndex
     value for its index row). A copy whose PairFp equals the representative's goes on without it (it
     verifies as the representative does). Two passes over the docs: a hash's copies never sit in
     memory together."""
@@ -455,7 +448,7 @@ class _SplitExact(beam.DoFn):
                     fp = None
             yield rep_id, (d.member(rep_id, fp), None)
             if self.with_index:
-                yield beam.pvalue.TaggedOutput("docs", (d.doc_id, (None, None, d)))
+                yield beam.pvalue.TaggedOutput("docs", (d.doc_id, (None, d)))
         if rep.size < self.params.min_shingles:
             count("dedup.below_min_shingles")
         else:
@@ -513,9 +506,9 @@ class _LabelMembers(beam.DoFn):
 
 
 def _decided(m: Member, a: Assignment, run_id: str, verified: bool = False):
-    """A member's assignment -> the doc's cluster fields for its article row and index row (main:
-    the JoinRows value; a doc outside the batch only has an index row) and its clusters row."""
-    yield m.doc_id, (None, (a, m.simhash, m.in_batch, verified), None)
+    """A member's assignment -> (doc_id, Decided) for its article row and index row (main; a doc
+    outside the batch only has an index row) and its clusters row."""
+    yield m.doc_id, (a, m.simhash, m.in_batch, verified)
     yield beam.pvalue.TaggedOutput(
         "clusters",
         {
@@ -639,7 +632,8 @@ class Dedup(beam.PTransform):
     "index": updated index rows (only with index_dir)}.
 
     `index_files`: the Parquet files of the cross-batch index version this run reads (None: no
-    index; see pipeline/index_store.py for versions and commits).
+    index; see pipeline/index_store.py for versions and commits). `park_dir`: where the rows wait
+    for their clusters (beam_park.Park; None: in the runner's memory).
     """
 
     def __init__(
@@ -649,10 +643,12 @@ class Dedup(beam.PTransform):
         run_date: str | None = None,
         run_id: str = "",
         retention_days: int = 0,
+        park_dir: str | None = None,
     ):
         super().__init__()
         self.params = params or DedupParams()
         self.index_files, self.run_id, self.retention_days = index_files, run_id, retention_days
+        self.park_dir = park_dir
         self.run_date = run_date or datetime.now(UTC).date().isoformat()
 
     def expand(self, rows):
@@ -690,7 +686,7 @@ class Dedup(beam.PTransform):
             | "ExactGroup" >> beam.GroupByKey()
             | "SplitExact"
             >> beam.ParDo(_SplitExact(params, with_index))
-            .with_output_types(Tuple[str, LabelValue], lsh=Any, fps=Tuple[str, PairFp], docs=Tuple[str, RowValue])
+            .with_output_types(Tuple[str, LabelValue], lsh=Any, fps=Tuple[str, PairFp], docs=Tuple[str, IndexValue])
             .with_outputs("lsh", "fps", "docs", main="by_rep")
         )
 
@@ -728,7 +724,7 @@ class Dedup(beam.PTransform):
             | "JoinLabels" >> beam.GroupByKey()
             | "ByComponent"
             >> beam.ParDo(_LabelMembers(params, run_id))
-            .with_output_types(Tuple[str, RowValue], linked=Tuple[str, Member], **resolve_types)
+            .with_output_types(Tuple[str, Decided], linked=Tuple[str, Member], **resolve_types)
             .with_outputs("linked", "split", "clusters", main="decided")
         )
         resolved = (
@@ -736,7 +732,7 @@ class Dedup(beam.PTransform):
             | "JoinOriginal" >> beam.GroupByKey()
             | "Resolve"
             >> beam.ParDo(_ResolveComponent(params, run_id))
-            .with_output_types(Tuple[str, RowValue], **resolve_types)
+            .with_output_types(Tuple[str, Decided], **resolve_types)
             .with_outputs("split", "clusters", main="decided")
         )
         split = (
@@ -745,65 +741,68 @@ class Dedup(beam.PTransform):
             | "JoinSplit" >> beam.GroupByKey()
             | "ResolveSplit"
             >> beam.ParDo(_ResolveSplit(run_id))
-            .with_output_types(Tuple[str, RowValue], clusters=Any)
+            .with_output_types(Tuple[str, Decided], clusters=Any)
             .with_outputs("clusters", main="decided")
         )
         clusters = (labelled.clusters, resolved.clusters, split.clusters) | "Clusters" >> beam.Flatten()
 
-        # The article rows (texts are shuffled only here) and, with the index, the index rows: one
-        # join by doc_id of the rows, the assignments and the index docs' DocFp.
-        joined = [
-            rows | "RowById" >> beam.Map(_pack_row).with_output_types(Tuple[str, RowValue]),
-            labelled.decided,
-            resolved.decided,
-            split.decided,
-        ]
-        if with_index:
-            joined.append(exact.docs)
-        filled = (
-            tuple(joined)
-            | "RowInputs" >> beam.Flatten()
-            | "JoinRows" >> beam.GroupByKey()
-            | "FillRows" >> beam.ParDo(_FillRows()).with_outputs("index", main="rows")
+        # Every doc's assignment, once (counted here: the manifest keeps one value per counter name).
+        decided = (
+            (labelled.decided, resolved.decided, split.decided)
+            | "Decisions" >> beam.Flatten()
+            | "CountDecided" >> beam.Map(_counted).with_output_types(Tuple[str, Decided])
         )
-        out = {"rows": filled.rows, "clusters": clusters}
+        # The article rows meet their assignment as a side input: the rows (texts) are never shuffled.
+        # They were produced before dedup ran, so they wait: parked on disk (park_dir), or in the runner.
+        slim = rows | "RowOnly" >> beam.Map(_row_only)
+        waiting = slim | "ParkRows" >> Park(self.park_dir) if self.park_dir else slim
+        filled = waiting | "FillRows" >> beam.ParDo(_FillRows(), beam.pvalue.AsDict(decided))
+        out = {"rows": filled, "clusters": clusters}
         if with_index:
-            out["index"] = filled.index
+            out["index"] = (
+                (
+                    decided
+                    | "DecidedById" >> beam.MapTuple(lambda doc_id, dec: (doc_id, (dec, None))).with_output_types(Tuple[str, IndexValue]),
+                    exact.docs,
+                )
+                | "IndexInputs" >> beam.Flatten()
+                | "JoinIndex" >> beam.GroupByKey()
+                | "IndexRows" >> beam.FlatMap(_index_rows)
+            )
         return out
 
 
-class _FillRows(beam.DoFn):
-    """(doc_id, [(packed row, None, None)..., (None, (Assignment, simhash, in_batch, verified), None), (None,
-    None, DocFp)]) -> the rows with their cluster fields (a row is never dropped: a row without a batch
-    doc's assignment is its own cluster) and, for a doc with a DocFp (with the index), its index row."""
+def _counted(kv: tuple[str, tuple]) -> tuple[str, tuple]:
+    """A doc's (doc_id, Decided), counted: dedup.duplicates, dedup.original.verified."""
+    dec = kv[1]
+    if not dec[0].is_canonical:
+        count("dedup.duplicates")
+    if dec[3]:
+        count("dedup.original.verified")
+    return kv
 
-    def process(self, element):
-        doc_id, values = element
-        decided = d = None
-        has_rows = False
-        for row, dec, doc in values:
-            if row is not None:
-                has_rows = True
-            elif dec is not None:
-                decided = decided or dec
-                # Every doc's assignment comes here once: counted in one step (the manifest keeps one value per name).
-                if not dec[0].is_canonical:
-                    count("dedup.duplicates")
-                if dec[3]:
-                    count("dedup.original.verified")
-            elif doc is not None:
-                d = d or doc
-        if has_rows:
-            if decided is not None and decided[2]:  # the assignment of this batch's doc
-                fields = {**decided[0].fields(), "simhash": decided[1]}
-            else:
-                count("dedup.rows_without_fingerprint")
-                fields = {**self_assignment(doc_id).fields(), "simhash": None}
-            for row, _, _ in values:
-                if row is not None:
-                    yield {**_unpack_row(row), **fields}
-        if d is not None and decided is not None:
-            yield beam.pvalue.TaggedOutput("index", index_row(d, decided[0].cluster_id))
+
+class _FillRows(beam.DoFn):
+    """An articles row -> the row with its cluster fields, from the side input {doc_id: Decided}. A
+    row is never dropped: a row without its batch doc's assignment is its own cluster."""
+
+    def process(self, row: dict, decided: dict):
+        dec = decided.get(row["doc_id"])
+        if dec is not None and dec[2]:  # the assignment of this batch's doc
+            fields = {**dec[0].fields(), "simhash": dec[1]}
+        else:
+            count("dedup.rows_without_fingerprint")
+            fields = {**self_assignment(row["doc_id"]).fields(), "simhash": None}
+        yield {**row, **fields}
+
+
+def _index_rows(element):
+    """(doc_id, [(Decided, None), (None, DocFp)]) -> the doc's index row, when it has both."""
+    _, values = element
+    dec = next((v for v, _ in values if v is not None), None)
+    doc = next((d for _, d in values if d is not None), None)
+    if dec is not None and doc is not None:
+        yield index_row(doc, dec[0].cluster_id)
 
 
 __all__ = [

@@ -1,0 +1,77 @@
+"""Parking a PCollection on disk until a later stage reads it: its elements are written as Parquet
+files of coded values, and read back by a step that depends only on the files' names.
+
+Why: the local runner (FnApiRunner) holds a stage's output in memory until every stage that reads
+it has run, and while the reading stage runs it holds its input three to four times over
+(docs/runners.md, "Memory grows with the batch"). The cleaned articles (read again once the learned
+lines are known) and the articles rows (which meet their clusters only after dedup) were each
+~3.8 KB an article at that point: at 1,000,000 articles, over 20 GiB. Parked, the runner holds a
+list of file names; a distributed runner pays one write and one read of the compressed elements,
+about what shuffling them would cost. The files live in the run's staging folder, which the run
+removes (pipeline/run.py), whatever the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import TimestampedValue
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+
+_SCHEMA = pa.schema([("v", pa.binary())])
+_READ_ROWS = 1024  # elements decoded per Arrow batch read back: a few MB at a time
+
+
+class _Encode(beam.DoFn):
+    def __init__(self, coder: beam.coders.Coder):
+        self.coder = coder
+
+    def setup(self):
+        self.impl = self.coder.get_impl()
+
+    def process(self, element):
+        yield {"v": self.impl.encode(element)}
+
+
+class _ReadBack(beam.DoFn):
+    """A parked file's path -> its elements, decoded, in the order they were written, each with the
+    timestamp a batch element has (the written files' names carry the end of time)."""
+
+    def __init__(self, coder: beam.coders.Coder):
+        self.coder = coder
+
+    def setup(self):
+        self.impl = self.coder.get_impl()
+
+    def process(self, path: str) -> Iterator:
+        decode = self.impl.decode
+        with FileSystems.open(path, mime_type="application/octet-stream", compression_type="uncompressed") as f:
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=_READ_ROWS, columns=["v"]):
+                for value in batch.column(0).to_pylist():
+                    yield TimestampedValue(decode(value), MIN_TIMESTAMP)
+
+
+class Park(beam.PTransform):
+    """PCollection -> the same elements, read back from zstd Parquet files under `directory` by
+    the stage that consumes them (not held by the runner in between).
+
+    `coder`: how an element is written (default: the registry's coder for the collection's type;
+    a dict or an untyped object gets Beam's FastPrimitivesCoder)."""
+
+    def __init__(self, directory: str, coder: beam.coders.Coder | None = None):
+        super().__init__()
+        self.directory, self.coder = directory, coder
+
+    def expand(self, pcoll):
+        coder = self.coder or beam.coders.registry.get_coder(pcoll.element_type)
+        files = (
+            pcoll
+            | "Encode" >> beam.ParDo(_Encode(coder))
+            | "Write"
+            >> beam.io.WriteToParquet(FileSystems.join(self.directory, "part"), schema=_SCHEMA, codec="zstd", file_name_suffix=".parquet")
+        )
+        return files | "ReadBack" >> beam.ParDo(_ReadBack(coder)).with_output_types(pcoll.element_type)
