@@ -60,11 +60,13 @@ class Park(beam.PTransform):
     the stage that consumes them (not held by the runner in between).
 
     `coder`: how an element is written (default: the registry's coder for the collection's type;
-    a dict or an untyped object gets Beam's FastPrimitivesCoder)."""
+    a dict or an untyped object gets Beam's FastPrimitivesCoder). `readers`: with more than one,
+    a tuple of that many collections, each read from the files on its own, for consumers in
+    different stages (one collection read by two stages would be held by the runner again)."""
 
-    def __init__(self, directory: str, coder: beam.coders.Coder | None = None):
+    def __init__(self, directory: str, coder: beam.coders.Coder | None = None, readers: int = 1):
         super().__init__()
-        self.directory, self.coder = directory, coder
+        self.directory, self.coder, self.readers = directory, coder, readers
 
     def expand(self, pcoll):
         coder = self.coder or beam.coders.registry.get_coder(pcoll.element_type)
@@ -74,4 +76,8 @@ class Park(beam.PTransform):
             | "Write"
             >> beam.io.WriteToParquet(FileSystems.join(self.directory, "part"), schema=_SCHEMA, codec="zstd", file_name_suffix=".parquet")
         )
-        return files | "ReadBack" >> beam.ParDo(_ReadBack(coder)).with_output_types(pcoll.element_type)
+        if self.readers == 1:
+            return files | "ReadBack" >> beam.ParDo(_ReadBack(coder)).with_output_types(pcoll.element_type)
+        return tuple(
+            files | f"ReadBack{i}" >> beam.ParDo(_ReadBack(coder)).with_output_types(pcoll.element_type) for i in range(self.readers)
+        )

@@ -3,7 +3,9 @@
 Runs `wirestrip run` in this process on N generated articles (bench/corpora/scale_corpus.py) with the
 default in_memory runner, and records for every fused stage the runner executes: its seconds, the
 process RSS when it starts, the highest RSS while it runs (sampled every 0.1 s) and the RSS when it
-ends. Prints the stages with the highest peaks and the longest times.
+ends. Prints the stages with the highest peaks and the longest times. A run that passes 85% of the
+machine's memory (bench.perf.scale's cap) is stopped, and the stages so far are printed with the one
+it was in: the point of running this at a size that may not fit.
 
 It wraps `FnApiRunner._execute_bundle`, a private method of Beam 2.77's local runner: a diagnostic
 for this runner, not part of the pipeline. In-memory mode runs the SDK worker in this process, so
@@ -22,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.perf.scale import write_corpus
+from bench.perf.scale import memory_cap, write_corpus
 
 SAMPLE_SECONDS = 0.1  # fine enough to catch a stage's peak, cheap beside a stage's own work
 _STEP = re.compile(r"ref_AppliedPTransform_(.+?)_\d+\)|\(([^()+]+?)/(?:Read|Write)\)")
@@ -55,18 +57,27 @@ def record_stages(argv: list[str]) -> tuple[int, list[StageRecord]]:
     from wirestrip.pipeline.run import main as run_main
 
     records: list[StageRecord] = []
-    peak = [0]
+    peak, current = [0], [""]
     done = threading.Event()
+    cap = memory_cap()
 
     def sample() -> None:
         while not done.wait(SAMPLE_SECONDS):
             peak[0] = max(peak[0], _rss())
+            if cap and peak[0] > cap:  # stopped here, not by the kernel's OOM killer
+                print(
+                    f"stopped: RSS {peak[0] / 2**30:.2f} GiB passed the cap {cap / 2**30:.1f} GiB in stage {steps_of(current[0])}",
+                    flush=True,
+                )
+                report(records, 12)
+                sys.stdout.flush()
+                os._exit(3)
 
     original = fn_runner.FnApiRunner._execute_bundle
 
     def execute(self, context, bundle_context_manager, bundle_input):
         start = _rss()
-        peak[0] = start
+        peak[0], current[0] = start, bundle_context_manager.stage.name
         t = time.perf_counter()
         try:
             return original(self, context, bundle_context_manager, bundle_input)
@@ -74,6 +85,12 @@ def record_stages(argv: list[str]) -> tuple[int, list[StageRecord]]:
             end = _rss()
             name = bundle_context_manager.stage.name
             records.append(StageRecord(name, time.perf_counter() - t, start, max(peak[0], end), end))
+            r = records[-1]
+            print(
+                f"  stage {len(records)}: {r.start / 2**30:.2f} -> {r.peak / 2**30:.2f} -> {r.end / 2**30:.2f} GiB {r.seconds:.1f}s {steps_of(name)}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -88,6 +105,8 @@ def record_stages(argv: list[str]) -> tuple[int, list[StageRecord]]:
 
 def report(records: list[StageRecord], top: int) -> None:
     gib = 2**30
+    if not records:
+        return
     print(
         f"{len(records)} stage executions, {sum(r.seconds for r in records):.1f}s in all; highest RSS {max(r.peak for r in records) / gib:.2f} GiB"
     )

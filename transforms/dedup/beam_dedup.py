@@ -20,9 +20,9 @@
     chaining rule: every member re-verified against its original in the same group; failures split
       off (grouped by content hash: exact copies of a split member stay together)
     cluster sizes and `clusters` rows; the assignments (~100 bytes a doc) reach the full rows as a
-    side input (a dict by doc_id), so the texts are never shuffled: the rows wait parked on disk
-    (beam_park.Park) with `park_dir`, or in the runner; with the index, one join by doc_id puts the
-    assignments onto the index rows.
+    side input (a dict by doc_id), so the texts are never shuffled: the rows wait, for the site
+    chrome and for their clusters, parked on disk (beam_park.Park) with `park_dir`, or in the
+    runner; with the index, one join by doc_id puts the assignments onto the index rows.
 
 What crosses a shuffle has a packed coder (DocFpCoder, MemberCoder, AssignmentCoder; PairFpCoder
 in beam_candidates.py), never pickle. The pure steps: transforms/dedup/documents.py,
@@ -662,7 +662,15 @@ class Dedup(beam.PTransform):
             | "SiteChrome" >> beam.CombinePerKey(_SiteChrome(SITE_REPEATED_DOCS))
             | "RepeatedOnly" >> beam.Filter(lambda kv: bool(kv[1]))
         )
-        new = rows | "Fingerprint" >> beam.ParDo(_Fingerprint(params, run_date), chrome=beam.pvalue.AsDict(chrome)).with_output_types(DocFp)
+        # The rows wait twice: for the site chrome (Fingerprint) and for their clusters (FillRows);
+        # parked once and read back by each (park_dir), or held by the runner.
+        if self.park_dir:
+            to_fingerprint, to_fill = rows | "ParkRows" >> Park(self.park_dir, readers=2)
+        else:
+            to_fingerprint = to_fill = rows
+        new = to_fingerprint | "Fingerprint" >> beam.ParDo(
+            _Fingerprint(params, run_date), chrome=beam.pvalue.AsDict(chrome)
+        ).with_output_types(DocFp)
         if with_index:
             old = rows.pipeline | "ReadIndex" >> ReadIndex(self.index_files, run_date, self.retention_days)
             by_id = Tuple[str, DocFp]
@@ -753,10 +761,7 @@ class Dedup(beam.PTransform):
             | "CountDecided" >> beam.Map(_counted).with_output_types(Tuple[str, Decided])
         )
         # The article rows meet their assignment as a side input: the rows (texts) are never shuffled.
-        # They were produced before dedup ran, so they wait: parked on disk (park_dir), or in the runner.
-        slim = rows | "RowOnly" >> beam.Map(_row_only)
-        waiting = slim | "ParkRows" >> Park(self.park_dir) if self.park_dir else slim
-        filled = waiting | "FillRows" >> beam.ParDo(_FillRows(), beam.pvalue.AsDict(decided))
+        filled = to_fill | "RowOnly" >> beam.Map(_row_only) | "FillRows" >> beam.ParDo(_FillRows(), beam.pvalue.AsDict(decided))
         out = {"rows": filled, "clusters": clusters}
         if with_index:
             out["index"] = (
