@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
 from wirestrip.pipeline.runners import OfflineDirectRunner
-from wirestrip.transforms.beam_park import Park
+from wirestrip.transforms.beam_park import Park, Unpark
 
 ROW = {
     "doc_id": "d1",
@@ -31,7 +31,7 @@ def test_rows_come_back_unchanged(tmp_path: Path):
     rows = [ROW, *({**ROW, "doc_id": f"d{i}", "text": "x" * i} for i in range(2, 3000))]
     seen = tmp_path / "seen"
     with beam.Pipeline(runner=OfflineDirectRunner()) as p:
-        back = p | beam.Create(rows) | Park(str(tmp_path / "parked"))
+        back = p | beam.Create(rows) | Park(str(tmp_path / "parked")) | Unpark()
         assert_that(back, equal_to(rows))
         # what the consumer gets is the object, not a copy with its types flattened (tz, bool, None)
         first = back | beam.Filter(lambda r: r["doc_id"] == "d1")
@@ -46,5 +46,27 @@ def test_rows_come_back_unchanged(tmp_path: Path):
 
 def test_an_empty_collection_comes_back_empty(tmp_path: Path):
     with beam.Pipeline(runner=OfflineDirectRunner()) as p:
-        back = p | beam.Create([]) | Park(str(tmp_path / "parked"))
+        back = p | beam.Create([]) | Park(str(tmp_path / "parked")) | Unpark()
         assert_that(back | beam.combiners.Count.Globally(), equal_to([0]))
+
+
+def test_a_reader_that_waits_reads_after_what_it_waits_on(tmp_path: Path):
+    """Two readers of one parked collection: the one told to wait reads only once the collection it
+    waits on is complete (each element it reads sees that collection's files written)."""
+    marks = tmp_path / "marks"
+
+    def mark(x: int) -> int:
+        (marks / f"{x}").parent.mkdir(exist_ok=True)
+        (marks / f"{x}").write_text("")
+        return x
+
+    def seen_marks(x: int) -> tuple[int, int]:
+        return x, len(list(marks.glob("*")))
+
+    with beam.Pipeline(runner=OfflineDirectRunner()) as p:
+        files = p | "Items" >> beam.Create(range(20)) | Park(str(tmp_path / "parked"))
+        first = files | "Now" >> Unpark()
+        # marked after a shuffle: in a later stage than the one that reads `first`
+        done = first | beam.Map(lambda x: (x % 2, x)) | beam.GroupByKey() | "Mark" >> beam.FlatMap(lambda kv: [mark(x) for x in kv[1]])
+        later = files | "Later" >> Unpark(wait_on=(done,))
+        assert_that(later | beam.Map(seen_marks), equal_to([(x, 20) for x in range(20)]))

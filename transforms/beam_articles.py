@@ -4,7 +4,7 @@ room), rows (write room), chained in one composite; failures go to the `rejects`
 from __future__ import annotations
 
 import apache_beam as beam
-from wirestrip.transforms.beam_park import Park
+from wirestrip.transforms.beam_park import Park, Unpark
 from wirestrip.transforms.beam_safe import REJECTS
 from wirestrip.transforms.clean.beam_clean import ApplyLearned, CleanArticles, LearnBoilerplate
 from wirestrip.transforms.clean.learned import MIN_SHARE, MIN_SUPPORT
@@ -59,7 +59,10 @@ class ProcessRecords(beam.PTransform):
                 self.learned_min_support, self.prior_learned, self.learned_min_share
             )
             side = learned | "LearnedKeys" >> beam.Map(lambda r: ((r["group"], r["hash"]), r["support"]))
-            waiting = cleaned.ok | "ParkCleaned" >> Park(self.park_dir) if self.park_dir else cleaned.ok
+            if self.park_dir:  # read back after the learned lines: CleanLearned waits for them anyway
+                waiting = cleaned.ok | "ParkCleaned" >> Park(self.park_dir) | "UnparkCleaned" >> Unpark(wait_on=(side,))
+            else:
+                waiting = cleaned.ok
             again = waiting | "CleanLearned" >> beam.ParDo(
                 ApplyLearned(self.rules, redact, self.segment_model_json, self.segment_model_on), beam.pvalue.AsDict(side)
             ).with_outputs(REJECTS, main="ok")

@@ -1,5 +1,6 @@
 """Parking a PCollection on disk until a later stage reads it: its elements are written as Parquet
-files of coded values, and read back by a step that depends only on the files' names.
+files of coded values (`Park`), and read back by a step that depends only on the files' names
+(`Unpark`).
 
 Why: the local runner (FnApiRunner) holds a stage's output in memory until every stage that reads
 it has run, and while the reading stage runs it holds its input three to four times over
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import TimestampedValue
+from apache_beam.typehints import Any
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 
 _SCHEMA = pa.schema([("v", pa.binary())])
@@ -56,28 +58,39 @@ class _ReadBack(beam.DoFn):
 
 
 class Park(beam.PTransform):
-    """PCollection -> the same elements, read back from zstd Parquet files under `directory` by
-    the stage that consumes them (not held by the runner in between).
+    """PCollection -> the names of zstd Parquet files under `directory` holding its elements, for
+    `Unpark` to read back in the stage that consumes them (the runner holds only the names).
 
-    `coder`: how an element is written (default: the registry's coder for the collection's type;
-    a dict or an untyped object gets Beam's FastPrimitivesCoder). `readers`: with more than one,
-    a tuple of that many collections, each read from the files on its own, for consumers in
-    different stages (one collection read by two stages would be held by the runner again)."""
+    `coder`: how an element is written; Unpark must be given the same (default, for both: Beam's
+    FastPrimitivesCoder, what a dict or an untyped object gets)."""
 
-    def __init__(self, directory: str, coder: beam.coders.Coder | None = None, readers: int = 1):
+    def __init__(self, directory: str, coder: beam.coders.Coder | None = None):
         super().__init__()
-        self.directory, self.coder, self.readers = directory, coder, readers
+        self.directory, self.coder = directory, coder or beam.coders.FastPrimitivesCoder()
 
     def expand(self, pcoll):
-        coder = self.coder or beam.coders.registry.get_coder(pcoll.element_type)
-        files = (
+        return (
             pcoll
-            | "Encode" >> beam.ParDo(_Encode(coder))
+            | "Encode" >> beam.ParDo(_Encode(self.coder))
             | "Write"
             >> beam.io.WriteToParquet(FileSystems.join(self.directory, "part"), schema=_SCHEMA, codec="zstd", file_name_suffix=".parquet")
         )
-        if self.readers == 1:
-            return files | "ReadBack" >> beam.ParDo(_ReadBack(coder)).with_output_types(pcoll.element_type)
-        return tuple(
-            files | f"ReadBack{i}" >> beam.ParDo(_ReadBack(coder)).with_output_types(pcoll.element_type) for i in range(self.readers)
-        )
+
+
+class Unpark(beam.PTransform):
+    """Parked files' names -> their elements, decoded with `coder` (Park's), as `element_type`.
+
+    `wait_on`: collections that must be complete before the files are read (Beam's WaitOn). Without
+    it the runner may read the files in the stage that writes them (it fuses the readers of one
+    collection) and hold the elements until their consumer runs, which is what parking avoids;
+    read the files again for each consumer, each after what that consumer waits for."""
+
+    def __init__(self, coder: beam.coders.Coder | None = None, element_type=Any, wait_on: tuple = ()):
+        super().__init__()
+        self.coder, self.element_type = coder or beam.coders.FastPrimitivesCoder(), element_type
+        self.wait_on = tuple(wait_on)
+
+    def expand(self, files):
+        if self.wait_on:
+            files = files | "WaitOn" >> beam.transforms.util.WaitOn(*self.wait_on)
+        return files | "ReadBack" >> beam.ParDo(_ReadBack(self.coder)).with_output_types(self.element_type)

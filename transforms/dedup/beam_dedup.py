@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import apache_beam as beam
 from apache_beam.typehints import Any, Optional, Tuple
-from wirestrip.transforms.beam_park import Park
+from wirestrip.transforms.beam_park import Park, Unpark
 from wirestrip.transforms.beam_safe import count
 from wirestrip.transforms.dedup.beam_candidates import (
     CandidatePairs,
@@ -664,10 +664,8 @@ class Dedup(beam.PTransform):
         )
         # The rows wait twice: for the site chrome (Fingerprint) and for their clusters (FillRows);
         # parked once and read back by each (park_dir), or held by the runner.
-        if self.park_dir:
-            to_fingerprint, to_fill = rows | "ParkRows" >> Park(self.park_dir, readers=2)
-        else:
-            to_fingerprint = to_fill = rows
+        parked = rows | "ParkRows" >> Park(self.park_dir) if self.park_dir else None
+        to_fingerprint = parked | "RowsForFingerprint" >> Unpark() if parked is not None else rows
         new = to_fingerprint | "Fingerprint" >> beam.ParDo(
             _Fingerprint(params, run_date), chrome=beam.pvalue.AsDict(chrome)
         ).with_output_types(DocFp)
@@ -761,6 +759,7 @@ class Dedup(beam.PTransform):
             | "CountDecided" >> beam.Map(_counted).with_output_types(Tuple[str, Decided])
         )
         # The article rows meet their assignment as a side input: the rows (texts) are never shuffled.
+        to_fill = parked | "RowsForFill" >> Unpark(wait_on=(decided,)) if parked is not None else rows
         filled = to_fill | "RowOnly" >> beam.Map(_row_only) | "FillRows" >> beam.ParDo(_FillRows(), beam.pvalue.AsDict(decided))
         out = {"rows": filled, "clusters": clusters}
         if with_index:
