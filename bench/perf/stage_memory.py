@@ -3,9 +3,9 @@
 Runs `wirestrip run` in this process on N generated articles (bench/corpora/scale_corpus.py) with the
 default in_memory runner, and records for every fused stage the runner executes: its seconds, the
 process RSS when it starts, the highest RSS while it runs (sampled every 0.1 s) and the RSS when it
-ends. Prints the stages with the highest peaks and the longest times. A run that passes 85% of the
-machine's memory (bench.perf.scale's cap) is stopped, and the stages so far are printed with the one
-it was in: the point of running this at a size that may not fit.
+ends. Prints the stages with the highest peaks and the longest times; on stderr, each stage as it
+starts and ends. A run that passes 85% of the machine's memory (bench.perf.scale's cap) is killed by
+a watchdog process: the last stage that started on stderr is the one that did not fit.
 
 It wraps `FnApiRunner._execute_bundle`, a private method of Beam 2.77's local runner: a diagnostic
 for this runner, not part of the pipeline. In-memory mode runs the SDK worker in this process, so
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -57,27 +58,19 @@ def record_stages(argv: list[str]) -> tuple[int, list[StageRecord]]:
     from wirestrip.pipeline.run import main as run_main
 
     records: list[StageRecord] = []
-    peak, current = [0], [""]
+    peak = [0]
     done = threading.Event()
-    cap = memory_cap()
 
     def sample() -> None:
         while not done.wait(SAMPLE_SECONDS):
             peak[0] = max(peak[0], _rss())
-            if cap and peak[0] > cap:  # stopped here, not by the kernel's OOM killer
-                print(
-                    f"stopped: RSS {peak[0] / 2**30:.2f} GiB passed the cap {cap / 2**30:.1f} GiB in stage {steps_of(current[0])}",
-                    flush=True,
-                )
-                report(records, 12)
-                sys.stdout.flush()
-                os._exit(3)
 
     original = fn_runner.FnApiRunner._execute_bundle
 
     def execute(self, context, bundle_context_manager, bundle_input):
         start = _rss()
-        peak[0], current[0] = start, bundle_context_manager.stage.name
+        peak[0] = start
+        print(f"  stage {len(records) + 1} starts: {steps_of(bundle_context_manager.stage.name)}", file=sys.stderr, flush=True)
         t = time.perf_counter()
         try:
             return original(self, context, bundle_context_manager, bundle_input)
@@ -94,13 +87,41 @@ def record_stages(argv: list[str]) -> tuple[int, list[StageRecord]]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    watchdog = _watchdog(memory_cap())
     fn_runner.FnApiRunner._execute_bundle = execute
     try:
         code = run_main(argv)
     finally:
         fn_runner.FnApiRunner._execute_bundle = original
         done.set()
+        if watchdog is not None:
+            watchdog.kill()
     return code, records
+
+
+# The cap is watched from another process: a thread of this one can wait for the GIL while a stage
+# copies a large buffer in one C call, and was OOM-killed at 24 GB unseen (a 1,000,000-article run).
+_WATCH = """
+import os, signal, sys, time
+pid, cap, page = int(sys.argv[1]), int(sys.argv[2]), os.sysconf("SC_PAGE_SIZE")
+while True:
+    try:
+        rss = int(open(f"/proc/{pid}/statm").read().split()[1]) * page
+    except OSError:
+        break
+    if rss > cap:
+        print(f"stage_memory: stopped: RSS {rss / 2**30:.2f} GiB passed the cap {cap / 2**30:.1f} GiB in the last stage that started", file=sys.stderr, flush=True)
+        os.kill(pid, signal.SIGKILL)
+        break
+    time.sleep(0.1)
+"""
+
+
+def _watchdog(cap: int | None) -> subprocess.Popen | None:
+    """A process that kills this one once its RSS passes `cap` (bench.perf.scale's: 85% of memory)."""
+    if cap is None:
+        return None
+    return subprocess.Popen([sys.executable, "-c", _WATCH, str(os.getpid()), str(cap)])
 
 
 def report(records: list[StageRecord], top: int) -> None:
