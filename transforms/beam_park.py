@@ -49,7 +49,7 @@ class _ReadBack(beam.DoFn):
     def setup(self):
         self.impl = self.coder.get_impl()
 
-    def process(self, path: str) -> Iterator:
+    def process(self, path: str, *unused_waits) -> Iterator:
         decode = self.impl.decode
         with FileSystems.open(path, mime_type="application/octet-stream", compression_type="uncompressed") as f:
             for batch in pq.ParquetFile(f).iter_batches(batch_size=_READ_ROWS, columns=["v"]):
@@ -74,16 +74,21 @@ class Park(beam.PTransform):
             | "Encode" >> beam.ParDo(_Encode(self.coder))
             | "Write"
             >> beam.io.WriteToParquet(FileSystems.join(self.directory, "part"), schema=_SCHEMA, codec="zstd", file_name_suffix=".parquet")
+            # A written file's name carries the end of time (Beam's finalize step), which its elements
+            # would inherit; Prism then never ran a step with side inputs on it. A batch element's time:
+            | "BatchTime" >> beam.Map(lambda path: TimestampedValue(path, MIN_TIMESTAMP))
         )
 
 
 class Unpark(beam.PTransform):
     """Parked files' names -> their elements, decoded with `coder` (Park's), as `element_type`.
 
-    `wait_on`: collections that must be complete before the files are read (Beam's WaitOn). Without
-    it the runner may read the files in the stage that writes them (it fuses the readers of one
-    collection) and hold the elements until their consumer runs, which is what parking avoids;
-    read the files again for each consumer, each after what that consumer waits for."""
+    `wait_on`: collections that must be complete before the files are read: side inputs of the
+    read, never iterated (a side input is complete before a step that reads it starts, on every
+    runner; Beam's WaitOn does the same through one more GroupByKey).
+    Without it the runner may read the files in the stage that writes them (it fuses the readers
+    of one collection) and hold the elements until their consumer runs, which is what parking
+    avoids; read the files again for each consumer, each after what that consumer waits for."""
 
     def __init__(self, coder: beam.coders.Coder | None = None, element_type=Any, wait_on: tuple = ()):
         super().__init__()
@@ -91,6 +96,5 @@ class Unpark(beam.PTransform):
         self.wait_on = tuple(wait_on)
 
     def expand(self, files):
-        if self.wait_on:
-            files = files | "WaitOn" >> beam.transforms.util.WaitOn(*self.wait_on)
-        return files | "ReadBack" >> beam.ParDo(_ReadBack(self.coder)).with_output_types(self.element_type)
+        waits = [beam.pvalue.AsIter(pc) for pc in self.wait_on]
+        return files | "ReadBack" >> beam.ParDo(_ReadBack(self.coder), *waits).with_output_types(self.element_type)
