@@ -21,7 +21,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import TimestampedValue
-from apache_beam.typehints import Any
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 
 _SCHEMA = pa.schema([("v", pa.binary())])
@@ -40,8 +39,8 @@ class _Encode(beam.DoFn):
 
 
 class _ReadBack(beam.DoFn):
-    """A parked file's path -> its elements, decoded, in the order they were written, each with the
-    timestamp a batch element has (the written files' names carry the end of time)."""
+    """A parked file's path -> its elements, decoded, in the order they were written (with the
+    file name's timestamp: Park gives it a batch element's)."""
 
     def __init__(self, coder: beam.coders.Coder):
         self.coder = coder
@@ -54,7 +53,7 @@ class _ReadBack(beam.DoFn):
         with FileSystems.open(path, mime_type="application/octet-stream", compression_type="uncompressed") as f:
             for batch in pq.ParquetFile(f).iter_batches(batch_size=_READ_ROWS, columns=["v"]):
                 for value in batch.column(0).to_pylist():
-                    yield TimestampedValue(decode(value), MIN_TIMESTAMP)
+                    yield decode(value)
 
 
 class Park(beam.PTransform):
@@ -81,7 +80,7 @@ class Park(beam.PTransform):
 
 
 class Unpark(beam.PTransform):
-    """Parked files' names -> their elements, decoded with `coder` (Park's), as `element_type`.
+    """Parked files' names -> their elements, decoded with `coder` (Park's).
 
     `wait_on`: collections that must be complete before the files are read: side inputs of the
     read, never iterated (a side input is complete before a step that reads it starts, on every
@@ -90,11 +89,10 @@ class Unpark(beam.PTransform):
     of one collection) and hold the elements until their consumer runs, which is what parking
     avoids; read the files again for each consumer, each after what that consumer waits for."""
 
-    def __init__(self, coder: beam.coders.Coder | None = None, element_type=Any, wait_on: tuple = ()):
+    def __init__(self, coder: beam.coders.Coder | None = None, wait_on: tuple = ()):
         super().__init__()
-        self.coder, self.element_type = coder or beam.coders.FastPrimitivesCoder(), element_type
-        self.wait_on = tuple(wait_on)
+        self.coder, self.wait_on = coder or beam.coders.FastPrimitivesCoder(), tuple(wait_on)
 
     def expand(self, files):
         waits = [beam.pvalue.AsIter(pc) for pc in self.wait_on]
-        return files | "ReadBack" >> beam.ParDo(_ReadBack(self.coder), *waits).with_output_types(self.element_type)
+        return files | "ReadBack" >> beam.ParDo(_ReadBack(self.coder), *waits)

@@ -633,7 +633,7 @@ class Dedup(beam.PTransform):
 
     `index_files`: the Parquet files of the cross-batch index version this run reads (None: no
     index; see pipeline/index_store.py for versions and commits). `park_dir`: where the rows wait
-    for their clusters (beam_park.Park; None: in the runner's memory).
+    for the site chrome and for their clusters (beam_park.Park; None: in the runner's memory).
     """
 
     def __init__(
