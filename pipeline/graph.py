@@ -58,7 +58,7 @@ def build(p: beam.Pipeline, plan: RunPlan) -> None:
             ingest_date,
             ctx.run_id,
             opts.index_retention_days,
-            park_dir=FileSystems.join(staging.parked, "rows"),
+            park_dir=FileSystems.join(staging.parked, "dedup"),
         )
         articles = dedup["rows"]
         dedup["clusters"] | "WriteClusters" >> WriteTable(staging.partition("clusters", ingest_date), CLUSTERS_SCHEMA, opts.num_shards)

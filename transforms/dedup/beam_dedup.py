@@ -5,10 +5,11 @@
     rows ──fingerprint (the site's chrome left out; an exact copy's reused)──> DocFp (doc_id, hashes,
       signature, keys, order key; no text)
       [+ index docs of earlier runs]  merged by doc_id (a doc of this batch replaces its index entry)
-    exact duplicates: GroupByKey by content_hash; the doc with the smallest order key represents
-      its copies: only it goes on to LSH (if it has >= min_shingles shingles) and into components;
-      every doc goes on as a slim Member (no keys, no index fields; its PairFp only when it differs
-      from its representative's)
+    exact duplicates: GroupByKey by content_hash of slim entries (a Member and its PairFp's digest,
+      no fingerprints); the doc with the smallest order key represents its copies: only it goes on
+      to LSH (if it has >= min_shingles shingles) and into components; every doc goes on as a slim
+      Member (no keys, no index fields), and only the representative and a copy whose PairFp
+      differs from it read theirs back from their DocFp (AttachFp; the DocFps wait for the groups)
     LSH: (band_key, doc_id) -> buckets -> candidate pairs (star to the minimum in hot buckets) ->
       fingerprints joined onto pairs (left: a combine that also drops repeated pairs; then right)
       -> verified edges
@@ -22,7 +23,7 @@
     cluster sizes and `clusters` rows; the assignments (~100 bytes a doc) reach the full rows as a
     side input (a dict by doc_id), so the texts are never shuffled: the rows wait, for the site
     chrome and for their clusters, parked on disk (beam_park.Park) with `park_dir`, or in the
-    runner; with the index, one join by doc_id puts the assignments onto the index rows.
+    runner; with the index, the DocFps meet the assignments the same way for their index rows.
 
 What crosses a shuffle has a packed coder (DocFpCoder, MemberCoder, AssignmentCoder; PairFpCoder
 in beam_candidates.py), never pickle. The pure steps: transforms/dedup/documents.py,
@@ -40,6 +41,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import apache_beam as beam
+import xxhash
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.typehints import Any, Optional, Tuple
 from wirestrip.transforms.beam_park import Park, Unpark
 from wirestrip.transforms.beam_safe import count
@@ -306,8 +309,6 @@ LabelValue = Tuple[Optional[Member], Optional[str]]
 # What the article and index rows need of a doc's assignment: (Assignment, simhash, in_batch,
 # verified: a member kept by the chaining rule, for the dedup.original.verified counter).
 Decided = Tuple[Assignment, int, bool, bool]
-# JoinIndex (by doc_id, with the index): the doc's assignment, its DocFp (for its index row).
-IndexValue = Tuple[Optional[Decided], Optional[DocFp]]
 
 
 def _row_only(row: dict) -> dict:
@@ -422,38 +423,59 @@ def _exact_key(d: DocFp | Member) -> str:
     return d.content_hash or f"doc:{d.doc_id}"
 
 
-class _SplitExact(beam.DoFn):
-    """(content_hash, [DocFp]) -> (rep_id, (Member, None)) for every doc of the hash on the main
-    output (the JoinLabels value), the representative being the doc with the smallest order key (the
-    best original candidate); the representative's LSH keys on `lsh` and its PairFp on `fps` (only
-    LSH docs are ever verified pairwise); with the index, every doc's DocFp on `docs` (the JoinIndex
-    value for its index row). A copy whose PairFp equals the representative's goes on without it (it
-    verifies as the representative does). Two passes over the docs: a hash's copies never sit in
-    memory together."""
+def _exact_entry(d: DocFp, params: DedupParams) -> tuple[str, tuple[Member, bytes]]:
+    """A doc -> (its exact key, (its Member without a PairFp, the digest of its PairFp)): what
+    ExactGroup moves, ~250 bytes instead of the ~4 KB DocFp. Two PairFps with one 64-bit digest are
+    taken as equal (odds ~2^-64 a pair); equal ones verify alike against any original."""
+    return _exact_key(d), (d.member(d.doc_id, None), xxhash.xxh3_64_digest(pack_pair_fp(d.pair_fp(params))))
 
-    def __init__(self, params: DedupParams, with_index: bool):
-        self.params, self.with_index = params, with_index
+
+class _SplitExact(beam.DoFn):
+    """(exact key, [(Member, PairFp digest)]) -> the exact copies' representative, the doc with the
+    smallest order key (the best original candidate), and what each doc needs next:
+    - main: (rep_id, (Member, None)) for a copy whose PairFp equals the representative's (the
+      JoinLabels value; it verifies as the representative does, so it goes on without one);
+    - `needs_fp`: (doc_id, "") for the representative, (doc_id, rep_id) for a copy whose PairFp
+      differs: _AttachFp reads their fingerprints from the docs themselves.
+    Fingerprints never cross this shuffle; two passes over the group, which is never held whole."""
 
     def process(self, element):
-        _, docs = element
-        rep = min(docs, key=lambda d: d.order)  # order ends with doc_id: unique
-        rep_id, rep_fp = rep.doc_id, rep.pair_fp(self.params)
-        for d in docs:
-            if d.doc_id == rep_id:
-                fp = rep_fp
+        _, group = element
+        rep, rep_digest = min(group, key=lambda md: md[0].order)  # order ends with doc_id: unique
+        rep_id = rep.doc_id
+        for m, digest in group:
+            if m.doc_id == rep_id:
+                yield beam.pvalue.TaggedOutput("needs_fp", (rep_id, ""))
+                continue
+            count("dedup.exact_duplicates")
+            if digest == rep_digest:
+                yield rep_id, (replace(m, rep_id=rep_id), None)
             else:
-                count("dedup.exact_duplicates")
-                fp = d.pair_fp(self.params)
-                if fp == rep_fp:
-                    fp = None
-            yield rep_id, (d.member(rep_id, fp), None)
-            if self.with_index:
-                yield beam.pvalue.TaggedOutput("docs", (d.doc_id, (None, d)))
-        if rep.size < self.params.min_shingles:
+                yield beam.pvalue.TaggedOutput("needs_fp", (m.doc_id, rep_id))
+
+
+class _AttachFp(beam.DoFn):
+    """A DocFp named in the side input {doc_id: "" for a representative, else its rep_id} -> its
+    Member with its PairFp (the JoinLabels value); a representative also gives its LSH keys on `lsh`
+    and its PairFp on `fps` (only representatives are ever compared pairwise). Other docs: nothing
+    (SplitExact sent them on)."""
+
+    def __init__(self, params: DedupParams):
+        self.params = params
+
+    def process(self, d: DocFp, needs: dict):
+        role = needs.get(d.doc_id)
+        if role is None:
+            return
+        fp = d.pair_fp(self.params)
+        yield (role or d.doc_id), (d.member(role or d.doc_id, fp), None)
+        if role:
+            return
+        if d.size < self.params.min_shingles:
             count("dedup.below_min_shingles")
         else:
-            yield beam.pvalue.TaggedOutput("lsh", (rep_id, list(rep.keys)))
-            yield beam.pvalue.TaggedOutput("fps", (rep_id, rep_fp))
+            yield beam.pvalue.TaggedOutput("lsh", (d.doc_id, list(d.keys)))
+            yield beam.pvalue.TaggedOutput("fps", (d.doc_id, fp))
 
 
 def _prior_left(element):
@@ -633,7 +655,8 @@ class Dedup(beam.PTransform):
 
     `index_files`: the Parquet files of the cross-batch index version this run reads (None: no
     index; see pipeline/index_store.py for versions and commits). `park_dir`: where the rows wait
-    for the site chrome and for their clusters (beam_park.Park; None: in the runner's memory).
+    for the site chrome and for their clusters, and the DocFps for their exact-copy groups and
+    (with the index) their clusters (beam_park.Park; None: in the runner's memory).
     """
 
     def __init__(
@@ -664,7 +687,7 @@ class Dedup(beam.PTransform):
         )
         # The rows wait twice: for the site chrome (Fingerprint) and for their clusters (FillRows);
         # parked once and read back by each (park_dir), or held by the runner.
-        parked = rows | "ParkRows" >> Park(self.park_dir) if self.park_dir else None
+        parked = rows | "ParkRows" >> Park(FileSystems.join(self.park_dir, "rows")) if self.park_dir else None
         to_fingerprint = parked | "RowsForFingerprint" >> Unpark() if parked is not None else rows
         new = to_fingerprint | "Fingerprint" >> beam.ParDo(
             _Fingerprint(params, run_date), chrome=beam.pvalue.AsDict(chrome)
@@ -684,21 +707,30 @@ class Dedup(beam.PTransform):
         else:  # doc_ids are unique within a batch (ids hash path, locator and bytes): nothing to merge
             docs = new
         # Exact duplicates: one representative per content hash (the best original candidate); only
-        # it is compared (LSH) and only it is a node of the components graph: an exact copy is
-        # in its representative's component, so the copies' edges would only repeat it.
+        # it is compared (LSH) and only it is a node of the components graph: an exact copy is in
+        # its representative's component, so the copies' edges would only repeat it. The groups are
+        # formed from slim entries (no fingerprints); the docs wait (parked, or in the runner) until
+        # the groups say which of them must carry their fingerprints on.
+        parked_docs = docs | "ParkDocs" >> Park(FileSystems.join(self.park_dir, "docs"), DocFpCoder()) if self.park_dir else None
         exact = (
             docs
-            | "ExactKey" >> beam.Map(lambda d: (_exact_key(d), d)).with_output_types(Tuple[str, DocFp])
+            | "ExactKey" >> beam.Map(_exact_entry, params).with_output_types(Tuple[str, Tuple[Member, bytes]])
             | "ExactGroup" >> beam.GroupByKey()
             | "SplitExact"
-            >> beam.ParDo(_SplitExact(params, with_index))
-            .with_output_types(Tuple[str, LabelValue], lsh=Any, fps=Tuple[str, PairFp], docs=Tuple[str, IndexValue])
-            .with_outputs("lsh", "fps", "docs", main="by_rep")
+            >> beam.ParDo(_SplitExact())
+            .with_output_types(Tuple[str, LabelValue], needs_fp=Tuple[str, str])
+            .with_outputs("needs_fp", main="copies")
         )
+        needs_fp = beam.pvalue.AsDict(exact.needs_fp)
+        to_attach = parked_docs | "DocsForFp" >> Unpark(DocFpCoder(), wait_on=(exact.needs_fp,)) if parked_docs is not None else docs
+        reps = to_attach | "AttachFp" >> beam.ParDo(_AttachFp(params), needs_fp).with_output_types(
+            Tuple[str, LabelValue], lsh=Any, fps=Tuple[str, PairFp]
+        ).with_outputs("lsh", "fps", main="members")
+        by_rep = (exact.copies, reps.members) | "ByRep" >> beam.Flatten()
 
         # Near duplicates: LSH candidates (representatives only), verified.
-        pairs = exact.lsh | "Candidates" >> CandidatePairs(params.hot_bucket, params.shards)
-        verified = (pairs, exact.fps) | "VerifyCandidates" >> VerifyPairs(params, "lsh")
+        pairs = reps.lsh | "Candidates" >> CandidatePairs(params.hot_bucket, params.shards)
+        verified = (pairs, reps.fps) | "VerifyCandidates" >> VerifyPairs(params, "lsh")
         near = verified | "Edges" >> beam.FlatMap(lambda v: [(v[0], v[1])] if v[3] else [])
         edges = [near]
         if with_index:
@@ -708,7 +740,7 @@ class Dedup(beam.PTransform):
             prior = docs | "PriorEdges" >> beam.FlatMap(
                 lambda d: [(d.doc_id, d.prev_cluster_id)] if d.prev_cluster_id and d.prev_cluster_id != d.doc_id else []
             )
-            rep_of = exact.by_rep | "RepOf" >> beam.MapTuple(lambda rep_id, v: (v[0].doc_id, rep_id))
+            rep_of = by_rep | "RepOf" >> beam.MapTuple(lambda rep_id, v: (v[0].doc_id, rep_id))
             prior_left = {"rep": rep_of, "e": prior} | "PriorRepLeft" >> beam.CoGroupByKey() | "PriorLeft" >> beam.FlatMap(_prior_left)
             edges.append(
                 {"rep": rep_of, "e": prior_left} | "PriorRepRight" >> beam.CoGroupByKey() | "PriorRight" >> beam.FlatMap(_prior_right)
@@ -722,7 +754,7 @@ class Dedup(beam.PTransform):
         resolve_types = {"split": Tuple[Tuple[str, str, str], Member], "clusters": Any}
         labelled = (
             (
-                exact.by_rep,
+                by_rep,
                 labels
                 | "LabelValues" >> beam.MapTuple(lambda node, label: (node, (None, label))).with_output_types(Tuple[str, LabelValue]),
             )
@@ -762,17 +794,9 @@ class Dedup(beam.PTransform):
         to_fill = parked | "RowsForFill" >> Unpark(wait_on=(decided,)) if parked is not None else rows
         filled = to_fill | "RowOnly" >> beam.Map(_row_only) | "FillRows" >> beam.ParDo(_FillRows(), beam.pvalue.AsDict(decided))
         out = {"rows": filled, "clusters": clusters}
-        if with_index:
-            out["index"] = (
-                (
-                    decided
-                    | "DecidedById" >> beam.MapTuple(lambda doc_id, dec: (doc_id, (dec, None))).with_output_types(Tuple[str, IndexValue]),
-                    exact.docs,
-                )
-                | "IndexInputs" >> beam.Flatten()
-                | "JoinIndex" >> beam.GroupByKey()
-                | "IndexRows" >> beam.FlatMap(_index_rows)
-            )
+        if with_index:  # every doc's index row: its DocFp meets its assignment (side input), as the rows do
+            to_index = parked_docs | "DocsForIndex" >> Unpark(DocFpCoder(), wait_on=(decided,)) if parked_docs is not None else docs
+            out["index"] = to_index | "IndexRows" >> beam.ParDo(_IndexRows(), beam.pvalue.AsDict(decided))
         return out
 
 
@@ -800,13 +824,14 @@ class _FillRows(beam.DoFn):
         yield {**row, **fields}
 
 
-def _index_rows(element):
-    """(doc_id, [(Decided, None), (None, DocFp)]) -> the doc's index row, when it has both."""
-    _, values = element
-    dec = next((v for v, _ in values if v is not None), None)
-    doc = next((d for _, d in values if d is not None), None)
-    if dec is not None and doc is not None:
-        yield index_row(doc, dec[0].cluster_id)
+class _IndexRows(beam.DoFn):
+    """A DocFp -> its index row, with the cluster of its assignment (side input {doc_id: Decided});
+    a doc without one (it could not be decided) has no index row, as before."""
+
+    def process(self, d: DocFp, decided: dict):
+        dec = decided.get(d.doc_id)
+        if dec is not None:
+            yield index_row(d, dec[0].cluster_id)
 
 
 __all__ = [
