@@ -14,68 +14,33 @@ removes (pipeline/run.py), whatever the runner.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.transforms.window import GlobalWindow
+from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
 _SCHEMA = pa.schema([("v", pa.binary())])
 _READ_ROWS = 1024  # elements decoded per Arrow batch read back: a few MB at a time
-_WRITE_ROWS = 1024  # coded elements per Parquet row group written: a few MB held per bundle
 
 
-class _WriteBundles(beam.DoFn):
-    """Elements -> one zstd Parquet file of coded elements per bundle, under `directory`; its path
-    is output once the bundle's file is closed, stamped with a batch element's time (the start of
-    time: a later step with side inputs runs on it on every runner).
-
-    A retried bundle writes another file (uuid4 names) and only the attempt that commits outputs
-    its path, so no element is read back twice; a failed attempt's file stays unread in the run's
-    staging folder, which the run removes. No finalize step, no shuffle: one step in the
-    producer's stage (Beam's file sinks add four stages and a GroupByKey per collection)."""
-
-    def __init__(self, directory: str, coder: beam.coders.Coder):
-        self.directory, self.coder = directory, coder
+class _Encode(beam.DoFn):
+    def __init__(self, coder: beam.coders.Coder):
+        self.coder = coder
 
     def setup(self):
         self.impl = self.coder.get_impl()
 
-    def start_bundle(self):
-        self._pending: list[bytes] = []
-        self._file = self._writer = self._path = None
-
     def process(self, element):
-        self._pending.append(self.impl.encode(element))
-        if len(self._pending) >= _WRITE_ROWS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._writer is None:
-            self._path = FileSystems.join(self.directory, f"part-{uuid.uuid4().hex}.parquet")
-            self._file = FileSystems.create(self._path, mime_type="application/octet-stream", compression_type="uncompressed")
-            self._writer = pq.ParquetWriter(self._file, _SCHEMA, compression="zstd")
-        self._writer.write_table(pa.table({"v": pa.array(self._pending, pa.binary())}, schema=_SCHEMA))
-        self._pending = []
-
-    def finish_bundle(self):
-        if self._pending:
-            self._flush()
-        if self._writer is None:  # an empty bundle: no file
-            return
-        self._writer.close()
-        self._file.close()
-        yield WindowedValue(self._path, MIN_TIMESTAMP, [GlobalWindow()])
+        yield {"v": self.impl.encode(element)}
 
 
 class _ReadBack(beam.DoFn):
     """A parked file's path -> its elements, decoded, in the order they were written (with the
-    path's timestamp: Park gives it a batch element's)."""
+    file name's timestamp: Park gives it a batch element's)."""
 
     def __init__(self, coder: beam.coders.Coder):
         self.coder = coder
@@ -103,7 +68,15 @@ class Park(beam.PTransform):
         self.directory, self.coder = directory, coder or beam.coders.FastPrimitivesCoder()
 
     def expand(self, pcoll):
-        return pcoll | "WriteFiles" >> beam.ParDo(_WriteBundles(self.directory, self.coder))
+        return (
+            pcoll
+            | "Encode" >> beam.ParDo(_Encode(self.coder))
+            | "Write"
+            >> beam.io.WriteToParquet(FileSystems.join(self.directory, "part"), schema=_SCHEMA, codec="zstd", file_name_suffix=".parquet")
+            # A written file's name carries the end of time (Beam's finalize step), which its elements
+            # would inherit; Prism then never ran a step with side inputs on it. A batch element's time:
+            | "BatchTime" >> beam.Map(lambda path: TimestampedValue(path, MIN_TIMESTAMP))
+        )
 
 
 class Unpark(beam.PTransform):
