@@ -18,7 +18,7 @@ from wirestrip.transforms.dedup.facts import fact_mismatch
 from wirestrip.transforms.dedup.fingerprint import SHINGLE_DTYPE, DedupParams, Overlap, estimated_overlap, sequence_overlap, shared_order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: held decoded in shuffles (documents.DocFp)
 class PairFp:
     """What verification needs of one doc: its content hash, shingle set (exact) or signature and size (estimated)."""
 

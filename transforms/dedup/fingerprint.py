@@ -324,7 +324,7 @@ def fingerprint_of_word_hashes(wh: np.ndarray, params: DedupParams) -> Fingerpri
 # --- verification of a candidate pair -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: held decoded in shuffles (documents.DocFp)
 class Overlap:
     """How two texts overlap: Jaccard, containment of the smaller set in the larger, shared shingles."""
 
