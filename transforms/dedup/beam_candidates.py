@@ -1,12 +1,13 @@
-"""Candidate pairs and their verification in Beam: LSH keys sharded, buckets to pairs, each pair's
-fingerprints joined on and verified against the thresholds (the pure steps: candidates.py)."""
+"""Candidate pairs and their verification in Beam: LSH keys sharded, buckets to pairs, pairs grouped
+by their left doc and verified against the thresholds with each doc's fingerprint looked up in a
+multimap side input (the pure steps: candidates.py)."""
 
 from __future__ import annotations
 
 import struct
 
 import apache_beam as beam
-from apache_beam.typehints import Any, Optional, Tuple
+from apache_beam.typehints import List, Tuple
 from wirestrip.transforms.beam_safe import count
 from wirestrip.transforms.dedup.candidates import PairFp, keys_by_shard, shard_pairs, verify
 from wirestrip.transforms.dedup.fingerprint import DedupParams, rejection
@@ -70,40 +71,26 @@ class PairFpCoder(beam.coders.Coder):
 
 beam.coders.registry.register_coder(PairFp, PairFpCoder)
 
-# The values of the two verification joins: for JoinLeft (keyed by a), (b, None) for a pair (a, b)
-# or (None, fp of a); for JoinRight (keyed by b), (a, fp of a) for a pair (a, b) or (None, fp of b).
-LeftValue = Tuple[Optional[str], Optional[PairFp]]
-RightValue = Tuple[Optional[str], PairFp]
 
+class _DistinctRight(beam.CombineFn):
+    """Per left doc a: the distinct right docs b of its candidate pairs. Combiner-lifted, so a pair
+    found in several buckets collapses before the shuffle."""
 
-class _LeftSide(beam.CombineFn):
-    """JoinLeft as a combine: per left doc a, its PairFp and the distinct right docs b of its
-    candidate pairs. Combiner-lifted, so a pair found in several buckets collapses before the
-    shuffle, and the pairs' deduplication and their left join are one shuffle. The accumulator is
-    (fp of a or None, set of b)."""
+    def create_accumulator(self) -> set:
+        return set()
 
-    def create_accumulator(self):
-        return None, set()
-
-    def add_input(self, acc, value):
-        b, fp = value
-        if b is None:
-            return acc[0] or fp, acc[1]
-        acc[1].add(b)
+    def add_input(self, acc: set, b: str) -> set:
+        acc.add(b)
         return acc
 
-    def merge_accumulators(self, accs):
-        fp, bs = None, set()
-        for f, more in accs:
-            fp = fp or f
-            bs |= more
-        return fp, bs
+    def merge_accumulators(self, accs) -> set:
+        out: set = set()
+        for acc in accs:
+            out |= acc
+        return out
 
-    def extract_output(self, acc):
-        return acc
-
-    def get_accumulator_coder(self):
-        return beam.coders.TupleCoder([beam.coders.NullableCoder(PairFpCoder()), beam.coders.FastPrimitivesCoder()])
+    def extract_output(self, acc: set) -> list[str]:
+        return sorted(acc)
 
 
 class CandidatePairs(beam.PTransform):
@@ -137,10 +124,12 @@ class VerifyPairs(beam.PTransform):
     """Pairs (a, b), repeats allowed + fingerprints (doc_id, PairFp) -> (a, b, Overlap, is_edge) for
     every distinct pair.
 
-    Two joins: the left doc's fingerprint travels to the right doc's key (a combine per left doc,
-    which also drops repeated pairs); the right doc's worker verifies. Each join's values are one
-    type (its coder packs the PairFps). `tag` names counters (pairs verified by the LSH step or
-    against an original)."""
+    The pairs are grouped by their left doc (a combine that also drops repeated pairs: ids only)
+    and each doc's PairFp is looked up by id in a multimap side input (`AsMultiMap`: read key by
+    key from the runner's state, never loaded whole). Joining the fingerprints onto the pairs
+    instead (two GroupByKeys) moved one PairFp per distinct pair through a shuffle, ~1.7 KB each,
+    which the local runner held decoded all at once: the largest buffer of a 1,000,000-article
+    run. `tag` names counters (pairs verified by the LSH step or against an original)."""
 
     def __init__(self, params: DedupParams, tag: str):
         super().__init__()
@@ -148,51 +137,39 @@ class VerifyPairs(beam.PTransform):
 
     def expand(self, pcolls):
         pairs, fps = pcolls
+        return (
+            pairs
+            | "ByLeft" >> beam.Map(lambda p: (p[0], p[1])).with_output_types(Tuple[str, str])
+            | "DistinctPairs" >> beam.CombinePerKey(_DistinctRight()).with_output_types(Tuple[str, List[str]])
+            | "Verify" >> beam.ParDo(_VerifyLeft(self.params, self.tag), beam.pvalue.AsMultiMap(fps))
+        )
+
+
+class _VerifyLeft(beam.DoFn):
+    """(a, [b...]) -> (a, b, Overlap, is_edge) per pair, the fingerprints looked up by doc id in the
+    side input {doc_id: [PairFp]}; counts edges, rejections and why."""
+
+    def __init__(self, params: DedupParams, tag: str):
+        self.params, self.tag = params, tag
+
+    def process(self, element, fps):
+        a, bs = element
         params, tag = self.params, self.tag
-        left = (
-            (
-                pairs | "ByLeft" >> beam.Map(lambda p: (p[0], (p[1], None))).with_output_types(Tuple[str, LeftValue]),
-                fps | "FpLeft" >> beam.MapTuple(lambda a, fp: (a, (None, fp))).with_output_types(Tuple[str, LeftValue]),
-            )
-            | "LeftInputs" >> beam.Flatten()
-            | "JoinLeft" >> beam.CombinePerKey(_LeftSide()).with_output_types(Tuple[str, Tuple[Optional[PairFp], Any]])
-            | "AttachLeft" >> beam.ParDo(_AttachLeftPair()).with_output_types(Tuple[str, RightValue])
-        )
-        right = (
-            (left, fps | "FpRight" >> beam.MapTuple(lambda b, fp: (b, (None, fp))).with_output_types(Tuple[str, RightValue]))
-            | "RightInputs" >> beam.Flatten()
-            | "JoinRight" >> beam.GroupByKey()
-        )
-
-        def check(element):
-            b, values = element
-            fp_b = next((fp for a, fp in values if a is None), None)
-            for a, fa in values:
-                if a is None:
-                    continue
-                if fp_b is None:
-                    count(f"dedup.{tag}.missing_fingerprint")
-                    continue
-                o = verify(fa, fp_b, params)
-                why = rejection(o, params)
-                edge = why is None
-                count(f"dedup.{tag}.{'edges' if edge else 'rejected'}")
-                if why in ("template", "fact_mismatch", "lead_missing", "out_of_order"):  # the guards' own counters
-                    count(f"dedup.{tag}.rejected.{why}")
-                elif edge and o.facts_checked and o.gap_rate > params.max_gap_rate:
-                    count(f"dedup.{tag}.gap_waived_short")  # two short texts: the fact check, not the gap rule
-                yield a, b, o, edge
-
-        return right | "Verify" >> beam.FlatMap(check)
-
-
-class _AttachLeftPair(beam.DoFn):
-    """(a, (fp_a, {b...})) -> (b, (a, fp_a)) per distinct pair (a, b)."""
-
-    def process(self, element):
-        a, (fp_a, bs) = element
+        fa = next(iter(fps[a]), None)
+        if fa is None:
+            count("dedup.pairs_missing_fingerprint", len(bs))
+            return
         for b in bs:
-            if fp_a is None:
-                count("dedup.pairs_missing_fingerprint")
+            fb = next(iter(fps[b]), None)
+            if fb is None:
+                count(f"dedup.{tag}.missing_fingerprint")
                 continue
-            yield b, (a, fp_a)
+            o = verify(fa, fb, params)
+            why = rejection(o, params)
+            edge = why is None
+            count(f"dedup.{tag}.{'edges' if edge else 'rejected'}")
+            if why in ("template", "fact_mismatch", "lead_missing", "out_of_order"):  # the guards' own counters
+                count(f"dedup.{tag}.rejected.{why}")
+            elif edge and o.facts_checked and o.gap_rate > params.max_gap_rate:
+                count(f"dedup.{tag}.gap_waived_short")  # two short texts: the fact check, not the gap rule
+            yield a, b, o, edge

@@ -1,8 +1,8 @@
 """Candidate pairs from LSH buckets, and their verification against the thresholds.
 
 Only band keys and doc ids are shuffled to build buckets (numpy arrays per shard, see
-CandidatePairs); fingerprints join onto the candidate pairs afterwards, by doc_id, in two joins
-(left id, which also drops repeated pairs, then right id; VerifyPairs). A bucket holding more than `hot_bucket` docs
+CandidatePairs); the pairs are then grouped by their left doc (which drops repeated pairs) and
+each doc's fingerprint is looked up by doc_id in a side input (VerifyPairs). A bucket holding more than `hot_bucket` docs
 (template text, a stock paragraph) yields a star to its smallest doc_id instead of all pairs: n-1
 pairs instead of n(n-1)/2.
 """
