@@ -79,14 +79,13 @@ class OfflineDirectRunner(PipelineRunner):
         tune_allocator()  # the runner's buffers live in this process in every mode
         from apache_beam.portability.api import beam_provision_api_pb2
         from apache_beam.runners.portability.fn_api_runner import fn_runner, worker_handlers
+        from apache_beam.runners.portability.portable_runner import JobServiceHandle
 
         # No state cache in the local workers: it weighs every value it loads with objsize (~0.5 ms
         # each), which was 69% of dedup's verification stage at 1,000,000 articles (py-spy), where
         # each PairFp is read by key from a side input. The local runner reads each side input
         # once per bundle, and a stage runs as one bundle per worker, so the cache saved nothing.
         worker_handlers.STATE_CACHE_SIZE_MB = 0
-        from apache_beam.runners.portability.portable_runner import JobServiceHandle
-
         encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
         info = fn_runner.ExtendedProvisionInfo(beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded))
         runner = fn_runner.FnApiRunner(provision_info=info)

@@ -11,8 +11,8 @@
       Member (no keys, no index fields), and only the representative and a copy whose PairFp
       differs from it read theirs back from their DocFp (AttachFp; the DocFps wait for the groups)
     LSH: (band_key, doc_id) -> buckets -> candidate pairs (star to the minimum in hot buckets) ->
-      fingerprints joined onto pairs (left: a combine that also drops repeated pairs; then right)
-      -> verified edges
+      grouped by left doc (a combine that also drops repeated pairs) -> verified edges, each
+      PairFp looked up by doc_id in a multimap side input
     connected components of the representatives (large-star/small-star, convergence checked);
       every doc joins its representative's label (JoinLabels); a representative with no near
       duplicate is resolved there, the others' members are grouped by label (JoinOriginal)
