@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from wirestrip.transforms.clean.cleaner import MODEL_RULE_ID, clean_article
+from wirestrip.transforms.clean.cleaner import MODEL_RULE_ID, clean_article, story_block
 from wirestrip.transforms.clean.rules import load_rules
 from wirestrip.transforms.clean.segment_features import FEATURES_VERSION, N_FEATURES, NAMES, page_features, pages_features
 from wirestrip.transforms.clean.segment_model import MODEL_FORMAT, ModelError, SegmentModel
@@ -166,6 +166,34 @@ def test_a_long_paragraph_the_model_takes_does_not_hold_the_story_open():
     model = SegmentModel("t", 0.9, _Fixed([0.1] * len(STORY) + [0.95, 0.2]))
     clean = clean_article(_parsed(page), RULES, model=model, model_on="all")
     assert [(r.kind, r.text) for r in clean.removed] == [("model", "Share your photos"), ("copyright", footer)]
+
+
+def test_off_the_story_block_only_near_certain_removals():
+    teaser = (
+        "Harbour pilots at three other Atlantic ports have voted to strike next month in a separate dispute "
+        "over rotas, their union said, in a statement posted on its website on Sunday evening."
+    )
+    page = [*STORY, "Pilots vote on new rota", "Port traffic eases", teaser, "Ferry timetable"]
+    # The teaser scores under the threshold (0.97), so it is the last long paragraph and the span runs
+    # to it; it is no story-like paragraph either (0.95 >= 0.9), so the story's main block ends with
+    # STORY. Between the two only a near-certain line (0.999 >= 0.998) goes; after the span, the threshold.
+    scores = [0.1] * len(STORY) + [0.999, 0.99, 0.95, 0.98]
+    model = SegmentModel("t", 0.97, _Fixed(scores))
+    removed = [r.text for r in clean_article(_parsed(page), RULES, model=model, model_on="all").removed if r.kind == "model"]
+    assert removed == ["Pilots vote on new rota", "Ferry timetable"]
+    assert story_block([len(p.split()) for p in page], scores) == (0, len(STORY) - 1)
+    # Scored as story (under 0.9), the teaser joins the block: the lines before it are inside the story.
+    scores[len(STORY) + 2] = 0.3
+    model = SegmentModel("t", 0.97, _Fixed(scores))
+    removed = [r.text for r in clean_article(_parsed(page), RULES, model=model, model_on="all").removed if r.kind == "model"]
+    assert removed == ["Ferry timetable"]
+    assert story_block([len(p.split()) for p in page], scores) == (0, len(STORY) + 2)
+
+
+def test_a_page_the_model_calls_all_boilerplate_has_no_story_block():
+    assert story_block([30, 5, 2], [0.95, 0.99, 1.0]) is None
+    assert story_block([], []) is None
+    assert story_block([3, 30, 3], [0.1, 0.2, 0.99]) == (0, 1)
 
 
 def test_the_dateline_paragraph_opens_the_story_whatever_the_model_scores_it():

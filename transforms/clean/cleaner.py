@@ -13,8 +13,9 @@ glued in front of it is cut and fills `byline`.
 Third evidence, after rules and learned lines: the segment classifier (segment_model.py) scores
 every paragraph on the whole page as parsed; a paragraph no rule took is removed when its score
 reaches the model's threshold (chosen for precision) and it stands in the page's edges, before the
-story's first long paragraph or after its last (never the dateline paragraph). Uncertain
-paragraphs stay and are counted. Long paragraphs that a rule or the model itself takes (a reader
+story's first long paragraph or after its last (never the dateline paragraph); between those, off
+the story's main block (`story_block`), only at a near-certain score. Uncertain paragraphs stay and
+are counted. Long paragraphs that a rule or the model itself takes (a reader
 comment, a legal footer) do not bound the story. With `model_on="pages"` (the default) the model
 looks only at a record whose rules found a site's interface on PAGE_CHROME_LINES lines
 (`looks_like_page`): a whole scraped page; wire copy and extracted article text keep the rules and
@@ -47,6 +48,11 @@ _HEADLINE_WORDS_SHARE = 0.7  # most tokens of a headline are words; a figures ro
 _SENTENCE_END = ".!?\"'”’)"  # how a prose paragraph ends
 _STORY_WORDS = 15  # a paragraph of 15+ words is story prose: the model's removals stay outside the first..last such
 MODEL_RULE_ID = "model:boilerplate"
+# Inside the span of long paragraphs but off the main story block (story_block), the model removes
+# only at this score: on held-out real pages (mid 0.9) L3S-GN1 R +0.03 at no extra body lost, where
+# the fold threshold (~0.98) there would cost 1.2% of body (list items under a story). docs/segment_model.md
+_BAND_SCORE = 0.998
+_BLOCK_MID = 0.9  # a paragraph scoring under this counts for the story block, over it against
 MODEL_ON = ("pages", "all")  # where the segment classifier looks: records that look like a scraped page, or every record
 # Two lines of a site's interface (a menu run, utility or share labels, a comment box, a blog's
 # archive widget, script code) mark a whole scraped page: on the real pages 327 of 399 (L3S-GN1) and
@@ -270,8 +276,9 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
     held-out real pages recall 0.49 -> 0.74 (L3S-GN1), body lost 0.3% -> 0.6%;
     docs/segment_model.md). Inside the story a short line is as likely a list item, a result or a
     subhead (body) as a caption, and on held-out real pages the model's removals there cost 1.5-7%
-    of body segments; rules may fire there, the model not yet. A page with no long paragraph has no
-    story to anchor: left alone."""
+    of body segments; rules may fire there, the model only off the story's main block (story_block)
+    and at _BAND_SCORE: a teaser or comment run that a stray long paragraph pulled into the span. A
+    page with no long paragraph has no story to anchor: left alone."""
     long_at = [i for i, p in enumerate(paras) if len(p.split()) >= _STORY_WORDS and i not in strip]
     if not long_at:
         return
@@ -283,13 +290,36 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
     if not long_at:
         return
     first, last = long_at[0], long_at[-1]
+    main = story_block([len(p.split()) for p in paras], scores.tolist())
     for i, score in enumerate(scores.tolist()):
-        if i in strip or i in protected or first <= i <= last:
+        if i in strip or i in protected:
             continue
-        if score >= model.threshold:
+        if first <= i <= last:
+            # Between the outermost long paragraphs but off the story's main block: a teaser,
+            # comment or sidebar run that a long paragraph pulled into the span; only near-certain removals.
+            if score >= _BAND_SCORE and main is not None and not main[0] <= i <= main[1]:
+                strip[i] = _Fire(MODEL_RULE_ID, "model", None, {}, round(score, 4))
+        elif score >= model.threshold:
             strip[i] = _Fire(MODEL_RULE_ID, "model", None, {}, round(score, 4))
         elif score >= _UNCERTAIN_SCORE:
             count("segments.uncertain_kept")
+
+
+def story_block(words: list[int], scores: list[float]) -> tuple[int, int] | None:
+    """The story's main block: the run of paragraphs with the highest sum of words x (_BLOCK_MID -
+    score), so long paragraphs the model calls story pull it wide and sure boilerplate pushes it
+    back; None when no run sums above zero (Kadane's maximum subarray)."""
+    best, best_at = 0.0, None
+    run, run_start = 0.0, 0
+    for i, (w, s) in enumerate(zip(words, scores, strict=True)):
+        gain = w * (_BLOCK_MID - s)
+        if run <= 0:
+            run, run_start = gain, i
+        else:
+            run += gain
+        if run > best:
+            best, best_at = run, (run_start, i)
+    return best_at
 
 
 def _publication_name(value: str) -> str | None:
