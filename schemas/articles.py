@@ -9,7 +9,9 @@ from __future__ import annotations
 import pyarrow as pa
 from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
-ARTICLES_SCHEMA_VERSION = "1.3.0"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score; 1.3.0: authors, published_zone
+ARTICLES_SCHEMA_VERSION = (
+    "1.3.1"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score; 1.3.0: authors, published_zone; 1.3.1: model:<label> rule ids
+)
 
 REMOVED_SPAN = pa.struct(
     [
@@ -17,7 +19,8 @@ REMOVED_SPAN = pa.struct(
             "rule_id",
             pa.string(),
             "What removed the span: a rule id (transforms/clean/rule_data/), learned:<hash> (a line learned from the batch), "
-            "or model:boilerplate (the segment classifier, see score).",
+            "or model:<label> (the segment classifier: model:supplemental, model:comment or model:chrome; "
+            "model:boilerplate from a model file without a labeller; see score).",
         ),
         field("kind", pa.string(), "Kind of the rule that fired: disclaimer, copyright, junk, social, tag_line, layout..., model."),
         field("text", pa.string(), "The removed text, verbatim."),

@@ -52,6 +52,25 @@ class _Fixed:
         return self.values
 
 
+class _FixedLabels:
+    """A stand-in labeller giving fixed class probabilities, one row per segment it is asked about."""
+
+    def __init__(self, probabilities: list[list[float]]):
+        self.values = np.array(probabilities)
+        self.rows = 0
+
+    def predict(self, features, num_threads=1):
+        assert features.shape == (len(self.values), N_FEATURES)
+        self.rows += len(features)
+        return self.values
+
+
+def _shipped_text() -> str:
+    from wirestrip.transforms.clean.segment_model import shipped_model_text
+
+    return shipped_model_text()
+
+
 def _parsed(paragraphs: list[str]) -> ParsedArticle:
     return ParsedArticle(record=record("\n\n".join(["Title", *paragraphs])), title="Title", paragraphs=list(paragraphs))
 
@@ -80,6 +99,28 @@ def test_a_model_file_is_checked_before_use(tmp_path):
         SegmentModel.from_json(json.dumps({**good, "threshold": 1.5}))
     with pytest.raises(ModelError, match="cannot read segment model"):
         SegmentModel.load(str(tmp_path / "missing.json"))
+    shipped = json.loads(_shipped_text())
+    three = shipped["labels"]
+    for names in (["chrome"], ["chrome", "chrome", "comment"], ["chrome", "Comment", "x"], ["chrome", "comment"]):
+        with pytest.raises(ModelError, match=r"labels\.names|classes"):
+            SegmentModel.from_json(json.dumps({**shipped, "labels": {**three, "names": names}}))
+
+
+def test_removals_are_labelled_by_the_labeller_and_unlabelled_without_one():
+    page = ["Cranes idle at the terminal", *STORY, "Great piece, thanks", "Back to top"]
+    scores = [0.99] + [0.1] * len(STORY) + [0.99, 0.99]
+    # The labeller is asked only about the model's removals: not the story, not "Back to top" (a rule's).
+    labeller = _FixedLabels([[0.7, 0.1, 0.2], [0.1, 0.6, 0.3]])
+    model = SegmentModel("t", 0.9, _Fixed(scores), labeller, ("supplemental", "comment", "chrome"))
+    clean = clean_article(_parsed(page), RULES, model=model, model_on="all")
+    assert [(r.rule_id, r.text) for r in clean.removed if r.kind == "model"] == [
+        ("model:supplemental", page[0]),
+        ("model:comment", "Great piece, thanks"),
+    ]
+    assert labeller.rows == 2
+    unlabelled = SegmentModel("t", 0.9, _Fixed(scores))
+    clean = clean_article(_parsed(page), RULES, model=unlabelled, model_on="all")
+    assert {r.rule_id for r in clean.removed if r.kind == "model"} == {MODEL_RULE_ID}
 
 
 def test_removals_carry_rule_id_and_score_and_spare_the_dateline_and_the_story():
@@ -234,7 +275,8 @@ def test_the_shipped_model_removes_page_chrome_and_keeps_the_story():
     assert scores[story].max() < model.threshold, scores[story]
     clean = clean_article(_parsed(page), RULES, model=model)
     assert [p for p in clean.paragraphs if p in STORY] == STORY  # not one story paragraph lost
-    removed_by_model = [r.text for r in clean.removed if r.rule_id == MODEL_RULE_ID]
+    removed_by_model = [r.text for r in clean.removed if r.kind == "model"]
+    assert {r.rule_id for r in clean.removed if r.kind == "model"} <= {f"model:{n}" for n in model.label_names}
     # Rules take the chrome they name (menus, "Sign in", "Terms of use"); the model takes what is left of it.
     removed = {r.text for r in clean.removed}
     assert removed_by_model and removed_by_model == [p for p in CHROME + FOOTER if p in removed_by_model], removed_by_model
@@ -260,10 +302,11 @@ def test_explain_shows_the_model_removals_with_their_scores(tmp_path, capsys):
     out = tmp_path / "out"
     assert run_cli("--input", f"{dump}/*.txt", "--output", str(out), "--run-date", "2025-08-02", "--segment-model", "builtin") == 0
     (row,) = read_table(out, "articles")
-    model_spans = [r for r in row["removed"] if r["rule_id"] == MODEL_RULE_ID]
-    assert model_spans and all(r["kind"] == "model" and r["score"] >= 0.9 for r in model_spans)
+    model_spans = [r for r in row["removed"] if r["kind"] == "model"]
+    labels = {f"model:{n}" for n in SegmentModel.load().label_names}
+    assert model_spans and all(r["rule_id"] in labels and r["score"] >= 0.9 for r in model_spans)
     assert all(p in row["text"] for p in STORY)
     capsys.readouterr()
     assert main(["explain", str(out), "--doc-id", row["doc_id"], "--color", "never"]) == 0
     shown = capsys.readouterr().out
-    assert f"[{MODEL_RULE_ID} (score " in shown
+    assert f"[{model_spans[0]['rule_id']} (score " in shown

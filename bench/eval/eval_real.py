@@ -419,6 +419,31 @@ def body_removed_by_family(setting: Setting, pages: Sequence[dict]) -> list[str]
     return out
 
 
+_GOLD_KIND = {"supplemental": "supplemental", "comments": "comment", "related": "chrome", "boilerplate": "chrome"}
+
+
+def model_labels(setting: Setting, pages: Sequence[dict], corpus: str = "l3s-gn1") -> list[str]:
+    """The model removals of a pipeline setting by their label (`model:<label>`) against the gold
+    kind of the segment (L3S-GN1's: supplemental, comments -> comment, related and boilerplate -> chrome,
+    or body / headline): how often the label the labeller gave is the right one."""
+    tally: dict[str, Counter] = {}
+    for i, oc in setting.outcomes.items():
+        if pages[i]["corpus"] != corpus:
+            continue
+        labels = rp.labels(pages[i])
+        for j in np.flatnonzero(oc.removed):
+            rule = oc.removed_by[j] or ""
+            if rule.startswith("model:"):
+                tally.setdefault(rule, Counter())[_GOLD_KIND.get(labels[j], labels[j])] += 1
+    lines = [f"  {corpus}: model removals by label vs the segment's gold kind (held-out folds):"]
+    for rule, gold in sorted(tally.items()):
+        n = sum(gold.values())
+        right = gold.get(rule.removeprefix("model:"), 0)
+        kinds = ", ".join(f"{k} {v}" for k, v in gold.most_common())
+        lines.append(f"    {rule}: {n} removed, label right {right / n:.3f} ({kinds})")
+    return lines if tally else []
+
+
 def _fmt(v: float) -> str:
     return "–" if v != v else f"{v:.3f}"
 
@@ -615,6 +640,8 @@ def main(argv: list[str] | None = None) -> int:
         rej = ", ".join(f"{c} {e} {n}" for (c, e), n in sorted(s.rejected.items())) or "none"
         print(f"{s.name}: removed segments by evidence: {ev}; rejected pages: {rej}")
         for line in body_removed_by_family(s, pages):
+            print(line)
+        for line in model_labels(s, pages):
             print(line)
         if s.problems:
             print(f"  MAPPING PROBLEMS: {dict(s.problems)}")

@@ -32,7 +32,7 @@ from wirestrip.transforms.clean.agencies import canonical_agency, clean_name, fi
 from wirestrip.transforms.clean.datelines import parse_dateline
 from wirestrip.transforms.clean.redact import redact_text
 from wirestrip.transforms.clean.rules import Rule, RuleSet
-from wirestrip.transforms.clean.segment_model import SegmentModel
+from wirestrip.transforms.clean.segment_model import UNLABELLED, SegmentModel
 from wirestrip.transforms.counters import Count, no_count
 from wirestrip.transforms.read.publishers import site_of
 from wirestrip.transforms.record_types import CleanArticle, ParsedArticle, Removed
@@ -47,7 +47,8 @@ _HEADLINE_MIN_WORDS, _HEADLINE_MAX_WORDS = 2, 20  # one word is a label ("Busine
 _HEADLINE_WORDS_SHARE = 0.7  # most tokens of a headline are words; a figures row ("Net 1.1 mln vs 829,000") is not
 _SENTENCE_END = ".!?\"'”’)"  # how a prose paragraph ends
 _STORY_WORDS = 15  # a paragraph of 15+ words is story prose: the model's removals stay outside the first..last such
-MODEL_RULE_ID = "model:boilerplate"
+MODEL_RULE_PREFIX = "model:"  # + the labeller's label ("model:comment"), or "boilerplate" for a model file without one
+MODEL_RULE_ID = MODEL_RULE_PREFIX + UNLABELLED
 # Inside the span of long paragraphs but off the main story block (story_block), the model removes
 # only at this score: on held-out real pages (mid 0.9) L3S-GN1 R +0.03 at no extra body lost, where
 # the fold threshold (~0.98) there would cost 1.2% of body (list items under a story). docs/segment_model.md
@@ -282,7 +283,7 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
     long_at = [i for i, p in enumerate(paras) if len(p.split()) >= _STORY_WORDS and i not in strip]
     if not long_at:
         return
-    scores = model.scores(paras)  # on the page as parsed: the features read neighbours and position
+    scores, features = model.page_scores(paras)  # on the page as parsed: the features read neighbours and position
     protected = {k for k in range(min(_DATELINE_PARAGRAPHS, len(paras))) if parse_dateline(paras[k]) is not None}
     # A long paragraph the model is sure of (a comment, a legal footer, a teaser) is no anchor either;
     # the dateline paragraph always is (it opens the story, whatever its score).
@@ -291,6 +292,7 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
         return
     first, last = long_at[0], long_at[-1]
     main = story_block([len(p.split()) for p in paras], scores.tolist())
+    take: list[int] = []
     for i, score in enumerate(scores.tolist()):
         if i in strip or i in protected:
             continue
@@ -298,11 +300,13 @@ def _classify_segments(paras: list[str], model: SegmentModel, strip: dict[int, _
             # Between the outermost long paragraphs but off the story's main block: a teaser,
             # comment or sidebar run that a long paragraph pulled into the span; only near-certain removals.
             if score >= _BAND_SCORE and main is not None and not main[0] <= i <= main[1]:
-                strip[i] = _Fire(MODEL_RULE_ID, "model", None, {}, round(score, 4))
+                take.append(i)
         elif score >= model.threshold:
-            strip[i] = _Fire(MODEL_RULE_ID, "model", None, {}, round(score, 4))
+            take.append(i)
         elif score >= _UNCERTAIN_SCORE:
             count("segments.uncertain_kept")
+    for i, label in zip(take, model.labels_of(features[take]), strict=True):
+        strip[i] = _Fire(f"{MODEL_RULE_PREFIX}{label}", "model", None, {}, round(float(scores[i]), 4))  # counted as removed.<rule id>
 
 
 def story_block(words: list[int], scores: list[float]) -> tuple[int, int] | None:

@@ -4,7 +4,12 @@ credit, byline, timestamp, chrome, related links, comments, prompts…) rather t
 A model is one versioned JSON data file (never a pickle):
 
     {"format": "wirestrip-segment-model/1", "version": "...", "features_version": "seg1",
-     "feature_names": [...], "threshold": 0.98, "trained_on": "...", "lightgbm": "<LightGBM text model>"}
+     "feature_names": [...], "threshold": 0.98, "trained_on": "...", "lightgbm": "<LightGBM text model>",
+     "labels": {"names": ["supplemental", "comment", "chrome"], "lightgbm": "<multiclass model>"}}
+
+`labels` (optional) names what a removed segment is: a second, multiclass booster over the same
+features, asked only about the segments the first one removes; its answer is the removal's rule id
+(`model:comment`). A file without it labels every removal `model:boilerplate`.
 
 The shipped one is `model_data/segments.json`, fitted by `make fit-segments` (bench/eval/fit_segments.py);
 docs/segment_model.md is its model card. Only segments scoring at least `threshold` (chosen for
@@ -14,6 +19,7 @@ precision of removals) are removed; the rest stay, uncertain or not.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -34,13 +40,20 @@ class ModelError(ValueError):
     """A model file that cannot be used: unreadable, another format, or fitted on other features."""
 
 
+UNLABELLED = "boilerplate"  # the label of a removal by a model file without a labeller
+_LABEL_NAME = re.compile(r"[a-z][a-z_]{0,31}")  # a label goes into a rule id: short, lower-case, no separators
+
+
 @dataclass
 class SegmentModel:
-    """A loaded model; `scores` and `scores_many` are pure (LightGBM's booster on one thread)."""
+    """A loaded model; `scores`, `scores_many`, `page_scores` and `labels_of` are pure (LightGBM's
+    boosters on one thread)."""
 
     version: str
     threshold: float
     booster: Any = field(repr=False)
+    labeller: Any = field(default=None, repr=False)
+    label_names: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, text: str, source: str = "<model>") -> SegmentModel:
@@ -62,7 +75,18 @@ class SegmentModel:
         import lightgbm  # imported here: only runs that classify segments pay for it
 
         booster = lightgbm.Booster(model_str=meta["lightgbm"])  # one thread at predict time (see scores_many)
-        return cls(str(meta.get("version") or "unversioned"), float(threshold), booster)
+        labeller, names = None, ()
+        if meta.get("labels") is not None:
+            labels = meta["labels"]
+            names = tuple(labels.get("names") or ()) if isinstance(labels, dict) else ()
+            if len(names) < 2 or len(set(names)) != len(names) or not all(isinstance(n, str) and _LABEL_NAME.fullmatch(n) for n in names):
+                raise ModelError(f"{source}: labels.names must be 2 or more distinct lower-case names, not {names!r}")
+            labeller = lightgbm.Booster(model_str=labels.get("lightgbm") or "")
+            if labeller.num_model_per_iteration() != len(names):
+                raise ModelError(
+                    f"{source}: the labeller tells {labeller.num_model_per_iteration()} classes, labels.names has {len(names)}"
+                )
+        return cls(str(meta.get("version") or "unversioned"), float(threshold), booster, labeller, names)
 
     @classmethod
     def load(cls, path: str | None = None) -> SegmentModel:
@@ -87,3 +111,18 @@ class SegmentModel:
     def scores(self, segments: list[str]) -> np.ndarray:
         """Each segment's boilerplate score in [0, 1]."""
         return self.scores_many([segments])[0]
+
+    def page_scores(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each segment's boilerplate score, and the page's feature matrix (for `labels_of`)."""
+        (features,) = pages_features([segments])
+        if not len(features):
+            return np.zeros(0), features
+        return self.booster.predict(features, num_threads=1), features
+
+    def labels_of(self, features: np.ndarray) -> list[str]:
+        """What each given segment (a row of features) is, by the labeller's most likely class;
+        UNLABELLED for every row when the file has no labeller."""
+        if self.labeller is None or not len(features):
+            return [UNLABELLED] * len(features)
+        best = self.labeller.predict(features, num_threads=1).reshape(len(features), -1).argmax(axis=1)
+        return [self.label_names[k] for k in best.tolist()]
