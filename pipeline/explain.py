@@ -26,6 +26,7 @@ _FIELDS = (
     "publisher",
     "origin_agency",
     "origin_agency_rule",
+    "republished_from",
     "syndicated",
     "license",
     "dateline_city",

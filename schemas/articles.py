@@ -9,9 +9,9 @@ from __future__ import annotations
 import pyarrow as pa
 from wirestrip.schemas.fields import UTC_TS, field, versioned_schema
 
-ARTICLES_SCHEMA_VERSION = (
-    "1.3.1"  # 1.1.0: origin_agency_rule; 1.2.0: removed.score; 1.3.0: authors, published_zone; 1.3.1: model:<label> rule ids
-)
+# 1.1.0: origin_agency_rule; 1.2.0: removed.score; 1.3.0: authors, published_zone;
+# 1.4.0: republished_from, model:<label> rule ids
+ARTICLES_SCHEMA_VERSION = "1.4.0"
 
 REMOVED_SPAN = pa.struct(
     [
@@ -80,6 +80,12 @@ ARTICLES_SCHEMA = versioned_schema(
             "origin_agency_rule",
             pa.string(),
             "Rule id that decided origin_agency ('dateline' for the story's own dateline); null when origin_agency is null.",
+        ),
+        field(
+            "republished_from",
+            pa.string(),
+            "The outlet a republish note names as the original ('originally appeared in The New York Times', "
+            "'Reprinted with permission from Consortiumnews.com') when it is not a news agency; never an origin_agency.",
         ),
         field("syndicated", pa.bool_(), "The text says it is syndicated / wire copy."),
         field("license", pa.string(), "Licence when stated (CC BY-ND 4.0, all-rights-reserved, ...)."),

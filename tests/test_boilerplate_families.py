@@ -160,9 +160,23 @@ def test_a_credit_slot_that_is_prose_names_no_origin(rules):
     c = clean(f"T\n\n{BODY}\n\nAdapted from the novel by Jane Austen.", rules)
     assert c.paragraphs == [BODY, "Adapted from the novel by Jane Austen."] and c.origin_agency is None
     c = clean(f"T\n\n{BODY}\n\nReprinted with permission from the author of the blog.", rules)
-    assert c.paragraphs == [BODY] and c.origin_agency is None  # a reprint note, but "the author ..." is no publication
+    assert c.paragraphs == [BODY] and c.origin_agency is None and c.republished_from is None  # "the author ..." is no publication
     c = clean(f"T\n\n{BODY}\n\nAdapted from this Example Weekly article.", rules)
-    assert c.paragraphs == [BODY] and c.origin_agency == "Example Weekly"
+    assert c.paragraphs == [BODY] and c.republished_from == "Example Weekly" and c.origin_agency is None
+
+
+def test_an_outlet_a_republish_note_names_is_republished_from_never_the_agency(rules):
+    # An outlet is where the text was republished from; only a news agency becomes origin_agency.
+    c = clean(f"T\n\n{BODY}\n\nThis article originally appeared in The Example Times.", rules)
+    assert (c.republished_from, c.origin_agency, c.syndicated) == ("The Example Times", None, True)
+    c = clean(f"T\n\n{BODY}\n\nThis story was originally published by Reuters.", rules)
+    assert (c.republished_from, c.origin_agency, c.origin_agency_rule) == (None, "Reuters", "republish.originally_appeared")
+    # A syndicate's footer names the original publisher: an outlet too.
+    c = clean(f"T\n\n{BODY}\n\n© 2030 Example Roll Call, Inc., All Rights Reserved. Distributed by Tribune Content Agency, LLC.", rules)
+    assert (c.republished_from, c.origin_agency) == ("Example Roll Call", None)
+    # An agency stated elsewhere still decides origin_agency; the outlet stays in its own column.
+    c = clean(f"T\n\nLISBON, March 3 (Reuters) - {BODY}\n\nReprinted with permission from Example Weekly.", rules)
+    assert (c.republished_from, c.origin_agency, c.origin_agency_rule) == ("Example Weekly", "Reuters", "dateline")
 
 
 def test_no_break_spaces_do_not_hide_boilerplate(rules):

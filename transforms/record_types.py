@@ -74,6 +74,7 @@ class CleanArticle:
     license: str | None = None
     tags: list[str] = field(default_factory=list)
     origin_agency_rule: str | None = None  # the rule (or "dateline") that decided origin_agency
+    republished_from: str | None = None  # the outlet a republish note names ("originally appeared in X"), when no agency
     byline: list[str] = field(default_factory=list)  # the parser's bylines plus those the cleaner found
     dateline_city: str | None = None  # the parser's, else the one the cleaner read off the first paragraph
     title: str | None = None  # the parser's, else a headline the cleaner took off the top of the text

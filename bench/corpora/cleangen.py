@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xxhash
+from wirestrip.transforms.clean.agencies import canonical_agency
 
 SEED = 20261126
 HOLDOUT_SALT = "holdout-v1:"
@@ -86,6 +87,7 @@ class RefLine:
     role: str = "line"  # line | dateline
     holdout: bool = False
     junk_file: bool = False
+    original: bool = False  # the source it reveals is the original outlet ("original=" in the reference), not an agency
 
 
 @dataclass
@@ -113,6 +115,7 @@ class Article:
     agency: str | None = None
     agency_family: str | None = None
     holdout_provenance: bool = False
+    republished_from: str | None = None  # the outlet a republish note names, when it is no news agency
 
     def text(self) -> str:
         return "\n\n".join([self.title, "2005-03-01 10:00:00", *(ln.text for ln in self.lines)]) + "\n"
@@ -188,7 +191,8 @@ def load_reference(ref: Path) -> list[RefLine]:
         if family in ("Fox+AP contributor line", "AP photo/credit", "photo agency credit", "BBC image credit", "AP photo credit"):
             agency = None  # partial or image credits: they do not say who wrote the text
         agency = LABEL_NAMES.get(agency, agency) if agency else None
-        out.append(RefLine(family, text, _kind_of(family, text, junk), agency, publisher, role, family in held, junk))
+        original = not junk and re.search(r"(?:^|;)\s*original\s*=", r.get("provenance_revealed", "")) is not None
+        out.append(RefLine(family, text, _kind_of(family, text, junk), agency, publisher, role, family in held, junk, original))
     return out
 
 
@@ -287,6 +291,7 @@ def generate(shared: Path, n_stories: int = 900, seed: int = SEED) -> tuple[list
     for i, pl in enumerate([*publisher_lines, None, None, None]):
         outlets.append((f"outlet{i:02d}", pl, rng.sample(junk, 4)))
 
+    original_of_family = {r.family: r.original for r in refs}
     articles: list[Article] = []
     for sid, title, paras in stories:
         agency_key = rng.choice([*sorted(by_agency), None, None])
@@ -369,5 +374,9 @@ def generate(shared: Path, n_stories: int = 900, seed: int = SEED) -> tuple[list
                 ]
             art.lines = head + lines + tail
             # an agency without a printed mark is not stated: leave it unknown
+            if art.agency and original_of_family.get(art.agency_family) and canonical_agency(art.agency) is None:
+                # "Originally appeared in The New York Times": an outlet (not a news agency by the
+                # product's list, agencies.py) goes to republished_from, never origin_agency.
+                art.republished_from, art.agency = art.agency, None
             articles.append(art)
     return articles, refs

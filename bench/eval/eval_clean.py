@@ -137,6 +137,13 @@ def score(articles: list[Article], cleaned: list[CleanArticle], show: int = 0) -
             if not ok and shown < show:
                 print(f"  PUBLISHER want {art.publisher!r} got {clean.publisher!r} ({art.doc})")
                 shown += 1
+        if art.republished_from:
+            s[bucket]["outlet_n"] += 1
+            ok = _same_org(clean.republished_from, art.republished_from)
+            s[bucket]["outlet_ok"] += ok
+            if not ok and shown < show:
+                print(f"  REPUBLISHED_FROM want {art.republished_from!r} got {clean.republished_from!r} ({art.doc})")
+                shown += 1
         if art.agency:
             s[bucket]["agency_n"] += 1
             ok = _same_org(clean.origin_agency, art.agency)
@@ -214,7 +221,8 @@ def report(s: dict) -> None:
         print(
             f"provenance, articles whose stated source is from {name}: publisher accuracy {_ratio(p['pub_ok'], p['pub_n'])} ({p['pub_ok']}/{p['pub_n']}), "
             f"origin_agency accuracy {_ratio(p['agency_ok'], p['agency_n'])} ({p['agency_ok']}/{p['agency_n']}), "
-            f"wrong agencies {p['agency_wrong']}, invented agencies (text states none) {p['agency_invented']}"
+            f"wrong agencies {p['agency_wrong']}, invented agencies (text states none) {p['agency_invented']}, "
+            f"republished_from accuracy {_ratio(p['outlet_ok'], p['outlet_n'])} ({p['outlet_ok']}/{p['outlet_n']})"
         )
 
 

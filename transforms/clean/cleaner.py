@@ -338,7 +338,7 @@ def _publication_name(value: str) -> str | None:
 def _resolve_provenance(
     clean: CleanArticle, parsed: ParsedArticle, fired: list[tuple[_Fire, int]], agency_candidates: list[tuple[int, int, str, str]]
 ) -> None:
-    """publisher, origin_agency (with the deciding rule id), license, syndicated, tags, byline.
+    """publisher, origin_agency (with the deciding rule id), republished_from, license, syndicated, tags, byline.
 
     publisher: the input's own publisher field, else a disclaimer's name, else the site of the
     article's URL, else a copyright holder. An agency is only ever a name the text states.
@@ -365,7 +365,11 @@ def _resolve_provenance(
             elif key == "origin_agency":
                 agency = first_agency(str(value))
                 if agency is None and fire.kind in ("republish_note", "copyright"):
-                    agency = _publication_name(str(value))  # the original publisher a note or footer names, as printed
+                    # The original outlet a note or a syndication footer names ("originally appeared in
+                    # The New York Times", "© CQ-Roll Call. Distributed by ...") is no agency: its own
+                    # column, as printed, never origin_agency.
+                    clean.republished_from = clean.republished_from or _publication_name(str(value))  # the first, in body order
+                    continue
                 if agency:
                     agency_candidates.append((kind_rank, pos, agency, fire.rule_id))
             elif key == "holder":

@@ -82,6 +82,7 @@ def article_row(clean: CleanArticle, ctx: RunContext) -> dict:
         "publisher": publisher,
         "origin_agency": clean.origin_agency,
         "origin_agency_rule": clean.origin_agency_rule,
+        "republished_from": clean.republished_from,
         "syndicated": clean.syndicated,
         "license": clean.license,
         "removed": [r.as_row() for r in clean.removed],
