@@ -58,6 +58,15 @@ def test_dateline_stays_in_the_body_glued_byline_goes_to_byline(rules):
     assert c.syndicated is True
 
 
+def test_a_dateline_behind_a_table_pipe_counts_and_an_end_byline_fills_byline(rules):
+    # A scraped table row or caption cell before the dateline: the cell the agency tag is in.
+    c = clean("T\n\nPolice outside the court. | LONDON (AP) — Dockers struck.\n\nRescue teams arrived.", rules)
+    assert (c.dateline_city, c.origin_agency, c.origin_agency_rule) == ("LONDON", "AP", "dateline")
+    # "By X, The Associated Press" on its own line: the name without its "By", the agency as origin.
+    c = clean("T\n\nBy Jane Doe, The Associated Press\n\nDockers struck at dawn on Monday in the port.", rules)
+    assert (c.byline, c.origin_agency) == (["Jane Doe"], "AP")
+
+
 def test_dateline_beats_a_copyright_holder_and_the_rule_is_recorded(rules):
     text = "T\n\nLISBON (Reuters) - Dockers struck.\n\nMore.\n\nCopyright 2030 The Associated Press. All rights reserved."
     c = clean(text, rules)

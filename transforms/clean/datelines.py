@@ -131,7 +131,8 @@ def parse_dateline(paragraph: str) -> Dateline | None:
 
 
 def _with_agency(paragraph: str, tag_start: int, tag: str) -> Dateline | None:
-    head = paragraph[:tag_start].strip()
+    # A scraped table row or caption cell before it ("Photo: ... | LONDON (AP) —"): the cell the tag is in.
+    head = paragraph[:tag_start].rsplit("|", 1)[-1].strip()
     if not head:  # "(Reuters) - Shares of ...": the agency's mark without a place
         return Dateline(city=None, agency=canonical_agency(tag))
     if len(head) > MAX_HEAD_CHARS:
