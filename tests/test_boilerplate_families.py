@@ -301,11 +301,29 @@ def test_agency_byline_line_anywhere_gives_provenance(rules):
         "HTTP Error 403: Forbidden\n\nYou don't have permission to access this page.",
         "404 Not Found\n\nSorry, the page you requested could not be found.",
         "Subscribe to continue reading.\n\nAlready a subscriber? Log in",
+        "Subscribe to continue reading. Already a subscriber? Log in.",  # one paragraph, two sentences
+        "We welcome comments that advance the story. Please keep comments civil and on topic. "
+        "Comments that violate our guidelines will be removed.",
     ],
 )
 def test_a_record_that_is_only_junk_has_no_article_text(rules, page):
     c = clean(f"T\n\n{page}", rules)
     assert c.paragraphs == [] and c.removed  # beam_clean turns this into a no_article_text reject
+
+
+def test_a_comment_policy_goes_at_the_edge_and_news_about_comments_stays(rules):
+    policy = "Please keep your comments civil. Comments that break our rules are removed."
+    c = clean(f"T\n\n{BODY}\n\n{policy}", rules)
+    assert c.paragraphs == [BODY] and [r.rule_id for r in c.removed] == ["edge.comment_policy"]
+    # In the middle of a story, or as reported speech at its end, it is story text.
+    c = clean(f"T\n\n{BODY}\n\n{policy}\n\n{BODY} Again.", rules)
+    assert policy in c.paragraphs
+    for last in (
+        "Facebook said it removed comments that violated its rules.",
+        "The minister's comments drew criticism. His comments were later retracted.",
+        "The council will welcome comments from residents until March 3.",
+    ):
+        assert clean(f"T\n\n{BODY}\n\n{last}", rules).paragraphs == [BODY, last], last
 
 
 def test_an_embedded_post_keeps_its_words_and_loses_its_signature(rules):
