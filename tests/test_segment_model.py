@@ -101,6 +101,8 @@ def test_a_model_file_is_checked_before_use(tmp_path):
         SegmentModel.load(str(tmp_path / "missing.json"))
     shipped = json.loads(_shipped_text())
     three = shipped["labels"]
+    with pytest.raises(ModelError, match=r"labels\.lightgbm"):
+        SegmentModel.from_json(json.dumps({**shipped, "labels": {"names": three["names"]}}))
     for names in (["chrome"], ["chrome", "chrome", "comment"], ["chrome", "Comment", "x"], ["chrome", "comment"]):
         with pytest.raises(ModelError, match=r"labels\.names|classes"):
             SegmentModel.from_json(json.dumps({**shipped, "labels": {**three, "names": names}}))

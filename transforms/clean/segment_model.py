@@ -81,7 +81,9 @@ class SegmentModel:
             names = tuple(labels.get("names") or ()) if isinstance(labels, dict) else ()
             if len(names) < 2 or len(set(names)) != len(names) or not all(isinstance(n, str) and _LABEL_NAME.fullmatch(n) for n in names):
                 raise ModelError(f"{source}: labels.names must be 2 or more distinct lower-case names, not {names!r}")
-            labeller = lightgbm.Booster(model_str=labels.get("lightgbm") or "")
+            if not isinstance(labels.get("lightgbm"), str) or not labels["lightgbm"]:
+                raise ModelError(f"{source}: labels.lightgbm must hold the labeller's LightGBM text model")
+            labeller = lightgbm.Booster(model_str=labels["lightgbm"])
             if labeller.num_model_per_iteration() != len(names):
                 raise ModelError(
                     f"{source}: the labeller tells {labeller.num_model_per_iteration()} classes, labels.names has {len(names)}"
@@ -110,7 +112,7 @@ class SegmentModel:
 
     def scores(self, segments: list[str]) -> np.ndarray:
         """Each segment's boilerplate score in [0, 1]."""
-        return self.scores_many([segments])[0]
+        return self.page_scores(segments)[0]
 
     def page_scores(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Each segment's boilerplate score, and the page's feature matrix (for `labels_of`)."""
