@@ -46,8 +46,8 @@ _LABEL_NAME = re.compile(r"[a-z][a-z_]{0,31}")  # a label goes into a rule id: s
 
 @dataclass
 class SegmentModel:
-    """A loaded model; `scores`, `scores_many`, `page_scores` and `labels_of` are pure (LightGBM's
-    boosters on one thread)."""
+    """A loaded model; `scores`, `page_scores` and `labels_of` are pure (LightGBM's boosters on one
+    thread)."""
 
     version: str
     threshold: float
@@ -74,7 +74,7 @@ class SegmentModel:
             raise ModelError(f"{source}: threshold must be a number in (0, 1], not {threshold!r}")
         import lightgbm  # imported here: only runs that classify segments pay for it
 
-        booster = lightgbm.Booster(model_str=meta["lightgbm"])  # one thread at predict time (see scores_many)
+        booster = lightgbm.Booster(model_str=meta["lightgbm"])  # one thread at predict time (see page_scores)
         labeller, names = None, ()
         if meta.get("labels") is not None:
             labels = meta["labels"]
@@ -101,21 +101,13 @@ class SegmentModel:
         except OSError as exc:
             raise ModelError(f"cannot read segment model {path}: {exc}") from None
 
-    def scores_many(self, pages: list[list[str]]) -> list[np.ndarray]:
-        """Per page, each segment's boilerplate score in [0, 1] (features need the whole page)."""
-        features = pages_features(pages)
-        sizes = [len(f) for f in features]
-        if not sum(sizes):
-            return [np.zeros(0) for _ in pages]
-        flat = self.booster.predict(np.concatenate(features), num_threads=1)
-        return np.split(flat, np.cumsum(sizes)[:-1])
-
     def scores(self, segments: list[str]) -> np.ndarray:
         """Each segment's boilerplate score in [0, 1]."""
         return self.page_scores(segments)[0]
 
     def page_scores(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Each segment's boilerplate score, and the page's feature matrix (for `labels_of`)."""
+        """Each segment's boilerplate score in [0, 1] (features need the whole page), and the page's
+        feature matrix (for `labels_of`)."""
         (features,) = pages_features([segments])
         if not len(features):
             return np.zeros(0), features
