@@ -130,20 +130,17 @@ def score(articles: list[Article], cleaned: list[CleanArticle], show: int = 0) -
         s["articles"]["n"] += 1
         s["articles"]["with_loss"] += bool(lost_here)
         bucket = "prov_holdout" if art.holdout_provenance else "prov"
-        if art.publisher:
-            s[bucket]["pub_n"] += 1
-            ok = _same_org(clean.publisher, art.publisher)
-            s[bucket]["pub_ok"] += ok
-            if not ok and shown < show:
-                print(f"  PUBLISHER want {art.publisher!r} got {clean.publisher!r} ({art.doc})")
-                shown += 1
-        if art.republished_from:
-            s[bucket]["outlet_n"] += 1
-            ok = _same_org(clean.republished_from, art.republished_from)
-            s[bucket]["outlet_ok"] += ok
-            if not ok and shown < show:
-                print(f"  REPUBLISHED_FROM want {art.republished_from!r} got {clean.republished_from!r} ({art.doc})")
-                shown += 1
+        for name, key, want, got in (
+            ("PUBLISHER", "pub", art.publisher, clean.publisher),
+            ("REPUBLISHED_FROM", "outlet", art.republished_from, clean.republished_from),
+        ):
+            if want:
+                s[bucket][f"{key}_n"] += 1
+                ok = _same_org(got, want)
+                s[bucket][f"{key}_ok"] += ok
+                if not ok and shown < show:
+                    print(f"  {name} want {want!r} got {got!r} ({art.doc})")
+                    shown += 1
         if art.agency:
             s[bucket]["agency_n"] += 1
             ok = _same_org(clean.origin_agency, art.agency)
