@@ -419,13 +419,13 @@ def body_removed_by_family(setting: Setting, pages: Sequence[dict]) -> list[str]
     return out
 
 
-_GOLD_KIND = {"supplemental": "supplemental", "comments": "comment", "related": "chrome", "boilerplate": "chrome"}
-
-
 def model_labels(setting: Setting, pages: Sequence[dict], corpus: str = "l3s-gn1") -> list[str]:
     """The model removals of a pipeline setting by their label (`model:<label>`) against the gold
     kind of the segment (L3S-GN1's: supplemental, comments -> comment, related and boilerplate -> chrome,
     or body / headline): how often the label the labeller gave is the right one."""
+    from bench.eval.fit_segments import LABEL_OF, LABELS
+
+    gold_kind = {lab: LABELS[k] for (name, lab), k in LABEL_OF.items() if name == corpus}  # the labeller's own classes
     tally: dict[str, Counter] = {}
     for i, oc in setting.outcomes.items():
         if pages[i]["corpus"] != corpus:
@@ -434,7 +434,7 @@ def model_labels(setting: Setting, pages: Sequence[dict], corpus: str = "l3s-gn1
         for j in np.flatnonzero(oc.removed):
             rule = oc.removed_by[j] or ""
             if rule.startswith("model:"):
-                tally.setdefault(rule, Counter())[_GOLD_KIND.get(labels[j], labels[j])] += 1
+                tally.setdefault(rule, Counter())[gold_kind.get(labels[j], labels[j])] += 1
     lines = [f"  {corpus}: model removals by label vs the segment's gold kind (held-out folds):"]
     for rule, gold in sorted(tally.items()):
         n = sum(gold.values())

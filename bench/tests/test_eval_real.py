@@ -266,6 +266,22 @@ def test_body_removed_by_family_counts_body_segments_by_the_rule_that_took_them(
     assert "dragnet: 2 of 3 body segments removed (66.7 %), by rule family: chrome 1, learned 1" in lines[1]
 
 
+def test_model_labels_say_how_often_the_label_is_the_gold_kind():
+    seg = lambda label: {"text": "x", "label": label}  # noqa: E731
+    labels = ["comments", "related", "comments", "body", "boilerplate"]
+    pages = [{"corpus": "l3s-gn1", "segments": [seg(lab) for lab in labels]}, {"corpus": "dragnet", "segments": [seg("comments")]}]
+    s = er.Setting("model", pipeline=True)
+    rules = ["model:comment", "model:chrome", "model:chrome", "model:chrome", "junk.x"]
+    s.outcomes[0] = er.PageOutcome(np.ones(5, bool), np.zeros(5, bool), np.zeros(5, bool), None, [], rules)
+    s.outcomes[1] = er.PageOutcome(np.ones(1, bool), np.zeros(1, bool), np.zeros(1, bool), None, [], ["model:chrome"])  # not L3S
+    lines = er.model_labels(s, pages)
+    assert lines[1:] == [
+        "    model:chrome: 3 removed, label right 0.333 (chrome 1, comment 1, body 1)",  # related links are chrome
+        "    model:comment: 1 removed, label right 1.000 (comment 1)",
+    ]
+    assert er.model_labels(er.Setting("rules", pipeline=True), pages) == []
+
+
 def test_dragnet_marker_pages_are_the_gold_texts_with_comments(tmp_path):
     (tmp_path / "dragnet").mkdir()
     (tmp_path / "dragnet" / "ground-truth.json").write_text(json.dumps({"1": {"comments": "nice post"}, "2": {"comments": ""}}))
