@@ -256,8 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     print_figures("\nheld-out sites (OOF scores), at the threshold and on the trade-off curve:", scores, pages, [threshold, 0.5, 0.9, 0.99])
     cm = oof_labels(pages, feats)
     print(f"\nlabeller, site-grouped out-of-fold on L3S-GN1's boilerplate (rows: true, columns: predicted {list(LABELS)}):")
-    for name, row in zip(LABELS, cm, strict=True):
-        k = LABELS.index(name)
+    for k, (name, row) in enumerate(zip(LABELS, cm, strict=True)):
         print(
             f"  {name:>12}: {row.tolist()}  recall {_fmt(row[k] / max(row.sum(), 1))}  precision {_fmt(cm[k, k] / max(cm[:, k].sum(), 1))}"
         )

@@ -25,7 +25,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from wirestrip.transforms.clean.segment_features import FEATURES_VERSION, NAMES, pages_features
+from wirestrip.transforms.clean.segment_features import FEATURES_VERSION, NAMES, page_features
 
 MODEL_FORMAT = "wirestrip-segment-model/1"
 SHIPPED = "segments.json"  # in wirestrip.transforms.clean.model_data
@@ -108,7 +108,7 @@ class SegmentModel:
     def page_scores(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Each segment's boilerplate score in [0, 1] (features need the whole page), and the page's
         feature matrix (for `labels_of`)."""
-        (features,) = pages_features([segments])
+        features = page_features(segments)
         if not len(features):
             return np.zeros(0), features
         return self.booster.predict(features, num_threads=1), features
